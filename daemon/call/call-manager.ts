@@ -1,0 +1,277 @@
+/**
+ * The call layer's commands: offer, answer, delete, query, list, and the once-per-second lifecycle
+ * walk (timeouts, delete-delay). Owns every Call; the workers own the sockets.
+ */
+import type { BEncodable } from '../../protocol/ng/bencode.js';
+import type { CallOptions } from '../../protocol/ng/call-options.js';
+import { parseSdp, SdpParseError } from '../../protocol/sdp/parse.js';
+import type { SdpSession } from '../../protocol/sdp/types.js';
+import { NgError } from '../control/ng-error.js';
+import type { Logger } from '../log.js';
+import { F_LAST_PACKET_MS } from '../media/stream-table.js';
+import { Call } from './call.js';
+import type { MediaContext } from './media-context.js';
+import type { Monologue } from './monologue.js';
+import { negotiate } from './negotiate.js';
+import { callStats, selectParticipants } from './query-reply.js';
+import { CallRegistry } from './registry.js';
+import { releaseStreams } from './stream-alloc.js';
+
+type Dict = Map<string, BEncodable>;
+
+export type EndReason = 'regular' | 'forced' | 'timeout' | 'silent timeout' | 'final timeout' | 'offer timeout';
+
+export interface SessionCounters {
+  managed: number;
+  rejected: number;
+  timeout: number;
+  silentTimeout: number;
+  finalTimeout: number;
+  offerTimeout: number;
+  regular: number;
+  forced: number;
+}
+
+export class CallManager {
+  readonly calls = new CallRegistry();
+  readonly counters: SessionCounters = {
+    managed: 0, rejected: 0, timeout: 0, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 0, forced: 0,
+  };
+  private closed = false;
+
+  constructor(private readonly ctx: MediaContext, private readonly log: Logger) {}
+
+  /** A worker latched onto a participant's real source address. */
+  learned(worker: number, slot: number, address: string, port: number): void {
+    const s = this.ctx.stream(worker, slot);
+    if (s) s.learned = { address, port };
+  }
+
+  offer(o: CallOptions): Promise<Dict> {
+    if (!o.sdp) throw new NgError('No SDP body in message');
+    if (o.callId === undefined) throw new NgError('No call-id in message');
+    if (o.fromTag === undefined) throw new NgError('No from-tag in message');
+    const callId = o.callId;
+    return this.calls.withLock(callId, async () => {
+      const sdp = parse(o.sdp!);
+      const now = Date.now();
+      let call = this.calls.get(callId);
+      const created = !call;
+      if (!call) {
+        const max = this.ctx.settings.maxSessions;
+        if (max >= 0 && this.calls.size >= max) {
+          this.counters.rejected++;
+          throw new NgError('Parallel session limit reached');
+        }
+        call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker());
+        this.calls.add(call);
+        this.counters.managed++;
+        this.log.info({ callId }, 'New call');
+      }
+      call.deleteAtMs = null;
+      call.lastSignalMs = now;
+      const sender = call.byTag(o.fromTag!) ?? call.addMonologue(o.fromTag!, now);
+      sender.deleteAtMs = null;
+      if (o.label !== undefined) sender.label = o.label;
+      const recipient = this.offerRecipient(call, sender, o, now);
+      try {
+        const out = await negotiate(this.ctx, { call, sender, recipient, sdp, opts: o, isOffer: true, now });
+        return new Map<string, BEncodable>([['sdp', out]]);
+      } catch (e) {
+        if (created && e instanceof NgError && e.reason === 'Ran out of ports') await this.destroy(call, 'forced');
+        throw e;
+      }
+    });
+  }
+
+  private offerRecipient(call: Call, sender: Monologue, o: CallOptions, now: number): Monologue {
+    let r: Monologue | undefined;
+    if (o.toTag) {
+      r = call.byTag(o.toTag);
+      if (!r && sender.peer && sender.peer.tag === '') {
+        r = sender.peer;
+        r.tag = o.toTag;
+      }
+      r ??= call.addMonologue(o.toTag, now);
+    } else {
+      r = (o.viaBranch !== undefined ? call.byViaBranch(o.viaBranch) : undefined) ?? sender.peer ?? call.addMonologue('', now);
+    }
+    if (o.viaBranch !== undefined && r.viaBranch === undefined) r.viaBranch = o.viaBranch;
+    r.deleteAtMs = null;
+    link(sender, r);
+    return r;
+  }
+
+  answer(o: CallOptions): Promise<Dict> {
+    if (!o.sdp) throw new NgError('No SDP body in message');
+    if (o.callId === undefined) throw new NgError('No call-id in message');
+    if (o.fromTag === undefined) throw new NgError('No from-tag in message');
+    if (o.toTag === undefined) throw new NgError('No to-tag in message');
+    const callId = o.callId;
+    return this.calls.withLock(callId, async () => {
+      const call = this.calls.get(callId);
+      if (!call) throw new NgError('Unknown call-id');
+      const sdp = parse(o.sdp!);
+      const now = Date.now();
+      const offerer = call.byTag(o.fromTag!);
+      if (!offerer) throw new NgError('Invalid dialogue association');
+      let answerer = call.byTag(o.toTag!);
+      if (!answerer) {
+        const branch = o.viaBranch !== undefined ? call.byViaBranch(o.viaBranch) : undefined;
+        answerer = branch ?? (offerer.peer && offerer.peer.tag === '' ? offerer.peer : undefined);
+        if (!answerer) throw new NgError('Invalid dialogue association');
+        answerer.tag = o.toTag!;
+      }
+      link(offerer, answerer);
+      call.deleteAtMs = null;
+      call.lastSignalMs = now;
+      if (o.label !== undefined) answerer.label = o.label;
+      const out = await negotiate(this.ctx, { call, sender: answerer, recipient: offerer, sdp, opts: o, isOffer: false, now });
+      return new Map<string, BEncodable>([['sdp', out]]);
+    });
+  }
+
+  delete(o: CallOptions): Promise<Dict> {
+    if (o.callId === undefined) throw new NgError('No call-id in message');
+    const callId = o.callId;
+    const fatal = o.flags.has('fatal');
+    return this.calls.withLock(callId, async () => {
+      const call = this.calls.get(callId);
+      const notFound = (): Dict => {
+        if (fatal) throw new NgError("Call-ID not found or tags didn't match");
+        return new Map<string, BEncodable>([['warning', "Call-ID not found or tags didn't match"]]);
+      };
+      if (!call) return notFound();
+      const delay = o.deleteDelay ?? this.ctx.settings.deleteDelay;
+      if (!o.fromTag) {
+        // Whole call; rtpengine sends no statistics in this case.
+        await this.scheduleDelete(call, delay);
+        return new Map();
+      }
+      let target = o.toTag ? call.byTag(o.toTag) : undefined;
+      if (!target && !o.toTag && o.viaBranch !== undefined) target = call.byViaBranch(o.viaBranch);
+      target ??= call.byTag(o.fromTag);
+      if (!target) return notFound();
+      const reply = callStats(this.ctx, call, selectParticipants(call, target.tag) ?? [target]);
+      await this.scheduleDelete(call, delay);
+      return reply;
+    });
+  }
+
+  query(o: CallOptions): Dict {
+    if (o.callId === undefined) throw new NgError('No call-id in message');
+    const call = this.calls.get(o.callId);
+    if (!call) throw new NgError('Unknown call-id');
+    const tag = o.toTag || o.fromTag;
+    const parts = selectParticipants(call, tag) ?? [...call.monologues];
+    return callStats(this.ctx, call, parts);
+  }
+
+  list(limit: number): string[] {
+    const ids: string[] = [];
+    for (const c of this.calls.values()) {
+      if (ids.length >= limit) break;
+      ids.push(c.callId);
+    }
+    return ids;
+  }
+
+  private async scheduleDelete(call: Call, delaySec: number): Promise<void> {
+    if (delaySec <= 0) {
+      await this.destroy(call, 'regular');
+      return;
+    }
+    const at = Date.now() + delaySec * 1000;
+    if (call.deleteAtMs === null || at < call.deleteAtMs) call.deleteAtMs = at;
+  }
+
+  /** Closes every socket of the call and forgets it. Idempotent. */
+  async destroy(call: Call, reason: EndReason): Promise<void> {
+    if (call.destroyed) return;
+    call.destroyed = true;
+    this.calls.remove(call);
+    switch (reason) {
+      case 'regular': this.counters.regular++; break;
+      case 'forced': this.counters.forced++; break;
+      case 'timeout': this.counters.timeout++; break;
+      case 'silent timeout': this.counters.silentTimeout++; break;
+      case 'final timeout': this.counters.finalTimeout++; break;
+      case 'offer timeout': this.counters.offerTimeout++; break;
+    }
+    this.log.info({ callId: call.callId, reason, durationS: (Date.now() - call.createdMs) / 1000 }, 'Call deleted');
+    for (const m of call.monologues) for (const md of m.medias) await releaseStreams(this.ctx, md);
+  }
+
+  /** Once a second (spec §7.1): final timeout, pending deletions, then the media check. */
+  async tick(now: number): Promise<void> {
+    const s = this.ctx.settings;
+    for (const call of [...this.calls.values()]) {
+      if (s.finalTimeout > 0 && now - call.createdMs >= s.finalTimeout * 1000) {
+        await this.calls.withLock(call.callId, () => this.destroy(call, 'final timeout'));
+        continue;
+      }
+      if (call.deleteAtMs !== null) {
+        if (now >= call.deleteAtMs) await this.calls.withLock(call.callId, () => this.destroy(call, 'regular'));
+        continue;
+      }
+      const verdict = this.mediaVerdict(call, now);
+      if (verdict) {
+        this.log.info({ callId: call.callId }, 'Closing call due to timeout');
+        await this.calls.withLock(call.callId, () => this.destroy(call, verdict));
+      }
+    }
+  }
+
+  /**
+   * Alive if any stream is "good" (spec §7.1 step 4); otherwise the reason of the last stream
+   * examined. Offer-only calls die after offer-timeout but count as plain timeouts, as in 10.5.
+   */
+  private mediaVerdict(call: Call, now: number): EndReason | null {
+    const s = this.ctx.settings;
+    let reason: EndReason | null = null;
+    for (const m of call.monologues) {
+      for (const md of m.medias) {
+        for (const st of md.streams()) {
+          const last = Math.max(this.ctx.pool.table(st.worker).get(st.slot, F_LAST_PACKET_MS), st.lastSignalMs);
+          let limit: number;
+          let why: EndReason;
+          if (md.direction === 'inactive' || md.direction === 'recvonly' || md.zeroAddress) {
+            limit = s.silentTimeout; why = 'silent timeout';
+          } else if (!st.advertised && !st.learned) {
+            limit = s.offerTimeout; why = 'timeout';
+          } else {
+            limit = s.timeout; why = 'timeout';
+          }
+          if (now - last < limit * 1000) return null;
+          reason = why;
+        }
+      }
+    }
+    return reason;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const call of [...this.calls.values()]) await this.destroy(call, 'forced');
+  }
+}
+
+function parse(body: Buffer): SdpSession {
+  let sdp: SdpSession;
+  try {
+    sdp = parseSdp(body);
+  } catch (e) {
+    if (e instanceof SdpParseError) throw new NgError('Failed to parse SDP');
+    throw e;
+  }
+  for (const m of sdp.media) {
+    if (m.port !== 0 && !m.connection && !sdp.connection) throw new NgError('Incomplete SDP specification');
+  }
+  return sdp;
+}
+
+function link(a: Monologue, b: Monologue): void {
+  a.peer = b;
+  b.peer = a;
+}

@@ -1,0 +1,88 @@
+/**
+ * Gives media sections their local RTP/RTCP port pair: ports from the local address's pool, slots on
+ * the call's worker, sockets bound by the worker. A port some other process holds (EADDRINUSE) is
+ * marked foreign and another pair is tried; an empty pool is rtpengine's "Ran out of ports".
+ */
+import type { BindRequest } from '../media/messages.js';
+import { NgError } from '../control/ng-error.js';
+import type { LocalAddress } from '../net/interfaces.js';
+import type { CallMedia } from './media.js';
+import type { MediaContext } from './media-context.js';
+import { PacketStream } from './stream.js';
+
+export interface StreamNeed {
+  media: CallMedia;
+  local: LocalAddress;
+}
+
+const MAX_BIND_ATTEMPTS = 8;
+
+export async function allocateStreams(ctx: MediaContext, worker: number, needs: StreamNeed[], now: number): Promise<void> {
+  let todo = needs;
+  for (let attempt = 0; todo.length > 0; attempt++) {
+    if (attempt >= MAX_BIND_ATTEMPTS) throw new NgError('Ran out of ports');
+    const planned: { need: StreamNeed; port: number; slots: [number, number] }[] = [];
+    try {
+      for (const need of todo) {
+        const port = need.local.pool.allocate(2);
+        if (port === undefined) throw new NgError('Ran out of ports');
+        const a = ctx.pool.allocSlot(worker);
+        const b = a === undefined ? undefined : ctx.pool.allocSlot(worker);
+        if (a === undefined || b === undefined) {
+          if (a !== undefined) ctx.pool.freeSlot(worker, a);
+          need.local.pool.release(port, 2);
+          throw new NgError('Ran out of ports');
+        }
+        planned.push({ need, port, slots: [a, b] });
+      }
+    } catch (e) {
+      for (const p of planned) release(ctx, worker, p.need.local, p.port, p.slots);
+      throw e;
+    }
+    const family = (l: LocalAddress): 4 | 6 => (l.family === 'IP6' ? 6 : 4);
+    const binds: BindRequest[] = planned.flatMap((p) => [
+      { slot: p.slots[0], address: p.need.local.address, port: p.port, family: family(p.need.local) },
+      { slot: p.slots[1], address: p.need.local.address, port: p.port + 1, family: family(p.need.local) },
+    ]);
+    const results = await ctx.pool.bind(worker, binds);
+    const ok = new Set(results.filter((r) => r.ok).map((r) => r.slot));
+    const retry: StreamNeed[] = [];
+    for (const p of planned) {
+      if (ok.has(p.slots[0]) && ok.has(p.slots[1])) {
+        const rtp = new PacketStream(1, p.need.local, p.port, worker, p.slots[0], now);
+        const rtcp = new PacketStream(2, p.need.local, p.port + 1, worker, p.slots[1], now);
+        p.need.media.rtp = rtp;
+        p.need.media.rtcp = rtcp;
+        ctx.index(rtp);
+        ctx.index(rtcp);
+        continue;
+      }
+      // One of the pair is taken by another process: give back what bound, skip that port.
+      const bound = p.slots.filter((s) => ok.has(s));
+      await ctx.pool.closeSlots(worker, bound);
+      for (const s of p.slots) if (!ok.has(s)) ctx.pool.freeSlot(worker, s);
+      p.need.local.pool.release(p.port, 2);
+      if (!ok.has(p.slots[0])) p.need.local.pool.markForeign(p.port);
+      if (!ok.has(p.slots[1])) p.need.local.pool.markForeign(p.port + 1);
+      retry.push(p.need);
+    }
+    todo = retry;
+  }
+}
+
+function release(ctx: MediaContext, worker: number, local: LocalAddress, port: number, slots: [number, number]): void {
+  local.pool.release(port, 2);
+  for (const s of slots) ctx.pool.freeSlot(worker, s);
+}
+
+/** Closes a media section's sockets and returns its ports and slots. */
+export async function releaseStreams(ctx: MediaContext, media: CallMedia): Promise<void> {
+  const streams = media.streams();
+  media.rtp = null;
+  media.rtcp = null;
+  if (streams.length === 0) return;
+  const worker = streams[0]!.worker;
+  for (const s of streams) ctx.unindex(s);
+  await ctx.pool.closeSlots(worker, streams.map((s) => s.slot));
+  for (const s of streams) s.local.pool.release(s.port, 1);
+}

@@ -1,0 +1,65 @@
+/**
+ * ng command dispatch (spec §2): maps `command` to its handler and shapes the reply dict with
+ * `result` last, as rtpengine emits it.
+ */
+import type { BDict, BEncodable } from '../../protocol/ng/bencode.js';
+import { parseCallOptions } from '../../protocol/ng/call-options.js';
+import { errorReply } from '../../protocol/ng/message.js';
+import { getInt } from '../../protocol/ng/values.js';
+import type { CallManager } from '../call/call-manager.js';
+import type { Logger } from '../log.js';
+import { NgError, NgLoadLimit } from './ng-error.js';
+
+type Dict = Map<string, BEncodable>;
+
+export interface CommandStats {
+  count: Map<string, number>;
+  errors: number;
+}
+
+export class NgCommands {
+  readonly stats: CommandStats = { count: new Map(), errors: 0 };
+
+  constructor(private readonly calls: CallManager, private readonly log: Logger) {}
+
+  async handle(req: BDict): Promise<Dict> {
+    const cmdRaw = req.get('command');
+    if (!Buffer.isBuffer(cmdRaw)) return errorReply('Dictionary contains no key "command"');
+    const command = cmdRaw.toString('latin1');
+    this.stats.count.set(command, (this.stats.count.get(command) ?? 0) + 1);
+    const opts = command === 'ping' ? undefined : parseCallOptions(req);
+    if (opts && opts.unknownFlags.length > 0) this.log.warn({ flags: opts.unknownFlags }, 'Unknown flag(s) encountered');
+    try {
+      let reply: Dict;
+      switch (command) {
+        case 'ping': return new Map<string, BEncodable>([['result', 'pong']]);
+        case 'offer': reply = await this.calls.offer(opts!); break;
+        case 'answer': reply = await this.calls.answer(opts!); break;
+        case 'delete': reply = await this.calls.delete(opts!); break;
+        case 'query': reply = this.calls.query(opts!); break;
+        case 'list': reply = this.list(req); break;
+        default: throw new NgError('Unrecognized command');
+      }
+      reply.set('result', 'ok');
+      return reply;
+    } catch (e) {
+      this.stats.errors++;
+      if (e instanceof NgError) {
+        this.log.warn({ command, callId: opts?.callId, reason: e.reason }, 'Protocol error');
+        return errorReply(e.reason);
+      }
+      if (e instanceof NgLoadLimit) {
+        if (opts?.supportsLoadLimit) return new Map<string, BEncodable>([['result', 'load limit'], ['message', e.reason]]);
+        return errorReply(e.reason);
+      }
+      this.log.error({ command, err: e }, 'Internal error while processing ng command');
+      return errorReply('Internal error');
+    }
+  }
+
+  private list(req: BDict): Dict {
+    const limit = getInt(req, 'limit') ?? 32;
+    if (limit < 0) throw new NgError('invalid limit, must be >= 0');
+    return new Map<string, BEncodable>([['calls', this.calls.list(limit)]]);
+  }
+}

@@ -1,0 +1,13 @@
+/** A request failure answered with rtpengine's exact `error-reason` string. */
+export class NgError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The load-limit condition: `load limit` reply when the client supports it, else an error. */
+export class NgLoadLimit extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The running daemon: owns the media workers, the call manager, the ng listeners and the lifecycle
+ * timer, and closes them in reverse order.
+ */
+import { CallManager } from './call/call-manager.js';
+import { MediaContext } from './call/media-context.js';
+import type { DaemonOptions } from './config/options.js';
+import { NgCommands } from './control/ng-commands.js';
+import { NgUdpServer } from './control/ng-udp-server.js';
+import type { Logger } from './log.js';
+import { WorkerPool } from './media/worker-pool.js';
+import { LocalInterfaces } from './net/interfaces.js';
+
+/** Stream slots per worker: each call leg media uses 2 (RTP + RTCP). */
+const SLOTS_PER_WORKER = 65536;
+
+export class Daemon {
+  private pool: WorkerPool | null = null;
+  private calls: CallManager | null = null;
+  private readonly servers: NgUdpServer[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private closed = false;
+
+  constructor(private readonly options: DaemonOptions, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const interfaces = new LocalInterfaces(o.interfaces, o.portMin, o.portMax);
+    const pool = new WorkerPool(o.numThreads, SLOTS_PER_WORKER, {
+      learned: (w, slot, address, port) => this.calls?.learned(w, slot, address, port),
+      log: (level, msg) => this.log[level](msg),
+    });
+    this.pool = pool;
+    await pool.start();
+    const ctx = new MediaContext(pool, interfaces, {
+      deleteDelay: o.deleteDelay,
+      timeout: o.timeout,
+      silentTimeout: o.silentTimeout,
+      offerTimeout: o.offerTimeout,
+      finalTimeout: o.finalTimeout,
+      endpointLearning: o.endpointLearning,
+      sipSource: o.sipSource,
+      maxSessions: o.maxSessions,
+    });
+    this.calls = new CallManager(ctx, this.log);
+    const commands = new NgCommands(this.calls, this.log);
+    for (const l of o.listenNg) {
+      const s = new NgUdpServer(l.address, l.port, commands, this.log);
+      this.servers.push(s);
+      await s.listen();
+    }
+    this.timer = setInterval(() => void this.tick(), 1000);
+    this.log.info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || !this.calls) return;
+    this.ticking = true;
+    try {
+      await this.calls.tick(Date.now());
+    } catch (err) {
+      this.log.error({ err }, 'Lifecycle timer failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.servers) s.close();
+    await this.calls?.close();
+    await this.pool?.close();
+  }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * rtpengine-ts entry point: parse rtpengine's options, start the media workers and the ng control
+ * socket(s), run the lifecycle timer, and shut down cleanly on SIGINT/SIGTERM.
+ */
+import { availableParallelism } from 'node:os';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { ConfigError } from './config/errors.js';
+import { helpText, isHelpRequest, isVersionRequest, loadOptions } from './config/options.js';
+import { createLogger } from './log.js';
+import { Daemon } from './daemon.js';
+import { VERSION } from './version.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (isHelpRequest(argv)) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (isVersionRequest(argv)) {
+    process.stdout.write(`Version: ${VERSION}\n`);
+    return 0;
+  }
+  let loaded;
+  try {
+    loaded = await loadOptions(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`rtpengine-ts: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const { options, warnings } = loaded;
+  const log = createLogger(options.logLevel);
+  for (const w of warnings) log.warn(w);
+  if (options.numThreads <= 0) options.numThreads = availableParallelism();
+
+  const daemon = new Daemon(options, log);
+  try {
+    await daemon.start();
+  } catch (e) {
+    log.fatal({ err: e }, 'Failed to start');
+    await daemon.close();
+    return 1;
+  }
+  if (options.pidfile) writeFileSync(options.pidfile, `${process.pid}\n`);
+  log.info({ version: VERSION }, 'Startup complete');
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string): void => {
+      log.info({ signal: sig }, 'Shutting down');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await daemon.close();
+  if (options.pidfile) {
+    try { unlinkSync(options.pidfile); } catch { /* already gone */ }
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`rtpengine-ts: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,48 @@
+/**
+ * Control messages between the main thread and a media worker. They are sent per call event (bind,
+ * configure, close), never per packet.
+ */
+
+export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
+
+export interface BindRequest { slot: number; address: string; port: number; family: 4 | 6 }
+
+/** Where packets received on `slot` go, and how the slot learns its own participant's address. */
+export interface SlotConfig {
+  slot: number;
+  /** Slot whose socket sends the packets received here (the other side's stream), -1 = drop. */
+  sink: number;
+  /** rtcp-mux towards this slot's participant: RTCP arriving here goes to this slot instead of `sink`. */
+  rtcpSink: number;
+  /** Participant's address from SDP (where we send to it before/without learning); null = unknown. */
+  endpoint: { address: string; port: number } | null;
+  learning: LearningMode;
+  /** `asymmetric`: never learn, always send to the SDP endpoint. */
+  asymmetric: boolean;
+  /** `strict-source`: once learned, drop packets from other sources. */
+  strictSource: boolean;
+  /** RTP (1) or RTCP (2) component; RTCP slots skip RTP payload-type accounting. */
+  component: 1 | 2;
+}
+
+export type MainToWorker =
+  | { type: 'bind'; id: number; binds: BindRequest[] }
+  | { type: 'configure'; configs: SlotConfig[] }
+  | { type: 'close'; id: number; slots: number[] }
+  | { type: 'shutdown' };
+
+export interface BindResult { slot: number; ok: boolean; code?: string }
+
+export type WorkerToMain =
+  | { type: 'ready' }
+  | { type: 'bound'; id: number; results: BindResult[] }
+  | { type: 'closed'; id: number }
+  /** The worker committed a learned endpoint (once per learning event, not per packet). */
+  | { type: 'learned'; slot: number; address: string; port: number }
+  | { type: 'log'; level: 'warn' | 'info' | 'debug'; msg: string };
+
+export interface WorkerInit {
+  index: number;
+  sab: SharedArrayBuffer;
+  slots: number;
+}

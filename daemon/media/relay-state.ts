@@ -1,0 +1,76 @@
+/**
+ * Per-slot state of one media worker, in typed arrays indexed by slot (no per-packet Map lookups,
+ * no per-packet allocation). Owned by the worker thread only; counters go to the shared
+ * StreamTable so the main thread can read them.
+ */
+import type * as dgram from 'node:dgram';
+import { StreamTable } from './stream-table.js';
+
+/** Learning states of a slot's endpoint. */
+export const LEARN_FIXED = 0; // never learn (off / asymmetric): send to the SDP endpoint
+export const LEARN_WAITING = 1; // learning enabled, no packet yet
+export const LEARN_WINDOW = 2; // delayed/heuristic: window open, following sources
+export const LEARN_DONE = 3; // endpoint committed ("confirmed")
+
+export const MODE_DELAYED = 0;
+export const MODE_IMMEDIATE = 1;
+export const MODE_HEURISTIC = 2;
+
+/** How long delayed/heuristic learning watches sources before committing (rtpengine: 3 s). */
+export const LEARNING_WINDOW_MS = 3000;
+
+export interface SlotSocket extends dgram.Socket {
+  slot: number;
+}
+
+export class RelayState {
+  readonly sockets: (SlotSocket | null)[];
+  /** Slot whose socket and endpoint carry packets received on this slot to the other side. */
+  readonly sink: Int32Array;
+  /** rtcp-mux: where RTCP arriving on this (RTP) slot goes; -1 = same as sink. */
+  readonly rtcpSink: Int32Array;
+  /** Where we send to this slot's participant. Strings come from SDP or from dgram's rinfo. */
+  readonly epAddr: (string | null)[];
+  readonly epPort: Int32Array;
+  /** SDP-advertised endpoint, kept for heuristic learning. */
+  readonly sdpAddr: (string | null)[];
+  readonly sdpPort: Int32Array;
+  readonly learnState: Uint8Array;
+  readonly learnMode: Uint8Array;
+  readonly learnDeadline: Float64Array;
+  /** Heuristic learning: score of the best source seen in the window (0..3). */
+  readonly learnScore: Int8Array;
+  readonly strict: Uint8Array;
+  readonly component: Uint8Array;
+  readonly table: StreamTable;
+
+  constructor(sab: SharedArrayBuffer, readonly slots: number) {
+    this.table = new StreamTable(sab, slots);
+    this.sockets = new Array<SlotSocket | null>(slots).fill(null);
+    this.sink = new Int32Array(slots).fill(-1);
+    this.rtcpSink = new Int32Array(slots).fill(-1);
+    this.epAddr = new Array<string | null>(slots).fill(null);
+    this.epPort = new Int32Array(slots);
+    this.sdpAddr = new Array<string | null>(slots).fill(null);
+    this.sdpPort = new Int32Array(slots);
+    this.learnState = new Uint8Array(slots);
+    this.learnMode = new Uint8Array(slots);
+    this.learnDeadline = new Float64Array(slots);
+    this.learnScore = new Int8Array(slots);
+    this.strict = new Uint8Array(slots);
+    this.component = new Uint8Array(slots);
+  }
+
+  clear(slot: number): void {
+    this.sockets[slot] = null;
+    this.sink[slot] = -1;
+    this.rtcpSink[slot] = -1;
+    this.epAddr[slot] = null;
+    this.epPort[slot] = 0;
+    this.sdpAddr[slot] = null;
+    this.sdpPort[slot] = 0;
+    this.learnState[slot] = LEARN_FIXED;
+    this.learnScore[slot] = -1;
+    this.strict[slot] = 0;
+  }
+}

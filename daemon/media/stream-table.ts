@@ -1,0 +1,66 @@
+/**
+ * Per-stream counters shared between a media worker (the only writer) and the main thread (reader,
+ * for query/list/statistics and timeouts). One SharedArrayBuffer per worker; a stream is a slot.
+ *
+ * Layout: Float64 fields per slot (doubles hold 2^53 exactly: enough for packet/byte counters and
+ * millisecond timestamps). Aligned 8-byte stores are not torn on the platforms Node supports, and each
+ * slot has a single writer, so readers use plain loads.
+ */
+
+export const F_PACKETS = 0;
+export const F_BYTES = 1;
+export const F_ERRORS = 2;
+/** Wall-clock ms of the last packet received on this slot (0 = none yet). */
+export const F_LAST_PACKET_MS = 3;
+/** SSRC of the first RTP/RTCP packet seen (-1 = none yet). */
+export const F_SSRC = 4;
+/** RTP payload type of the last RTP packet (-1 = none). */
+export const F_LAST_PT = 5;
+/** Packets forwarded out of this slot's peer socket (sent towards the other side). */
+export const F_FORWARDED = 6;
+/** Packets received but dropped (no destination known yet, source rejected, send failure). */
+export const F_DROPPED = 7;
+export const SLOT_FIELDS = 8;
+
+/** Worker-wide counters at the end of the buffer. */
+export const W_PACKETS = 0;
+export const W_BYTES = 1;
+export const W_DROPS = 2;
+export const W_ERRORS = 3;
+export const W_ACTIVE_SLOTS = 4;
+export const WORKER_FIELDS = 8;
+
+export function streamTableBytes(slots: number): number {
+  return (slots * SLOT_FIELDS + WORKER_FIELDS) * Float64Array.BYTES_PER_ELEMENT;
+}
+
+/** A view on one worker's table. */
+export class StreamTable {
+  readonly f64: Float64Array;
+  readonly workerBase: number;
+
+  constructor(readonly sab: SharedArrayBuffer, readonly slots: number) {
+    this.f64 = new Float64Array(sab);
+    this.workerBase = slots * SLOT_FIELDS;
+  }
+
+  static create(slots: number): StreamTable {
+    return new StreamTable(new SharedArrayBuffer(streamTableBytes(slots)), slots);
+  }
+
+  get(slot: number, field: number): number {
+    return this.f64[slot * SLOT_FIELDS + field]!;
+  }
+
+  workerCounter(field: number): number {
+    return this.f64[this.workerBase + field]!;
+  }
+
+  /** Called by the owning worker when a slot is (re)assigned, before any packet can arrive. */
+  reset(slot: number): void {
+    const b = slot * SLOT_FIELDS;
+    this.f64.fill(0, b, b + SLOT_FIELDS);
+    this.f64[b + F_SSRC] = -1;
+    this.f64[b + F_LAST_PT] = -1;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The options of offer/answer/delete/query requests, parsed from the ng dictionary into one typed
+ * record (spec §2, §3). Unknown keys and unknown flags are collected as warnings, never errors.
+ */
+import type { BDict } from './bencode.js';
+import { getDict, getInt, getStr, getStrList, getBuf } from './values.js';
+
+export type AddressFamilyName = 'IP4' | 'IP6';
+export type EndpointLearning = 'delayed' | 'immediate' | 'off' | 'heuristic';
+export type RtcpMuxOption = 'offer' | 'require' | 'demux' | 'accept' | 'reject';
+
+export interface CallOptions {
+  callId?: string;
+  fromTag?: string;
+  toTag?: string;
+  viaBranch?: string;
+  sdp?: Buffer;
+  label?: string;
+  flags: Set<string>;
+  replace: Set<string>;
+  direction?: string[];
+  mediaAddress?: string;
+  addressFamily?: AddressFamilyName;
+  receivedFrom?: { family: AddressFamilyName; address: string };
+  ice?: string;
+  transportProtocol?: string;
+  rtcpMux: Set<RtcpMuxOption>;
+  codecStrip: string[];
+  codecExcept: string[];
+  codecOffer: string[];
+  codecMask: string[];
+  codecTranscode: string[];
+  ptime?: number;
+  ptimeReverse?: number;
+  tos?: number;
+  deleteDelay?: number;
+  endpointLearning?: EndpointLearning;
+  recordCall?: boolean;
+  supportsLoadLimit: boolean;
+  unknownFlags: string[];
+}
+
+/** Flag strings rtpengine 10.5 recognises (spec §3.8), after space→hyphen. */
+const KNOWN_FLAGS = new Set([
+  'trust-address', 'SIP-source-address', 'sip-source-address', 'asymmetric', 'no-redis-update',
+  'unidirectional', 'strict-source', 'media-handover', 'reset', 'all', 'egress', 'SIPREC', 'siprec',
+  'fragment', 'port-latching', 'no-port-latching', 'generate-mid', 'strip-extmap', 'record-call', 'debug',
+  'debugging', 'no-rtcp-attribute', 'no-RTCP-attribute', 'full-rtcp-attribute', 'full-RTCP-attribute',
+  'generate-RTCP', 'generate-rtcp', 'trickle-ICE', 'trickle-ice', 'ICE-reject', 'reject-ICE', 'ice-reject',
+  'reject-ice', 'loop-protect', 'original-sendrecv', 'always-transcode', 'asymmetric-codecs',
+  'symmetric-codecs', 'reorder-codecs', 'reuse-codecs', 'no-codec-renegotiation', 'single-codec',
+  'allow-transcoding', 'inject-DTMF', 'inject-dtmf', 'detect-DTMF', 'detect-dtmf', 'pad-crypto',
+  'passthrough', 'no-passthrough', 'no-jitter-buffer', 'pierce-NAT', 'pierce-nat', 'NAT-wait', 'nat-wait',
+  'RTCP-mirror', 'mirror-RTCP', 'rtcp-mirror', 'mirror-rtcp', 'fatal',
+]);
+
+/** Canonical names for flags that have case/spelling aliases. */
+const FLAG_ALIASES: Record<string, string> = {
+  'sip-source-address': 'SIP-source-address',
+  'no-RTCP-attribute': 'no-rtcp-attribute',
+  'full-RTCP-attribute': 'full-rtcp-attribute',
+  'generate-rtcp': 'generate-RTCP',
+  'trickle-ice': 'trickle-ICE',
+  'ICE-reject': 'reject-ICE', 'ice-reject': 'reject-ICE', 'reject-ice': 'reject-ICE',
+  'debugging': 'debug', 'siprec': 'SIPREC',
+  'inject-dtmf': 'inject-DTMF', 'detect-dtmf': 'detect-DTMF',
+  'pierce-nat': 'pierce-NAT', 'nat-wait': 'NAT-wait',
+  'mirror-RTCP': 'RTCP-mirror', 'rtcp-mirror': 'RTCP-mirror', 'mirror-rtcp': 'RTCP-mirror',
+};
+
+const LEARNING = new Set<EndpointLearning>(['delayed', 'immediate', 'off', 'heuristic']);
+const MUX = new Set<RtcpMuxOption>(['offer', 'require', 'demux', 'accept', 'reject']);
+
+/** Top-level keys we consume; anything else is reported as an unknown key (warning only). */
+export function parseCallOptions(d: BDict): CallOptions {
+  const o: CallOptions = {
+    callId: getStr(d, 'call-id', 'call-ID', 'call id', 'call ID'),
+    fromTag: getStr(d, 'from-tag', 'from tag'),
+    toTag: getStr(d, 'to-tag', 'to tag'),
+    viaBranch: getStr(d, 'via-branch', 'via branch'),
+    sdp: getBuf(d, 'sdp', 'SDP'),
+    label: getStr(d, 'label', 'from-label', 'from label'),
+    flags: new Set(),
+    replace: new Set((getStrList(d, 'replace') ?? []).map(hyphenate).map((r) => (r === 'SDP-version' ? 'sdp-version' : r))),
+    direction: getStrList(d, 'direction'),
+    mediaAddress: getStr(d, 'media-address', 'media address'),
+    ice: getStr(d, 'ICE', 'ice'),
+    transportProtocol: getStr(d, 'transport-protocol', 'transport protocol'),
+    rtcpMux: new Set(),
+    codecStrip: [], codecExcept: [], codecOffer: [], codecMask: [], codecTranscode: [],
+    ptime: getInt(d, 'ptime'),
+    ptimeReverse: getInt(d, 'ptime-reverse', 'ptime reverse', 'reverse ptime', 'reverse-ptime'),
+    tos: getInt(d, 'TOS', 'tos'),
+    // Kamailio sends both keys; rtpengine reads `delete-delay` first (spec §9.6).
+    deleteDelay: getInt(d, 'delete-delay') ?? getInt(d, 'delete delay'),
+    supportsLoadLimit: (getStrList(d, 'supports') ?? []).includes('load limit'),
+    unknownFlags: [],
+  };
+
+  const af = getStr(d, 'address-family', 'address family');
+  if (af === 'IP4' || af === 'IP6') o.addressFamily = af;
+
+  const rf = getStrList(d, 'received-from', 'received from');
+  if (rf && rf.length >= 2 && (rf[0] === 'IP4' || rf[0] === 'IP6')) o.receivedFrom = { family: rf[0], address: rf[1]! };
+
+  for (const m of getStrList(d, 'rtcp-mux', 'RTCP-mux') ?? []) if (MUX.has(m as RtcpMuxOption)) o.rtcpMux.add(m as RtcpMuxOption);
+
+  // 10.5 only iterates a list here; a plain string is ignored (spec §3.5, §9.5).
+  for (const m of getStrList(d, 'endpoint-learning', 'endpoint learning') ?? []) if (LEARNING.has(m as EndpointLearning)) o.endpointLearning = m as EndpointLearning;
+
+  const rc = getStr(d, 'record-call', 'record call');
+  if (rc === 'yes' || rc === 'on') o.recordCall = true;
+  else if (rc === 'no' || rc === 'off') o.recordCall = false;
+
+  const codec = getDict(d, 'codec');
+  if (codec) {
+    o.codecStrip.push(...(getStrList(codec, 'strip') ?? []));
+    o.codecExcept.push(...(getStrList(codec, 'except') ?? []));
+    o.codecOffer.push(...(getStrList(codec, 'offer') ?? []));
+    o.codecMask.push(...(getStrList(codec, 'mask') ?? []));
+    o.codecTranscode.push(...(getStrList(codec, 'transcode') ?? []));
+  }
+
+  for (const raw of getStrList(d, 'flags') ?? []) parseFlag(o, hyphenate(raw));
+  return o;
+}
+
+function parseFlag(o: CallOptions, f: string): void {
+  const prefixed: [string, string[]][] = [
+    ['codec-strip-', o.codecStrip], ['codec-except-', o.codecExcept], ['codec-offer-', o.codecOffer],
+    ['codec-mask-', o.codecMask], ['codec-transcode-', o.codecTranscode], ['transcode-', o.codecTranscode],
+  ];
+  for (const [p, list] of prefixed) {
+    if (f.startsWith(p)) { list.push(f.slice(p.length).replace(/--/g, '=')); return; }
+  }
+  if (f.startsWith('endpoint-learning-')) {
+    const m = f.slice('endpoint-learning-'.length) as EndpointLearning;
+    if (LEARNING.has(m)) { o.endpointLearning = m; return; }
+  }
+  if (f === 'record-call') o.recordCall = true;
+  if (KNOWN_FLAGS.has(f)) { o.flags.add(FLAG_ALIASES[f] ?? f); return; }
+  // Other dictionaries' prefixes (SDES-, OSRTP-, T38-, codec-set-, ...) belong to later features.
+  if (/^(SDES-|OSRTP-|T38-|T\.38-|codec-set-|codec-accept-|codec-consume-|from-tags-)/.test(f)) { o.flags.add(f); return; }
+  o.unknownFlags.push(f);
+}
+
+/** rtpengine replaces every space in a flag string by a hyphen before matching. */
+export function hyphenate(s: string): string {
+  return s.replace(/ /g, '-');
+}

@@ -1,0 +1,45 @@
+import bencodeOracle from 'bencode';
+import { describe, expect, it } from 'vitest';
+import { bdecode, bencode, BencodeError, type BValue } from '../../protocol/ng/bencode.js';
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+describe('bencode codec', () => {
+  it('keeps dictionary insertion order on encode (rtpengine: sdp before result)', () => {
+    expect(bencode(new Map([['sdp', 'x'], ['result', 'ok']])).toString()).toBe('d3:sdp1:x6:result2:oke');
+    expect(bencode({ sdp: 'x', result: 'ok' }).toString()).toBe('d3:sdp1:x6:result2:oke');
+  });
+
+  it('keeps integer-like keys in insertion order (SSRC dicts)', () => {
+    expect(bencode(new Map([['9', 1], ['10', 2]])).toString()).toBe('d1:9i1e2:10i2ee');
+  });
+
+  it('round-trips arbitrary octets in byte strings', () => {
+    const sdp = Buffer.from([0x76, 0x3d, 0x30, 0x0d, 0x0a, 0xff, 0xfe, 0x00, 0x80]);
+    const d = bdecode(bencode(new Map([['sdp', sdp]]))) as Map<string, BValue>;
+    expect(Buffer.compare(d.get('sdp') as Buffer, sdp)).toBe(0);
+  });
+
+  it('decodes what the bencode package encodes (oracle), lists, negatives and nesting', () => {
+    const value = { command: 'offer', flags: ['trust-address', 'symmetric'], n: -42, nested: { a: [1, 2, { z: 'y' }] } };
+    const wire = Buffer.from(bencodeOracle.encode(value));
+    const d = bdecode(wire) as Map<string, BValue>;
+    expect((d.get('command') as Buffer).toString()).toBe('offer');
+    expect((d.get('flags') as Buffer[]).map(String)).toEqual(['trust-address', 'symmetric']);
+    expect(d.get('n')).toBe(-42);
+    // Re-encoding our decode of a sorted dict gives the oracle's bytes back.
+    expect(bencode(d).equals(wire)).toBe(true);
+  });
+
+  it('accepts a dictionary without its final e and ignores trailing garbage (golden 02)', () => {
+    expect((bdecode(b('d7:command4:ping')) as Map<string, BValue>).get('command')!.toString()).toBe('ping');
+    expect((bdecode(b('d7:command4:pingeGARBAGE')) as Map<string, BValue>).size).toBe(1);
+  });
+
+  it('rejects truncated strings and leading zeros', () => {
+    expect(() => bdecode(b('d7:command4:pin'))).toThrow(BencodeError);
+    expect(() => bdecode(b('i05e'))).toThrow(BencodeError);
+    expect(() => bdecode(b('05:abcde'))).toThrow(BencodeError);
+    expect(bdecode(b('i0e'))).toBe(0);
+  });
+});
