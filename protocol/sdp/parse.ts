@@ -1,0 +1,217 @@
+// SDP parser (RFC 8866 §5, §9 grammar), with the acceptance rules of
+// rtpengine 10.5 (spec §4.1): `v=` first, `<type>=` syntax on every line, only
+// known line types, a port on every m= line; parsing stops at the first empty
+// line (the remainder of the body is ignored and not reproduced).
+
+import type { AddrFamily, Codec, Direction, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession } from './types.js';
+import { attrName, bufferToBinary, splitLines } from './lines.js';
+import { asDirection, isIceAttr, parseDecimal, parseRtcpAttr } from './attributes.js';
+import { buildCodecs } from './codec-parse.js';
+
+export class SdpParseError extends Error {
+  /** Human-readable reason (not part of the ng reply). */
+  readonly detail: string;
+  constructor(detail: string) {
+    super('Failed to parse SDP');
+    this.name = 'SdpParseError';
+    this.detail = detail;
+  }
+}
+
+/** Raised by assertSdpComplete: a stream has neither a media nor a session c=. */
+export class SdpIncompleteError extends Error {
+  constructor() {
+    super('Incomplete SDP specification');
+    this.name = 'SdpIncompleteError';
+  }
+}
+
+/** RFC 8866 §5 line types (v o s i u e p c b t r z k m a). */
+const KNOWN_TYPES: ReadonlySet<string> = new Set(['v', 'o', 's', 'i', 'u', 'e', 'p', 'c', 'b', 't', 'r', 'z', 'k', 'm', 'a']);
+
+/** Transport protocols that carry RTP (RFC 3551, 3711, 4585, 5124, 5764). */
+const RTP_PROTOS: ReadonlySet<string> = new Set([
+  'RTP/AVP',
+  'RTP/SAVP',
+  'RTP/AVPF',
+  'RTP/SAVPF',
+  'UDP/TLS/RTP/SAVP',
+  'UDP/TLS/RTP/SAVPF',
+]);
+
+export function isRtpProto(proto: string): boolean {
+  return RTP_PROTOS.has(proto);
+}
+
+/** Fields separated by one or more spaces (RFC 8866 uses single SP; be lenient). */
+function fields(value: string): string[] {
+  return value.split(' ').filter((t) => t !== '');
+}
+
+/** RFC 8866 §5.2 `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`. */
+function parseOrigin(value: string): SdpOrigin {
+  const f = fields(value);
+  if (f.length !== 6) throw new SdpParseError('malformed o= line');
+  return { username: f[0]!, sessionId: f[1]!, version: f[2]!, netType: f[3]!, family: f[4]!, address: f[5]! };
+}
+
+/** RFC 8866 §5.7 `c=<nettype> <addrtype> <connection-address>`. */
+function parseConnection(value: string): SdpConnection {
+  const f = fields(value);
+  if (f.length !== 3 || f[0] !== 'IN') throw new SdpParseError('malformed c= line');
+  if (f[1] !== 'IP4' && f[1] !== 'IP6') throw new SdpParseError('unsupported address type in c= line');
+  return { family: f[1] as AddrFamily, address: f[2]! };
+}
+
+interface MLine {
+  type: string;
+  port: number;
+  portCount?: number;
+  proto: string;
+  formats: string[];
+}
+
+/** RFC 8866 §5.14 `m=<media> <port>[/<number of ports>] <proto> <fmt> ...`. */
+export function parseMLine(value: string): MLine {
+  const f = fields(value);
+  if (f.length < 3) throw new SdpParseError('malformed m= line');
+  const [portStr, countStr, extra] = f[1]!.split('/');
+  const port = parseDecimal(portStr);
+  if (port === undefined || port > 65535 || extra !== undefined) throw new SdpParseError('bad port in m= line');
+  const m: MLine = { type: f[0]!, port, proto: f[2]!, formats: f.slice(3) };
+  if (countStr !== undefined) {
+    const n = parseDecimal(countStr);
+    if (n === undefined || n < 1) throw new SdpParseError('bad port count in m= line');
+    m.portCount = n;
+  }
+  return m;
+}
+
+function newMedia(index: number, line: SdpLine): SdpMedia {
+  const m = parseMLine(line.value);
+  const media: SdpMedia = {
+    index,
+    type: m.type,
+    port: m.port,
+    proto: m.proto,
+    formats: m.formats,
+    lines: [line],
+    rtcpMux: false,
+    hasEndOfCandidates: false,
+    hasIce: false,
+    codecs: [],
+    isRtp: isRtpProto(m.proto),
+  };
+  if (m.portCount !== undefined) media.portCount = m.portCount;
+  return media;
+}
+
+function applyMediaAttr(media: SdpMedia, value: string): void {
+  const dir = asDirection(value);
+  if (dir) {
+    media.direction = dir;
+    return;
+  }
+  if (isIceAttr(value)) media.hasIce = true;
+  const { name, rest } = attrName(value);
+  switch (name) {
+    case 'rtcp': {
+      const r = parseRtcpAttr(rest);
+      if (r) media.rtcp = r;
+      break;
+    }
+    case 'rtcp-mux': // RFC 5761 §5.1.1
+      media.rtcpMux = true;
+      break;
+    case 'mid': // RFC 5888 §4
+      if (rest !== undefined) media.mid = rest;
+      break;
+    case 'ptime': {
+      // RFC 8866 §6.4
+      const n = rest === undefined ? NaN : Number(rest);
+      if (rest !== undefined && /^[0-9]+(\.[0-9]+)?$/.test(rest) && n > 0) media.ptime = n;
+      break;
+    }
+    case 'end-of-candidates': // RFC 8840 §8.2
+      media.hasEndOfCandidates = true;
+      break;
+  }
+}
+
+export function parseSdp(body: Buffer): SdpSession {
+  const raw = splitLines(bufferToBinary(body));
+  const sessionLines: SdpLine[] = [];
+  const media: SdpMedia[] = [];
+  let origin: SdpOrigin = { username: '', sessionId: '', version: '', netType: '', family: '', address: '' };
+  let sessionName = '';
+  let connection: SdpConnection | undefined;
+  let direction: Direction | undefined;
+  let sessionIce = false;
+  let cur: SdpMedia | undefined;
+
+  for (let i = 0; i < raw.length; i++) {
+    const { text, eol } = raw[i]!;
+    if (text === '') break; // first empty line ends the description
+    if (text.length < 2 || text[1] !== '=') throw new SdpParseError(`line ${i + 1}: not <type>=<value>`);
+    const type = text[0]!;
+    if (!KNOWN_TYPES.has(type)) throw new SdpParseError(`line ${i + 1}: unknown line type '${type}'`);
+    if (i === 0 && type !== 'v') throw new SdpParseError('first line is not v=');
+    const line: SdpLine = { type, value: text.slice(2), eol };
+
+    if (type === 'm') {
+      cur = newMedia(media.length + 1, line);
+      media.push(cur);
+      continue;
+    }
+    if (cur) {
+      cur.lines.push(line);
+      if (type === 'c') cur.connection = parseConnection(line.value);
+      else if (type === 'a') applyMediaAttr(cur, line.value);
+      continue;
+    }
+    sessionLines.push(line);
+    switch (type) {
+      case 'o':
+        origin = parseOrigin(line.value);
+        break;
+      case 's':
+        sessionName = line.value;
+        break;
+      case 'c':
+        connection = parseConnection(line.value);
+        break;
+      case 'a': {
+        const dir = asDirection(line.value);
+        if (dir) direction = dir;
+        else if (isIceAttr(line.value)) sessionIce = true;
+        break;
+      }
+    }
+  }
+  if (sessionLines.length === 0) throw new SdpParseError('empty SDP');
+
+  for (const m of media) if (m.isRtp) m.codecs = buildCodecs(m.formats, m.lines);
+
+  const sdp: SdpSession = { sessionLines, origin, sessionName, hasIce: sessionIce, media };
+  if (connection) sdp.connection = connection;
+  if (direction) sdp.direction = direction;
+  return sdp;
+}
+
+/**
+ * rtpengine rejects an SDP in which some stream has no usable c= (neither at
+ * media nor at session level) with "Incomplete SDP specification".
+ */
+export function assertSdpComplete(sdp: SdpSession): void {
+  for (const m of sdp.media) if (!m.connection && !sdp.connection) throw new SdpIncompleteError();
+}
+
+/** The c= in effect for a media section (media-level overrides session-level). */
+export function effectiveConnection(sdp: SdpSession, m: SdpMedia): SdpConnection | undefined {
+  return m.connection ?? sdp.connection;
+}
+
+export function isZeroAddress(address: string): boolean {
+  if (address === '0.0.0.0') return true;
+  return address.includes(':') && /^[0:]+$/.test(address); // '::', '0:0:0:0:0:0:0:0', ...
+}
