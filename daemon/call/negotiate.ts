@@ -45,7 +45,12 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buff
     const from = sender.media(sm.index);
     const to = recipient.media(sm.index);
     decideRtcpMux(n, from, to, sm);
-    for (const s of [...from.streams(), ...to.streams()]) s.lastSignalMs = n.now;
+    // Signalling refreshes the timeout clock and, as in rtpengine, clears "confirmed" until media
+    // arrives again (the worker re-learns; it keeps sending to the last known address meanwhile).
+    for (const s of [...from.streams(), ...to.streams()]) {
+      s.lastSignalMs = n.now;
+      s.learned = null;
+    }
     if (!from.rejected) {
       configs.push(...slotConfigs(ctx, sender, from, to), ...slotConfigs(ctx, recipient, to, from));
     }
@@ -91,7 +96,7 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   if (sm.isRtp) {
     from.codecs = n.isOffer
       ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })
-      : filterAnswerCodecs(to.sentCodecs ?? sm.codecs, sm.codecs);
+      : filterAnswerCodecs(from.sentCodecs ?? sm.codecs, sm.codecs);
   } else {
     from.codecs = [];
   }

@@ -3,6 +3,7 @@
  * read from the workers' shared counters at reply time.
  */
 import type { BEncodable } from '../../protocol/ng/bencode.js';
+import { staticPayload } from '../../protocol/sdp/static-payloads.js';
 import { F_BYTES, F_ERRORS, F_LAST_PACKET_MS, F_PACKETS, F_SSRC, F_LAST_PT } from '../media/stream-table.js';
 import type { Call } from './call.js';
 import type { CallMedia } from './media.js';
@@ -60,7 +61,8 @@ function mediaStats(ctx: MediaContext, call: Call, m: Monologue, md: CallMedia, 
   const d: Dict = new Map<string, BEncodable>([['index', md.index], ['type', md.type]]);
   if (md.protocol) d.set('protocol', md.protocol);
   const pt = md.rtp ? ctx.pool.table(md.rtp.worker).get(md.rtp.slot, F_LAST_PT) : -1;
-  const codec = pt >= 0 ? md.codecs.find((c) => c.pt === pt) : undefined;
+  // Known from this participant's SDP, or (after re-negotiation dropped it) a static payload type.
+  const codec = pt >= 0 ? md.codecs.find((c) => c.pt === pt) ?? staticPayload(pt) : undefined;
   if (codec && codec.name) d.set('codec', `${codec.name}/${codec.clock}`);
   d.set('streams', md.streams().map((s) => streamStats(ctx, s, s.component === 1 ? rtp : rtcp)));
   const flags = ['initialized'];

@@ -70,13 +70,14 @@ function configure(c: SlotConfig): void {
     return;
   }
   S.learnMode[slot] = c.learning === 'immediate' ? MODE_IMMEDIATE : c.learning === 'heuristic' ? MODE_HEURISTIC : MODE_DELAYED;
-  if (S.learnState[slot] === LEARN_FIXED || sdpChanged) {
+  if (S.learnState[slot] === LEARN_FIXED || sdpChanged || S.epAddr[slot] === null) {
     // New or changed SDP endpoint: send there until packets tell us otherwise.
-    S.learnState[slot] = LEARN_WAITING;
-    S.learnScore[slot] = -1;
     S.epAddr[slot] = S.sdpAddr[slot]!;
     S.epPort[slot] = S.sdpPort[slot]!;
   }
+  // Every signalling event restarts learning ("confirmed" is cleared until media arrives again).
+  S.learnState[slot] = LEARN_WAITING;
+  S.learnScore[slot] = -1;
 }
 
 function closeSlots(slots: number[]): void {

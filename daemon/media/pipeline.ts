@@ -80,7 +80,9 @@ function learn(slot: number, _pkt: Buffer, rinfo: RemoteInfo): boolean {
     return true;
   }
   const mode = S.learnMode[slot]!;
-  if (mode === MODE_IMMEDIATE) {
+  // A packet from exactly the SDP endpoint confirms it at once (rtpengine does the same); the
+  // delayed/heuristic window only applies to sources that differ from what the SDP said.
+  if (mode === MODE_IMMEDIATE || (rinfo.port === S.sdpPort[slot] && rinfo.address === S.sdpAddr[slot])) {
     commit(slot, rinfo);
     return true;
   }

@@ -1,0 +1,68 @@
+/**
+ * Spawns the compiled daemon (dist/daemon/main.js; `npm test` builds first) on loopback with its own
+ * port range, waits until it answers ping, and kills it on close.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { NgClient } from './ng-client.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/daemon/main.js', import.meta.url));
+
+let nextBase = 20000 + (process.pid % 50) * 200;
+
+export interface DaemonHandle {
+  ngPort: number;
+  portMin: number;
+  portMax: number;
+  ng: NgClient;
+  proc: ChildProcess;
+  log(): string;
+  close(): Promise<void>;
+}
+
+export async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function startDaemon(extraArgs: string[] = [], opts: { ports?: number; portMin?: number } = {}): Promise<DaemonHandle> {
+  const ngPort = await freeUdpPort();
+  const span = opts.ports ?? 100;
+  let portMin = 44000 + ((nextBase += span) % 14000);
+  if (opts.portMin !== undefined) portMin = opts.portMin;
+  const portMax = portMin + span - 1;
+  const args = [
+    MAIN, '--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${ngPort}`,
+    '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...extraArgs,
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const ng = new NgClient(ngPort);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`daemon exited (${proc.exitCode}):\n${out}`);
+    try {
+      await ng.request({ command: 'ping' });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`daemon did not answer ping:\n${out}`);
+    }
+  }
+  return {
+    ngPort, portMin, portMax, ng, proc,
+    log: () => out,
+    close: async () => {
+      ng.close();
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((r) => proc.once('exit', r));
+      }
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/** A UDP endpoint standing in for a phone: sends RTP/RTCP and collects what arrives. */
+import * as dgram from 'node:dgram';
+
+export class RtpPeer {
+  readonly sock = dgram.createSocket('udp4');
+  readonly received: { data: Buffer; from: dgram.RemoteInfo }[] = [];
+
+  static async open(port = 0): Promise<RtpPeer> {
+    const p = new RtpPeer();
+    p.sock.on('message', (data, from) => p.received.push({ data, from }));
+    await new Promise<void>((r) => p.sock.bind(port, '127.0.0.1', () => r()));
+    return p;
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  send(data: Buffer, port: number, host = '127.0.0.1'): void {
+    this.sock.send(data, port, host);
+  }
+
+  async waitFor(count: number, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+/** An RTP packet (RFC 3550 §5.1): V=2, given PT, seq, timestamp, SSRC, and a payload. */
+export function rtpPacket(pt: number, seq: number, ts: number, ssrc: number, payloadLen = 160): Buffer {
+  const b = Buffer.alloc(12 + payloadLen, 0xd5);
+  b[0] = 0x80;
+  b[1] = pt & 0x7f;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(ts >>> 0, 4);
+  b.writeUInt32BE(ssrc >>> 0, 8);
+  return b;
+}
+
+/** An empty RTCP receiver report (RFC 3550 §6.4.2): V=2, RC=0, PT=201, length 1. */
+export function rtcpRr(ssrc: number): Buffer {
+  const b = Buffer.alloc(8);
+  b[0] = 0x80;
+  b[1] = 201;
+  b.writeUInt16BE(1, 2);
+  b.writeUInt32BE(ssrc >>> 0, 4);
+  return b;
+}
