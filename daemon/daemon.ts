@@ -28,7 +28,7 @@ export class Daemon {
     const o = this.options;
     const interfaces = new LocalInterfaces(o.interfaces, o.portMin, o.portMax);
     const pool = new WorkerPool(o.numThreads, SLOTS_PER_WORKER, {
-      learned: (w, slot, address, port) => this.calls?.learned(w, slot, address, port),
+      learned: (w, slot, address, port, confirmed) => this.calls?.learned(w, slot, address, port, confirmed),
       log: (level, msg) => this.log[level](msg),
     });
     this.pool = pool;
@@ -46,7 +46,7 @@ export class Daemon {
     this.calls = new CallManager(ctx, this.log);
     const commands = new NgCommands(this.calls, this.log);
     for (const l of o.listenNg) {
-      const s = new NgUdpServer(l.address, l.port, commands, this.log);
+      const s = new NgUdpServer(l.address, l.port, l.ipv6Only ?? false, commands, this.log);
       this.servers.push(s);
       await s.listen();
     }

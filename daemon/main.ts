@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (isVersionRequest(argv)) {
-    process.stdout.write(`Version: ${VERSION}\n`);
+    process.stderr.write(`Version: ${VERSION}\n`);
     return 0;
   }
   let loaded;

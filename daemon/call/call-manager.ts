@@ -4,7 +4,7 @@
  */
 import type { BEncodable } from '../../protocol/ng/bencode.js';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
-import { parseSdp, SdpParseError } from '../../protocol/sdp/parse.js';
+import { assertSdpComplete, parseSdp, SdpIncompleteError, SdpParseError } from '../../protocol/sdp/parse.js';
 import type { SdpSession } from '../../protocol/sdp/types.js';
 import { NgError } from '../control/ng-error.js';
 import type { Logger } from '../log.js';
@@ -41,10 +41,12 @@ export class CallManager {
 
   constructor(private readonly ctx: MediaContext, private readonly log: Logger) {}
 
-  /** A worker latched onto a participant's real source address. */
-  learned(worker: number, slot: number, address: string, port: number): void {
+  /** A worker follows (or committed to) a participant's real source address. */
+  learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void {
     const s = this.ctx.stream(worker, slot);
-    if (s) s.learned = { address, port };
+    if (!s) return;
+    s.learned = { address, port };
+    s.confirmed = confirmed;
   }
 
   offer(o: CallOptions): Promise<Dict> {
@@ -265,8 +267,11 @@ function parse(body: Buffer): SdpSession {
     if (e instanceof SdpParseError) throw new NgError('Failed to parse SDP');
     throw e;
   }
-  for (const m of sdp.media) {
-    if (m.port !== 0 && !m.connection && !sdp.connection) throw new NgError('Incomplete SDP specification');
+  try {
+    assertSdpComplete(sdp);
+  } catch (e) {
+    if (e instanceof SdpIncompleteError) throw new NgError('Incomplete SDP specification');
+    throw e;
   }
   return sdp;
 }

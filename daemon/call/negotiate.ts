@@ -49,7 +49,7 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buff
     // arrives again (the worker re-learns; it keeps sending to the last known address meanwhile).
     for (const s of [...from.streams(), ...to.streams()]) {
       s.lastSignalMs = n.now;
-      s.learned = null;
+      s.confirmed = false;
     }
     if (!from.rejected) {
       configs.push(...slotConfigs(ctx, sender, from, to), ...slotConfigs(ctx, recipient, to, from));
@@ -134,8 +134,11 @@ function decideRtcpMux(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMe
 
 function slotConfigs(ctx: MediaContext, owner: Monologue, mine: CallMedia, other: CallMedia): SlotConfig[] {
   if (!mine.rtp || !mine.rtcp || !other.rtp || !other.rtcp) return [];
-  mine.rtp.advertised = mine.remote?.rtp ?? null;
-  mine.rtcp.advertised = mine.remote?.rtcp ?? null;
+  for (const [st, ep] of [[mine.rtp, mine.remote?.rtp ?? null], [mine.rtcp, mine.remote?.rtcp ?? null]] as const) {
+    // A changed SDP endpoint restarts from it (the worker does the same).
+    if (st.advertised?.address !== ep?.address || st.advertised?.port !== ep?.port) st.learned = null;
+    st.advertised = ep;
+  }
   const learning = ctx.settings.endpointLearning;
   const common = { learning, asymmetric: owner.asymmetric, strictSource: owner.strictSource };
   // RTCP towards the other participant goes to its RTP socket when it runs rtcp-mux.
@@ -164,7 +167,7 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia)
     address,
     protocol: n.opts.transportProtocol && n.opts.transportProtocol !== 'accept' ? n.opts.transportProtocol : undefined,
     codecs: sm.isRtp ? from.codecs : undefined,
-    direction: from.direction,
+    direction: holdDirection(from),
     rtcp,
     fullRtcpAttribute: n.opts.flags.has('full-rtcp-attribute'),
     noRtcpAttribute: n.opts.flags.has('no-rtcp-attribute'),
@@ -173,4 +176,12 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia)
     generateMid: n.opts.flags.has('generate-mid'),
     zeroAddress: from.zeroAddress && !n.opts.replace.has('zero-address'),
   };
+}
+
+/** Old-style hold (c=0.0.0.0): the sender cannot receive, so sendrecv→sendonly, recvonly→inactive. */
+function holdDirection(m: CallMedia): MediaPlan['direction'] {
+  if (!m.zeroAddress) return m.direction;
+  if (m.direction === 'sendrecv') return 'sendonly';
+  if (m.direction === 'recvonly') return 'inactive';
+  return m.direction;
 }

@@ -92,7 +92,7 @@ function streamStats(ctx: MediaContext, s: PacketStream, totals: Totals): Dict {
   const lastPacket = Math.max(t.get(s.slot, F_LAST_PACKET_MS), s.lastSignalMs);
   const flags = [s.component === 1 ? 'RTP' : 'RTCP'];
   if (s.endpoint) flags.push('filled');
-  if (s.learned) flags.push('confirmed');
+  if (s.confirmed) flags.push('confirmed');
   // rtpengine 10.5 reports these two even in userspace-only mode once media flowed (spec §9.14).
   if (packets > 0) flags.push('kernelized', 'no kernel support');
   const d: Dict = new Map<string, BEncodable>([

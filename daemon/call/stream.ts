@@ -12,8 +12,10 @@ export interface Endpoint {
 export class PacketStream {
   /** Address/port from this participant's SDP (or SIP source). */
   advertised: Endpoint | null = null;
-  /** Source address the worker latched onto. */
+  /** Source address the worker sends to after seeing this participant's packets. */
   learned: Endpoint | null = null;
+  /** The learned address is committed (rtpengine's "confirmed" stream flag). */
+  confirmed = false;
   /** Wall-clock ms of the last signalling event touching this stream (refreshes timeouts). */
   lastSignalMs: number;
 

@@ -14,8 +14,15 @@ export class NgUdpServer {
   private readonly cache = new CookieCache();
   private closed = false;
 
-  constructor(private readonly address: string, private readonly port: number, private readonly commands: NgCommands, private readonly log: Logger) {
-    this.socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+  constructor(
+    private readonly address: string,
+    private readonly port: number,
+    ipv6Only: boolean,
+    private readonly commands: NgCommands,
+    private readonly log: Logger,
+  ) {
+    // A bare port listens on 0.0.0.0 and on :: (IPv6 only), as rtpengine binds it.
+    this.socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only });
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     this.socket.on('error', (err) => this.log.error({ err }, 'ng socket error'));
   }

@@ -21,7 +21,7 @@ function post(m: WorkerToMain): void {
   port.postMessage(m);
 }
 
-initPipeline(S, (slot, address, p) => post({ type: 'learned', slot, address, port: p }));
+initPipeline(S, (slot, address, p, confirmed) => post({ type: 'learned', slot, address, port: p, confirmed }));
 const clock = setInterval(() => tick(Date.now()), 10);
 
 /** Send errors (e.g. ICMP unreachable on loopback) are counted on the slot, never thrown. */

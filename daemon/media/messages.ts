@@ -37,8 +37,11 @@ export type WorkerToMain =
   | { type: 'ready' }
   | { type: 'bound'; id: number; results: BindResult[] }
   | { type: 'closed'; id: number }
-  /** The worker committed a learned endpoint (once per learning event, not per packet). */
-  | { type: 'learned'; slot: number; address: string; port: number }
+  /**
+   * The worker now sends to a new address for this slot (learning), or committed it (`confirmed`).
+   * Sent on change only and at most every ENDPOINT_NOTICE_MS per slot, never per packet.
+   */
+  | { type: 'learned'; slot: number; address: string; port: number; confirmed: boolean }
   | { type: 'log'; level: 'warn' | 'info' | 'debug'; msg: string };
 
 export interface WorkerInit {

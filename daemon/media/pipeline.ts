@@ -23,9 +23,12 @@ let f64: Float64Array;
 let wBase = 0;
 /** Coarse wall clock, refreshed by the worker's tick (packets need ms, not ns). */
 let nowMs = Date.now();
-let onLearned: (slot: number, address: string, port: number) => void = () => {};
+let onLearned: (slot: number, address: string, port: number, confirmed: boolean) => void = () => {};
 
-export function initPipeline(state: RelayState, learned: (slot: number, address: string, port: number) => void): void {
+/** Minimum spacing of unconfirmed endpoint notices per slot (spoofed sources cannot flood main). */
+const ENDPOINT_NOTICE_MS = 200;
+
+export function initPipeline(state: RelayState, learned: (slot: number, address: string, port: number, confirmed: boolean) => void): void {
   S = state;
   f64 = state.table.f64;
   wBase = state.table.workerBase;
@@ -93,7 +96,7 @@ function learn(slot: number, _pkt: Buffer, rinfo: RemoteInfo): boolean {
     // Window over: the next packet's source is committed (heuristic keeps its best candidate).
     if (mode === MODE_HEURISTIC && heuristicScore(slot, rinfo) < S.learnScore[slot]!) {
       S.learnState[slot] = LEARN_DONE;
-      onLearned(slot, S.epAddr[slot]!, S.epPort[slot]!);
+      onLearned(slot, S.epAddr[slot]!, S.epPort[slot]!, true);
       return true;
     }
     commit(slot, rinfo);
@@ -105,8 +108,14 @@ function learn(slot: number, _pkt: Buffer, rinfo: RemoteInfo): boolean {
     if (score < S.learnScore[slot]!) return true;
     S.learnScore[slot] = score;
   }
-  S.epAddr[slot] = rinfo.address;
-  S.epPort[slot] = rinfo.port;
+  if (rinfo.port !== S.epPort[slot] || rinfo.address !== S.epAddr[slot]) {
+    S.epAddr[slot] = rinfo.address;
+    S.epPort[slot] = rinfo.port;
+    if (nowMs - S.noticeMs[slot]! >= ENDPOINT_NOTICE_MS) {
+      S.noticeMs[slot] = nowMs;
+      onLearned(slot, rinfo.address, rinfo.port, false);
+    }
+  }
   return true;
 }
 
@@ -114,7 +123,7 @@ function commit(slot: number, rinfo: RemoteInfo): void {
   S.epAddr[slot] = rinfo.address;
   S.epPort[slot] = rinfo.port;
   S.learnState[slot] = LEARN_DONE;
-  onLearned(slot, rinfo.address, rinfo.port);
+  onLearned(slot, rinfo.address, rinfo.port, true);
 }
 
 /** Stage: send out of the other side's socket to the other side's endpoint. */

@@ -41,6 +41,8 @@ export class RelayState {
   /** Heuristic learning: score of the best source seen in the window (0..3). */
   readonly learnScore: Int8Array;
   readonly strict: Uint8Array;
+  /** Last unconfirmed-endpoint notice to the main thread (rate limit). */
+  readonly noticeMs: Float64Array;
   readonly component: Uint8Array;
   readonly table: StreamTable;
 
@@ -58,6 +60,7 @@ export class RelayState {
     this.learnDeadline = new Float64Array(slots);
     this.learnScore = new Int8Array(slots);
     this.strict = new Uint8Array(slots);
+    this.noticeMs = new Float64Array(slots);
     this.component = new Uint8Array(slots);
   }
 
@@ -72,5 +75,6 @@ export class RelayState {
     this.learnState[slot] = LEARN_FIXED;
     this.learnScore[slot] = -1;
     this.strict[slot] = 0;
+    this.noticeMs[slot] = 0;
   }
 }

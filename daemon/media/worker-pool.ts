@@ -7,7 +7,7 @@ import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, Wor
 import { StreamTable } from './stream-table.js';
 
 export interface PoolEvents {
-  learned(worker: number, slot: number, address: string, port: number): void;
+  learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void;
   log(level: 'warn' | 'info' | 'debug', msg: string): void;
 }
 
@@ -36,7 +36,7 @@ class MediaWorker {
             done?.(m);
             break;
           }
-          case 'learned': events.learned(index, m.slot, m.address, m.port); break;
+          case 'learned': events.learned(index, m.slot, m.address, m.port, m.confirmed); break;
           case 'log': events.log(m.level, m.msg); break;
         }
       });

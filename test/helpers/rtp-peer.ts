@@ -8,8 +8,27 @@ export class RtpPeer {
   static async open(port = 0): Promise<RtpPeer> {
     const p = new RtpPeer();
     p.sock.on('message', (data, from) => p.received.push({ data, from }));
-    await new Promise<void>((r) => p.sock.bind(port, '127.0.0.1', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      p.sock.once('error', reject);
+      p.sock.bind(port, '127.0.0.1', () => { p.sock.off('error', reject); resolve(); });
+    });
     return p;
+  }
+
+  /** Two peers on consecutive ports (RTP even, RTCP = RTP + 1), as a phone binds them. */
+  static async pair(): Promise<[RtpPeer, RtpPeer]> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const base = 20000 + 2 * Math.floor(Math.random() * 4000);
+      try {
+        const rtp = await RtpPeer.open(base);
+        try {
+          return [rtp, await RtpPeer.open(base + 1)];
+        } catch {
+          rtp.close();
+        }
+      } catch { /* taken, try another */ }
+    }
+    throw new Error('no free port pair');
   }
 
   get port(): number {
