@@ -40,6 +40,15 @@ export class NgUdpServer {
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    try {
+      this.process(msg, rinfo);
+    } catch (err) {
+      // Last line of defence: a bad datagram must never take the control socket down.
+      this.log.error({ err, from: `${rinfo.address}:${rinfo.port}` }, 'Failed to process ng datagram');
+    }
+  }
+
+  private process(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const req = parseNgDatagram(msg);
     if (req.kind === 'no-cookie') {
       this.log.warn({ from: `${rinfo.address}:${rinfo.port}` }, 'Received invalid ng data (no cookie)');

@@ -31,30 +31,39 @@ const D = 0x64, L = 0x6c, I = 0x69, E = 0x65, COLON = 0x3a, MINUS = 0x2d;
  * off by the end of the buffer are closed there (both as rtpengine does).
  */
 export function bdecode(buf: Buffer): BValue {
-  const state = { pos: 0 };
+  const state = { pos: 0, depth: 0 };
   return decodeValue(buf, state);
 }
 
-function decodeValue(buf: Buffer, st: { pos: number }): BValue {
+/** Nesting limit: ng messages nest 3–4 deep; a hostile `llll…` must not exhaust the stack. */
+const MAX_DEPTH = 64;
+
+interface DecodeState { pos: number; depth: number }
+
+function decodeValue(buf: Buffer, st: DecodeState): BValue {
   if (st.pos >= buf.length) throw new BencodeError('unexpected end of data');
+  if (st.depth >= MAX_DEPTH) throw new BencodeError('nesting too deep');
   const c = buf[st.pos]!;
   if (c === D) {
     st.pos++;
+    st.depth++;
     const dict: BDict = new Map();
     while (st.pos < buf.length && buf[st.pos] !== E) {
       const key = decodeString(buf, st).toString('latin1');
-      const value = decodeValue(buf, st);
-      if (!dict.has(key)) dict.set(key, value);
-      else dict.set(key, value); // later duplicates override, as option parsing walks in order
+      // A later duplicate overrides: rtpengine's option parsing walks entries in order.
+      dict.set(key, decodeValue(buf, st));
     }
     st.pos++;
+    st.depth--;
     return dict;
   }
   if (c === L) {
     st.pos++;
+    st.depth++;
     const list: BValue[] = [];
     while (st.pos < buf.length && buf[st.pos] !== E) list.push(decodeValue(buf, st));
     st.pos++;
+    st.depth--;
     return list;
   }
   if (c === I) {
@@ -68,7 +77,7 @@ function decodeValue(buf: Buffer, st: { pos: number }): BValue {
   return decodeString(buf, st);
 }
 
-function decodeString(buf: Buffer, st: { pos: number }): Buffer {
+function decodeString(buf: Buffer, st: DecodeState): Buffer {
   const colon = buf.indexOf(COLON, st.pos);
   if (colon < 0) throw new BencodeError('missing string length delimiter');
   const len = parseNumber(buf, st.pos, colon, false);

@@ -14,22 +14,26 @@ export function jsonDecode(buf: Buffer): BDict {
   } catch {
     throw new JsonNgError('Failed to parse JSON document');
   }
-  const v = fromJson(parsed);
+  const v = fromJson(parsed, 0);
   if (!(v instanceof Map)) throw new JsonNgError('Failed to parse JSON document');
   return v;
 }
 
-function fromJson(v: unknown): BValue {
+/** Same nesting limit as the bencode decoder. */
+const MAX_DEPTH = 64;
+
+function fromJson(v: unknown, depth: number): BValue {
+  if (depth >= MAX_DEPTH) throw new JsonNgError('Failed to parse JSON document');
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw new JsonNgError('Failed to parse JSON document');
     return v;
   }
-  if (Array.isArray(v)) return v.map(fromJson);
+  if (Array.isArray(v)) return v.map((x) => fromJson(x, depth + 1));
   if (v !== null && typeof v === 'object') {
     const m: BDict = new Map();
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) m.set(Buffer.from(k, 'utf8').toString('latin1'), fromJson(x));
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) m.set(Buffer.from(k, 'utf8').toString('latin1'), fromJson(x, depth + 1));
     return m;
   }
   throw new JsonNgError('Failed to parse JSON document');

@@ -43,3 +43,26 @@ describe('bencode codec', () => {
     expect(bdecode(b('i0e'))).toBe(0);
   });
 });
+
+describe('bencode codec against hostile input', () => {
+  it('refuses absurd nesting instead of exhausting the stack', () => {
+    expect(() => bdecode(Buffer.from('l'.repeat(100000)))).toThrow(BencodeError);
+    expect(() => bdecode(Buffer.from('d1:a'.repeat(50000)))).toThrow(BencodeError);
+  });
+
+  it('never throws anything but BencodeError on random bytes', () => {
+    let seed = 12345;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const alphabet = 'dlie0123456789:-x';
+    for (let i = 0; i < 5000; i++) {
+      const len = Math.floor(rnd() * 40);
+      let s = '';
+      for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      try {
+        bdecode(Buffer.from(s, 'latin1'));
+      } catch (e) {
+        expect(e).toBeInstanceOf(BencodeError);
+      }
+    }
+  });
+});

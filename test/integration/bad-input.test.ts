@@ -1,0 +1,117 @@
+/**
+ * Bad input must get rtpengine's error reply or a counted drop — never a crash, hang or lost call.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
+import { str } from '../helpers/ng-client.js';
+import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
+import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
+
+describe('garbage and hostile input', () => {
+  let d: DaemonHandle;
+  beforeAll(async () => { d = await startDaemon(); });
+  afterAll(async () => { await d.close(); });
+
+  it('answers garbage on the ng socket with errors and keeps serving', async () => {
+    const cases: [string, Buffer][] = [
+      ['deep', Buffer.from('l'.repeat(60000))],
+      ['deepjson', Buffer.from('['.repeat(60000))],
+      ['binary', Buffer.from([0x64, 0xff, 0x00, 0x3a, 0x99])],
+      ['huge', Buffer.concat([Buffer.from('d3:sdp60000:'), Buffer.alloc(60000, 0x41), Buffer.from('e')])],
+      ['negative-len', Buffer.from('d7:command-4:pinge')],
+      ['cmd-int', Buffer.from('d7:commandi5ee')],
+    ];
+    for (const [cookie, payload] of cases) {
+      const reply = (await d.ng.raw(cookie, payload)).toString('latin1');
+      expect(reply, cookie).toMatch(/error/);
+    }
+    await d.ng.silent(Buffer.from('nocookie'));
+    await d.ng.silent(Buffer.alloc(0));
+    const pong = await d.ng.request({ command: 'ping' });
+    expect(str(pong.get('result'))).toBe('pong');
+    expect(d.proc.exitCode).toBeNull();
+  });
+
+  it('rejects broken SDP with rtpengine\'s reasons and creates no call', async () => {
+    const bad = await d.ng.request({ command: 'offer', 'call-id': 'bad-sdp', 'from-tag': 'x', sdp: 'v=0\r\nm=audio\r\n' });
+    expect(str(bad.get('error-reason'))).toBe('Failed to parse SDP');
+    const noc = await d.ng.request({ command: 'offer', 'call-id': 'no-c', 'from-tag': 'x', sdp: 'v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n' });
+    expect(str(noc.get('error-reason'))).toBe('Incomplete SDP specification');
+    const l = await d.ng.request({ command: 'list' });
+    expect((l.get('calls') as Buffer[]).map(String)).not.toContain('bad-sdp');
+  });
+
+  it('counts garbage and spoofed media without disturbing the call', async () => {
+    const [a, aRtcp] = await RtpPeer.pair();
+    const [b, bRtcp] = await RtpPeer.pair();
+    try {
+      const offer = await d.ng.request({ command: 'offer', 'call-id': 'garbage-media', 'from-tag': 'a', sdp: phoneSdp('a', a.port) });
+      const toB = mPort(str(offer.get('sdp')));
+      const answer = await d.ng.request({ command: 'answer', 'call-id': 'garbage-media', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port) });
+      const toA = mPort(str(answer.get('sdp')));
+      a.send(rtpPacket(0, 1, 1, 7), toA); // A confirmed from its SDP address
+      await b.waitFor(1);
+      const spoof = await RtpPeer.open();
+      for (let i = 0; i < 100; i++) spoof.send(Buffer.from([i, 0xff, 0x00]), toA);
+      spoof.send(Buffer.alloc(0), toA);
+      await new Promise((r) => setTimeout(r, 100));
+      spoof.close();
+      b.send(rtpPacket(0, 2, 2, 8), toB);
+      await a.waitFor(1);
+      expect(a.received.length).toBe(1);
+      expect(d.proc.exitCode).toBeNull();
+    } finally {
+      for (const p of [a, aRtcp, b, bRtcp]) p.close();
+    }
+  });
+
+  it('port exhaustion: "Ran out of ports", the call is not kept, other calls live on', async () => {
+    const small = await startDaemon([], { ports: 4 }); // room for exactly one call (2 pairs)
+    try {
+      const ok = await small.ng.request({ command: 'offer', 'call-id': 'fits', 'from-tag': 'a', sdp: phoneSdp('a', 20000) });
+      expect(str(ok.get('result'))).toBe('ok');
+      const full = await small.ng.request({ command: 'offer', 'call-id': 'too-many', 'from-tag': 'a', sdp: phoneSdp('a', 20002) });
+      expect(str(full.get('error-reason'))).toBe('Ran out of ports');
+      const l = await small.ng.request({ command: 'list' });
+      expect((l.get('calls') as Buffer[]).map(String)).toEqual(['fits']);
+      await small.ng.request({ command: 'delete', 'call-id': 'fits', 'delete-delay': 0 });
+      const again = await small.ng.request({ command: 'offer', 'call-id': 'now-fits', 'from-tag': 'a', sdp: phoneSdp('a', 20004) });
+      expect(str(again.get('result'))).toBe('ok');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('RTP timeout (spec §7.1)', () => {
+  it('deletes a call whose media stopped for --timeout seconds, and logs it', async () => {
+    const d = await startDaemon(['--timeout=2', '--offer-timeout=2']);
+    try {
+      const [a, aRtcp] = await RtpPeer.pair();
+      const [b, bRtcp] = await RtpPeer.pair();
+      const offer = await d.ng.request({ command: 'offer', 'call-id': 'to-1', 'from-tag': 'a', sdp: phoneSdp('a', a.port) });
+      expect(str(offer.get('result'))).toBe('ok');
+      await d.ng.request({ command: 'answer', 'call-id': 'to-1', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port) });
+      // A second call keeps media flowing and must survive.
+      const o2 = await d.ng.request({ command: 'offer', 'call-id': 'to-2', 'from-tag': 'a', sdp: phoneSdp('a', a.port + 100) });
+      const a2 = await d.ng.request({ command: 'answer', 'call-id': 'to-2', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port + 100) });
+      const toA2 = mPort(str(a2.get('sdp')));
+      const toB2 = mPort(str(o2.get('sdp')));
+      const talker = setInterval(() => {
+        a.send(rtpPacket(0, 1, 1, 1), toA2);
+        b.send(rtpPacket(0, 1, 1, 2), toB2);
+      }, 100);
+      await new Promise((r) => setTimeout(r, 4000));
+      clearInterval(talker);
+      const q1 = await d.ng.request({ command: 'query', 'call-id': 'to-1' });
+      expect(str(q1.get('error-reason'))).toBe('Unknown call-id');
+      const q2 = await d.ng.request({ command: 'query', 'call-id': 'to-2' });
+      expect(str(q2.get('result'))).toBe('ok');
+      expect(d.log()).toMatch(/Closing call due to timeout/);
+      for (const p of [a, aRtcp, b, bRtcp]) p.close();
+    } finally {
+      await d.close();
+    }
+  }, 15000);
+});
+
