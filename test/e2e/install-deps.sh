@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install what test/e2e/run.sh needs on Debian 12 (bookworm). Idempotent: does
+# nothing when everything is already installed. Run as root (CI does).
+#
+#   bash test/e2e/install-deps.sh                    # kamailio, sip-tester, tshark, iproute2
+#   bash test/e2e/install-deps.sh --with-rtpengine   # + the real rtpengine (reference daemon)
+#
+# kamailio   Kamailio 5.6 incl. the rtpengine module (rtpengine.so)
+# sip-tester SIPp (/usr/bin/sipp) and its pcaps (/usr/share/sip-tester/g711a.pcap)
+# tshark     loopback capture and dissection
+# iproute2   `ss`, used to find free ports (present on most systems already)
+set -euo pipefail
+
+PKGS=(kamailio sip-tester tshark iproute2)
+if [[ ${1:-} == --with-rtpengine ]]; then
+	PKGS+=(rtpengine-daemon)
+elif [[ -n ${1:-} ]]; then
+	echo "usage: $0 [--with-rtpengine]" >&2
+	exit 2
+fi
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+for p in "${PKGS[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+	echo "install-deps: already installed: ${PKGS[*]}"
+	exit 0
+fi
+
+if ((EUID != 0)); then
+	echo "install-deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture; answer
+# "no" up front so the install never prompts (the e2e test runs as root).
+if command -v debconf-set-selections >/dev/null; then
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+fi
+echo "install-deps: installing ${missing[*]}"
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
