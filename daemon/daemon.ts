@@ -2,11 +2,16 @@
  * The running daemon: owns the media workers, the call manager, the ng listeners and the lifecycle
  * timer, and closes them in reverse order.
  */
+import { randomBytes } from 'node:crypto';
 import { CallManager } from './call/call-manager.js';
 import { MediaContext } from './call/media-context.js';
 import type { DaemonOptions } from './config/options.js';
 import { NgCommands } from './control/ng-commands.js';
+import { registerNgHttp } from './control/ng-http.js';
+import { NgProcessor } from './control/ng-processor.js';
+import { NgTcpServer } from './control/ng-tcp-server.js';
 import { NgUdpServer } from './control/ng-udp-server.js';
+import { HttpServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { LocalInterfaces } from './net/interfaces.js';
@@ -17,7 +22,10 @@ const SLOTS_PER_WORKER = 65536;
 export class Daemon {
   private pool: WorkerPool | null = null;
   private calls: CallManager | null = null;
-  private readonly servers: NgUdpServer[] = [];
+  private readonly servers: (NgUdpServer | NgTcpServer)[] = [];
+  private processor: NgProcessor | null = null;
+  /** The `--listen-http` server (null without that option); other features add routes to it. */
+  http: HttpServer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private closed = false;
@@ -42,13 +50,25 @@ export class Daemon {
       endpointLearning: o.endpointLearning,
       sipSource: o.sipSource,
       maxSessions: o.maxSessions,
+      instanceId: randomBytes(6).toString('hex'),
     });
     this.calls = new CallManager(ctx, this.log);
     const commands = new NgCommands(this.calls, this.log);
+    const processor = (this.processor = new NgProcessor(commands, this.log));
     for (const l of o.listenNg) {
-      const s = new NgUdpServer(l.address, l.port, l.ipv6Only ?? false, commands, this.log);
+      const s = new NgUdpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.log);
       this.servers.push(s);
       await s.listen();
+    }
+    for (const l of o.listenTcpNg ?? []) {
+      const s = new NgTcpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.log);
+      this.servers.push(s);
+      await s.listen();
+    }
+    if (o.listenHttp && o.listenHttp.length > 0) {
+      this.http = new HttpServer(o.listenHttp, this.log);
+      registerNgHttp(this.http, processor, this.log);
+      await this.http.listen();
     }
     this.timer = setInterval(() => void this.tick(), 1000);
     this.log.info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
@@ -71,6 +91,8 @@ export class Daemon {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     for (const s of this.servers) s.close();
+    this.http?.close();
+    this.processor?.close();
     await this.calls?.close();
     await this.pool?.close();
   }

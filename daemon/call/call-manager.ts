@@ -6,13 +6,13 @@ import type { BEncodable } from '../../protocol/ng/bencode.js';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
 import { assertSdpComplete, parseSdp, SdpIncompleteError, SdpParseError } from '../../protocol/sdp/parse.js';
 import type { SdpSession } from '../../protocol/sdp/types.js';
+import { hasLoopProtectId } from '../../protocol/sdp/index.js';
 import { NgError } from '../control/ng-error.js';
 import type { Logger } from '../log.js';
-import { F_LAST_PACKET_MS } from '../media/stream-table.js';
 import { Call } from './call.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
-import { negotiate } from './negotiate.js';
+import { forwardingConfigs, negotiate } from './negotiate.js';
 import { callStats, selectParticipants } from './query-reply.js';
 import { CallRegistry } from './registry.js';
 import { releaseStreams } from './stream-alloc.js';
@@ -56,6 +56,7 @@ export class CallManager {
     const callId = o.callId;
     return this.calls.withLock(callId, async () => {
       const sdp = parse(o.sdp!);
+      if (this.isLoop(o, sdp)) return new Map<string, BEncodable>([['sdp', o.sdp!]]);
       const now = Date.now();
       let call = this.calls.get(callId);
       const created = !call;
@@ -74,10 +75,11 @@ export class CallManager {
       call.lastSignalMs = now;
       const sender = call.byTag(o.fromTag!) ?? call.addMonologue(o.fromTag!, now);
       sender.deleteAtMs = null;
+      sender.deleted = false;
       if (o.label !== undefined) sender.label = o.label;
       const recipient = this.offerRecipient(call, sender, o, now);
       try {
-        const out = await negotiate(this.ctx, { call, sender, recipient, sdp, opts: o, isOffer: true, now });
+        const out = await negotiate(this.ctx, { call, sender, recipient, sdp, opts: o, isOffer: true, now, instanceId: this.ctx.settings.instanceId });
         return new Map<string, BEncodable>([['sdp', out]]);
       } catch (e) {
         if (created && e instanceof NgError && e.reason === 'Ran out of ports') await this.destroy(call, 'forced');
@@ -86,21 +88,41 @@ export class CallManager {
     });
   }
 
+  /**
+   * Who receives this offer: the participant named by to-tag (re-INVITE), else the branch of this
+   * via-branch, else the sender's existing (first) peer, else a new untagged branch (forking).
+   */
+  /** loop-protect: an SDP that already went through this daemon comes back unchanged, state untouched. */
+  private isLoop(o: CallOptions, sdp: SdpSession): boolean {
+    return o.flags.has('loop-protect') && hasLoopProtectId(sdp, this.ctx.settings.instanceId);
+  }
+
   private offerRecipient(call: Call, sender: Monologue, o: CallOptions, now: number): Monologue {
     let r: Monologue | undefined;
     if (o.toTag) {
       r = call.byTag(o.toTag);
-      if (!r && sender.peer && sender.peer.tag === '') {
-        r = sender.peer;
-        r.tag = o.toTag;
+      if (!r) {
+        r = sender.subscriptions.find((x) => x.tag === '');
+        if (r) r.tag = o.toTag;
       }
-      r ??= call.addMonologue(o.toTag, now);
+    } else if (o.viaBranch !== undefined) {
+      r = sender.subscriptions.find((x) => x.viaBranch === o.viaBranch);
+      if (!r && sender.subscriptions.every((x) => x.viaBranch === undefined)) r = sender.subscriptions[0];
     } else {
-      r = (o.viaBranch !== undefined ? call.byViaBranch(o.viaBranch) : undefined) ?? sender.peer ?? call.addMonologue('', now);
+      r = sender.subscriptions[0];
+    }
+    if (!r) {
+      // The first peer is subscribed both ways at once; a further fork branch only sends to the
+      // caller (early media) until its answer (golden 18 vs 19).
+      const first = sender.subscriptions.length === 0;
+      r = call.addMonologue(o.toTag ?? '', now);
+      r.iceControlling = true;
+      if (first) r.subscribe(sender);
     }
     if (o.viaBranch !== undefined && r.viaBranch === undefined) r.viaBranch = o.viaBranch;
     r.deleteAtMs = null;
-    link(sender, r);
+    r.deleted = false;
+    sender.subscribe(r);
     return r;
   }
 
@@ -114,25 +136,28 @@ export class CallManager {
       const call = this.calls.get(callId);
       if (!call) throw new NgError('Unknown call-id');
       const sdp = parse(o.sdp!);
+      if (this.isLoop(o, sdp)) return new Map<string, BEncodable>([['sdp', o.sdp!]]);
       const now = Date.now();
       const offerer = call.byTag(o.fromTag!);
       if (!offerer) throw new NgError('Invalid dialogue association');
       let answerer = call.byTag(o.toTag!);
       if (!answerer) {
-        const branch = o.viaBranch !== undefined ? call.byViaBranch(o.viaBranch) : undefined;
-        answerer = branch ?? (offerer.peer && offerer.peer.tag === '' ? offerer.peer : undefined);
-        if (!answerer) throw new NgError('Invalid dialogue association');
-        answerer.tag = o.toTag!;
+        const untagged = offerer.subscriptions.filter((x) => x.tag === '');
+        answerer = (o.viaBranch !== undefined ? untagged.find((x) => x.viaBranch === o.viaBranch) : undefined) ?? untagged[0];
+        if (answerer) answerer.tag = o.toTag!;
+        else answerer = call.addMonologue(o.toTag!, now);
       }
-      link(offerer, answerer);
+      offerer.subscribe(answerer);
+      answerer.subscribe(offerer);
       call.deleteAtMs = null;
       call.lastSignalMs = now;
       if (o.label !== undefined) answerer.label = o.label;
-      const out = await negotiate(this.ctx, { call, sender: answerer, recipient: offerer, sdp, opts: o, isOffer: false, now });
+      const out = await negotiate(this.ctx, { call, sender: answerer, recipient: offerer, sdp, opts: o, isOffer: false, now, instanceId: this.ctx.settings.instanceId });
       return new Map<string, BEncodable>([['sdp', out]]);
     });
   }
 
+  /** Evaluation order of rtpengine 10.5 (spec §4.9). */
   delete(o: CallOptions): Promise<Dict> {
     if (o.callId === undefined) throw new NgError('No call-id in message');
     const callId = o.callId;
@@ -147,17 +172,61 @@ export class CallManager {
       const delay = o.deleteDelay ?? this.ctx.settings.deleteDelay;
       if (!o.fromTag) {
         // Whole call; rtpengine sends no statistics in this case.
-        await this.scheduleDelete(call, delay);
+        await this.scheduleCallDelete(call, delay);
         return new Map();
       }
-      let target = o.toTag ? call.byTag(o.toTag) : undefined;
-      if (!target && !o.toTag && o.viaBranch !== undefined) target = call.byViaBranch(o.viaBranch);
-      target ??= call.byTag(o.fromTag);
+      let target: Monologue | undefined;
+      if (!o.toTag && o.viaBranch !== undefined) target = call.monologues.find((m) => m.tag === '' && m.viaBranch === o.viaBranch);
+      target ??= call.byTag(o.toTag || o.fromTag);
+      if (!target && o.viaBranch !== undefined) target = call.byViaBranch(o.viaBranch);
+      if (!target && o.toTag) {
+        const f = call.byTag(o.fromTag);
+        if (f && f.subscriptions.length === 1 && f.subscriptions[0]!.tag === '') target = f;
+      }
       if (!target) return notFound();
-      const reply = callStats(this.ctx, call, selectParticipants(call, target.tag) ?? [target]);
-      await this.scheduleDelete(call, delay);
+      // Statistics are those of the named participant (to-tag, else from-tag) and its peers, also
+      // when the deleted one is a fork branch picked by via-branch.
+      const named = call.byTag(o.toTag || o.fromTag) ?? target;
+      const reply = callStats(this.ctx, call, selectParticipants(call, named));
+      if (delay <= 0) await this.removeParticipant(call, target);
+      else {
+        const at = Date.now() + delay * 1000;
+        target.deleteAtMs = target.deleteAtMs === null ? at : Math.min(target.deleteAtMs, at);
+      }
       return reply;
     });
+  }
+
+  /**
+   * Removes one participant: an untagged fork branch only loses its sockets (it stays listed until the
+   * call ends); otherwise the participant goes, peers left with nobody else go too, and with fewer
+   * than two tagged participants and no open branch the whole call is destroyed (spec §4.9 step 5).
+   */
+  private async removeParticipant(call: Call, target: Monologue): Promise<void> {
+    if (target.tag === '' && call.monologues.some((m) => m !== target && m.tag !== '' && m.subscriptions.some((s) => s !== target))) {
+      target.deleted = true;
+      target.deleteAtMs = null;
+      for (const md of target.medias) await releaseStreams(this.ctx, md);
+      this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
+      return;
+    }
+    const gone = new Set<Monologue>([target]);
+    for (const peer of [...target.subscriptions, ...target.subscribers]) {
+      const others = [...peer.subscriptions, ...peer.subscribers].filter((x) => !gone.has(x) && !x.deleted);
+      if (others.length === 0) gone.add(peer);
+    }
+    const remainingTagged = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag !== '');
+    const openBranches = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag === '');
+    if (remainingTagged.length < 2 && openBranches.length === 0) {
+      await this.destroy(call, 'regular');
+      return;
+    }
+    for (const m of gone) {
+      m.unsubscribeAll();
+      for (const md of m.medias) await releaseStreams(this.ctx, md);
+      call.monologues.splice(call.monologues.indexOf(m), 1);
+    }
+    this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
   }
 
   query(o: CallOptions): Dict {
@@ -165,8 +234,7 @@ export class CallManager {
     const call = this.calls.get(o.callId);
     if (!call) throw new NgError('Unknown call-id');
     const tag = o.toTag || o.fromTag;
-    const parts = selectParticipants(call, tag) ?? [...call.monologues];
-    return callStats(this.ctx, call, parts);
+    return callStats(this.ctx, call, selectParticipants(call, tag ? call.byTag(tag) : undefined));
   }
 
   list(limit: number): string[] {
@@ -178,7 +246,7 @@ export class CallManager {
     return ids;
   }
 
-  private async scheduleDelete(call: Call, delaySec: number): Promise<void> {
+  private async scheduleCallDelete(call: Call, delaySec: number): Promise<void> {
     if (delaySec <= 0) {
       await this.destroy(call, 'regular');
       return;
@@ -216,6 +284,13 @@ export class CallManager {
         if (now >= call.deleteAtMs) await this.calls.withLock(call.callId, () => this.destroy(call, 'regular'));
         continue;
       }
+      const due = call.monologues.filter((m) => m.deleteAtMs !== null);
+      if (due.length > 0) {
+        for (const m of due) {
+          if (m.deleteAtMs! <= now && !call.destroyed) await this.calls.withLock(call.callId, () => this.removeParticipant(call, m));
+        }
+        continue;
+      }
       const verdict = this.mediaVerdict(call, now);
       if (verdict) {
         this.log.info({ callId: call.callId }, 'Closing call due to timeout');
@@ -234,7 +309,8 @@ export class CallManager {
     for (const m of call.monologues) {
       for (const md of m.medias) {
         for (const st of md.streams()) {
-          const last = Math.max(this.ctx.pool.table(st.worker).get(st.slot, F_LAST_PACKET_MS), st.lastSignalMs);
+          if (!st.sock) continue;
+          const last = Math.max(this.ctx.counters(st).lastPacketMs, st.lastSignalMs);
           let limit: number;
           let why: EndReason;
           if (md.direction === 'inactive' || md.direction === 'recvonly' || md.zeroAddress) {
@@ -276,7 +352,3 @@ function parse(body: Buffer): SdpSession {
   return sdp;
 }
 
-function link(a: Monologue, b: Monologue): void {
-  a.peer = b;
-  b.peer = a;
-}

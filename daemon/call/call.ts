@@ -21,7 +21,7 @@ export class Call {
   }
 
   byViaBranch(branch: string): Monologue | undefined {
-    return this.monologues.find((m) => m.tag === '' && m.viaBranch === branch);
+    return this.monologues.find((m) => m.viaBranch === branch);
   }
 
   addMonologue(tag: string, now: number): Monologue {

@@ -4,7 +4,8 @@
  */
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { LocalInterfaces } from '../net/interfaces.js';
-import type { PacketStream } from './stream.js';
+import type { FrozenCounters, PacketStream } from './stream.js';
+import { F_BYTES, F_ERRORS, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC } from '../media/stream-table.js';
 
 export interface CallSettings {
   deleteDelay: number;
@@ -15,6 +16,8 @@ export interface CallSettings {
   endpointLearning: 'delayed' | 'immediate' | 'off' | 'heuristic';
   sipSource: boolean;
   maxSessions: number;
+  /** 12 hex digits naming this daemon in `a=rtpengine:` (loop-protect). */
+  instanceId: string;
 }
 
 export class MediaContext {
@@ -27,11 +30,22 @@ export class MediaContext {
   }
 
   index(s: PacketStream): void {
-    this.bySlot.set(this.key(s.worker, s.slot), s);
+    if (s.sock) this.bySlot.set(this.key(s.sock.worker, s.sock.slot), s);
   }
 
   unindex(s: PacketStream): void {
-    this.bySlot.delete(this.key(s.worker, s.slot));
+    if (s.sock) this.bySlot.delete(this.key(s.sock.worker, s.sock.slot));
+  }
+
+  /** A stream's counters: live from its worker slot, or frozen once its socket closed. */
+  counters(s: PacketStream): FrozenCounters {
+    if (!s.sock) return s.final;
+    const t = this.pool.table(s.sock.worker);
+    const slot = s.sock.slot;
+    return {
+      packets: t.get(slot, F_PACKETS), bytes: t.get(slot, F_BYTES), errors: t.get(slot, F_ERRORS),
+      lastPacketMs: t.get(slot, F_LAST_PACKET_MS), ssrc: t.get(slot, F_SSRC), lastPt: t.get(slot, F_LAST_PT),
+    };
   }
 
   stream(worker: number, slot: number): PacketStream | undefined {

@@ -3,38 +3,51 @@
  * its SDP, and the local streams that face it (their ports are the ones written into SDP sent to it).
  */
 import type { Codec, Direction, SdpMedia } from '../../protocol/sdp/types.js';
-import type { Endpoint, PacketStream } from './stream.js';
+import type { RtcpMuxOption } from '../../protocol/ng/call-options.js';
+import { PacketStream, type Endpoint } from './stream.js';
 
 export class CallMedia {
   type = '';
   protocol = '';
+  /** This participant's own SDP for this section has been seen (rtpengine's "initialized"). */
+  initialized = false;
   /** Codecs this participant offered/answered, after codec operations. */
   codecs: Codec[] = [];
   /** Codecs in the last SDP we sent to this participant (an answer from it may only use those PTs). */
   sentCodecs: Codec[] | null = null;
-  direction: Direction = 'sendrecv';
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
   /** Participant sent c=0.0.0.0 (old-style hold). */
   zeroAddress = false;
   /** Participant's SDP offered or accepted rtcp-mux. */
   rtcpMuxOffered = false;
   /** rtcp-mux in effect towards this participant (single socket). */
   rtcpMux = false;
+  /** rtcp-mux options given with the offer this participant made (they apply to the answer too). */
+  muxOptions = new Set<RtcpMuxOption>();
+  /** The last offer we wrote to this participant offered rtcp-mux. */
+  muxOfferedToIt = false;
+  /** ptime-reverse requested with this participant's offer: written into the answer to it. */
+  ptimeReverse: number | undefined;
   ptime: number | undefined;
   mid: string | undefined;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */
   remote: { rtp: Endpoint; rtcp: Endpoint } | null = null;
-  rtp: PacketStream | null = null;
-  rtcp: PacketStream | null = null;
+  readonly rtp: PacketStream;
+  readonly rtcp: PacketStream;
   lastSdp: SdpMedia | null = null;
 
-  constructor(readonly index: number) {}
+  constructor(readonly index: number, now: number) {
+    this.rtp = new PacketStream(1, now);
+    this.rtcp = new PacketStream(2, now);
+  }
 
   streams(): PacketStream[] {
-    const s: PacketStream[] = [];
-    if (this.rtp) s.push(this.rtp);
-    if (this.rtcp) s.push(this.rtcp);
-    return s;
+    return [this.rtp, this.rtcp];
+  }
+
+  get hasSockets(): boolean {
+    return this.rtp.sock !== null;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * A participant of a call (rtpengine's "monologue"): identified by its SIP tag, or untagged until an
- * answer names it. Holds its media sections and the participant it exchanges media with.
+ * answer names it. Holds its media sections and the offer/answer subscriptions: `subscriptions` are
+ * the participants whose media it receives, `subscribers` those that receive its media.
  */
 import type { LocalAddress } from '../net/interfaces.js';
 import { CallMedia } from './media.js';
@@ -8,19 +9,22 @@ import { CallMedia } from './media.js';
 export class Monologue {
   viaBranch: string | undefined;
   label: string | undefined;
-  /** The participant whose media this one receives (offer/answer subscription). */
-  peer: Monologue | null = null;
+  readonly subscriptions: Monologue[] = [];
+  readonly subscribers: Monologue[] = [];
   readonly medias: CallMedia[] = [];
   /** Local address (logical interface) whose sockets face this participant. */
   local: LocalAddress | null = null;
-  /** Options that shape how we treat this participant's media. */
+  /** rtpengine 10.5 marks the participant that received the initial offer "ICE controlling". */
+  iceControlling = false;
   asymmetric = false;
   strictSource = false;
-  /** Values remembered for `replace` flags (first SDP sent to this participant). */
+  /** Values remembered for `replace` flags (from the first SDP sent to this participant). */
   sentUsername: string | undefined;
   sentSessionName: string | undefined;
   sentSdpVersion: bigint | undefined;
   lastSentSdp: Buffer | undefined;
+  /** Deleted (fork branch): sockets closed, still listed until the call ends. */
+  deleted = false;
   /** Delete-delay: destroy this participant at this wall-clock ms. */
   deleteAtMs: number | null = null;
 
@@ -31,13 +35,26 @@ export class Monologue {
     return this.tag !== '' ? this.tag : `<untagged ${this.untaggedId}>`;
   }
 
-  media(index: number): CallMedia {
+  media(index: number, now: number): CallMedia {
     let m = this.medias.find((x) => x.index === index);
     if (!m) {
-      m = new CallMedia(index);
+      m = new CallMedia(index, now);
       this.medias.push(m);
       this.medias.sort((a, b) => a.index - b.index);
     }
     return m;
+  }
+
+  /** This participant receives `other`'s media (rtpengine's offer/answer subscription). */
+  subscribe(other: Monologue): void {
+    if (!this.subscriptions.includes(other)) this.subscriptions.push(other);
+    if (!other.subscribers.includes(this)) other.subscribers.push(this);
+  }
+
+  unsubscribeAll(): void {
+    for (const o of this.subscriptions) o.subscribers.splice(o.subscribers.indexOf(this), 1);
+    for (const o of this.subscribers) o.subscriptions.splice(o.subscriptions.indexOf(this), 1);
+    this.subscriptions.length = 0;
+    this.subscribers.length = 0;
   }
 }

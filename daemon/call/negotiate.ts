@@ -1,9 +1,9 @@
 /**
  * One SDP passing through: from `sender` (who wrote it) to `recipient` (who gets our rewrite).
  * Records what the sender said per media section, makes sure both sides have sockets, points the
- * workers' forwarding at the right endpoints, and builds the rewritten SDP (spec §4).
+ * workers' forwarding along the call's subscriptions, and builds the rewritten SDP (spec §4).
  */
-import type { CallOptions } from '../../protocol/ng/call-options.js';
+import type { CallOptions, RtcpMuxOption } from '../../protocol/ng/call-options.js';
 import { applyCodecStrip, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
 import { rewriteSdp, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
 import type { SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
@@ -12,7 +12,7 @@ import type { Call } from './call.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
-import { allocateStreams, type StreamNeed } from './stream-alloc.js';
+import { allocateStreams, releaseStreams, type StreamNeed } from './stream-alloc.js';
 
 export interface Negotiation {
   call: Call;
@@ -22,58 +22,47 @@ export interface Negotiation {
   opts: CallOptions;
   isOffer: boolean;
   now: number;
+  instanceId: string;
 }
 
 export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buffer> {
-  const { sender, recipient, sdp, opts } = n;
+  const { sender, recipient, sdp } = n;
   selectInterfaces(ctx, n);
 
   const needs: StreamNeed[] = [];
   for (const sm of sdp.media) {
-    const from = sender.media(sm.index);
-    const to = recipient.media(sm.index);
-    recordSenderMedia(ctx, n, from, to, sm);
-    if (from.rejected) continue;
-    if (!from.rtp) needs.push({ media: from, local: sender.local! });
-    if (!to.rtp) needs.push({ media: to, local: recipient.local! });
+    const from = sender.media(sm.index, n.now);
+    const to = recipient.media(sm.index, n.now);
+    const endpointMoved = recordSenderMedia(ctx, n, from, to, sm);
+    if (from.rejected) {
+      // A rejected section (port 0) has no sockets on either side.
+      await releaseStreams(ctx, from);
+      await releaseStreams(ctx, to);
+      continue;
+    }
+    // A new remote endpoint gets new recipient-facing ports (spec §4.7), unless port latching.
+    if (endpointMoved && !n.opts.flags.has('port-latching')) await releaseStreams(ctx, to);
+    if (!from.hasSockets) needs.push({ media: from, local: sender.local! });
+    if (!to.hasSockets) needs.push({ media: to, local: recipient.local! });
   }
   await allocateStreams(ctx, n.call.worker, needs, n.now);
 
-  const configs: SlotConfig[] = [];
   const plans: MediaPlan[] = [];
   for (const sm of sdp.media) {
-    const from = sender.media(sm.index);
-    const to = recipient.media(sm.index);
-    decideRtcpMux(n, from, to, sm);
+    const from = sender.media(sm.index, n.now);
+    const to = recipient.media(sm.index, n.now);
+    const offerMux = decideRtcpMux(n, from, to, sm);
     // Signalling refreshes the timeout clock and, as in rtpengine, clears "confirmed" until media
     // arrives again (the worker re-learns; it keeps sending to the last known address meanwhile).
     for (const s of [...from.streams(), ...to.streams()]) {
       s.lastSignalMs = n.now;
       s.confirmed = false;
     }
-    if (!from.rejected) {
-      configs.push(...slotConfigs(ctx, sender, from, to), ...slotConfigs(ctx, recipient, to, from));
-    }
-    plans.push(mediaPlan(n, from, to, sm));
+    plans.push(mediaPlan(n, from, to, sm, offerMux));
     to.sentCodecs = from.codecs;
   }
-  ctx.pool.configure(n.call.worker, configs);
-
-  const local = recipient.local!;
-  const address = opts.mediaAddress ?? local.advertised;
-  const plan: SessionPlan = {
-    replaceOrigin: opts.replace.has('origin'),
-    originAddress: address,
-    originFamily: local.family,
-    replaceSessionConnection: opts.replace.has('session-connection'),
-    iceMode: opts.ice === 'remove' ? 'remove' : 'default',
-    originalSendrecv: opts.flags.has('original-sendrecv'),
-    stripExtmap: opts.flags.has('strip-extmap'),
-    media: plans,
-  };
-  const out = rewriteSdp(sdp, plan);
-  recipient.lastSentSdp = out;
-  return out;
+  ctx.pool.configure(n.call.worker, forwardingConfigs(ctx, n.call));
+  return render(n, plans);
 }
 
 /** `direction` names the interface facing the sender ([0]) and the recipient ([1]), once per call. */
@@ -83,16 +72,23 @@ function selectInterfaces(ctx: MediaContext, n: Negotiation): void {
   if (!n.recipient.local) n.recipient.local = ctx.interfaces.select(dir?.[1], n.opts.addressFamily).local;
 }
 
-function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): void {
+/** Returns whether the sender's media endpoint moved since its last SDP. */
+function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): boolean {
   const { sdp, opts } = n;
+  from.initialized = true;
   from.type = sm.type;
   from.protocol = sm.proto;
+  if (!to.initialized) {
+    to.type = sm.type;
+    to.protocol = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : sm.proto;
+  }
   from.rejected = sm.port === 0;
   from.lastSdp = sm;
   from.mid = sm.mid;
-  from.ptime = sm.ptime ?? from.ptime;
+  from.ptime = sm.ptime;
   from.direction = sm.direction ?? sdp.direction ?? 'sendrecv';
   from.rtcpMuxOffered = sm.rtcpMux;
+  if (n.isOffer) from.muxOptions = new Set(opts.rtcpMux);
   if (sm.isRtp) {
     from.codecs = n.isOffer
       ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })
@@ -106,63 +102,87 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   const useSipSource = opts.flags.has('SIP-source-address') || (ctx.settings.sipSource && !opts.flags.has('trust-address'));
   if (useSipSource && opts.receivedFrom) address = opts.receivedFrom.address;
   const rtcpAddress = sm.rtcp?.address && !useSipSource ? sm.rtcp.address : address;
+  const before = from.remote;
   from.remote = from.zeroAddress
     ? null
     : { rtp: { address, port: sm.port }, rtcp: { address: rtcpAddress, port: sm.rtcp?.port ?? sm.port + 1 } };
-  if (n.isOffer) {
-    const asym = opts.flags.has('asymmetric');
-    n.sender.asymmetric = asym;
-    n.sender.strictSource = opts.flags.has('strict-source');
-  }
-}
-
-/** rtcp-mux decisions of spec §4.6 (SDP level; the worker demuxes by RTCP packet type). */
-function decideRtcpMux(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): void {
-  const mux = n.opts.rtcpMux;
-  if (n.isOffer) {
-    // Towards the recipient we only offer mux; it is in effect once its answer accepts it.
-    to.rtcpMux = to.rtcpMux || mux.has('require');
-    from.rtcpMux = false;
-  } else {
-    // Answer: `from` is the answerer, `to` the offerer.
-    const offeredToAnswerer = from.rtcpMux || to.rtcpMuxOffered || mux.has('offer') || mux.has('require');
-    from.rtcpMux = sm.rtcpMux && offeredToAnswerer;
-    const acceptTowardsOfferer = to.rtcpMuxOffered && !mux.has('reject') && (sm.rtcpMux || mux.has('demux') || mux.has('accept'));
-    to.rtcpMux = acceptTowardsOfferer;
-  }
-}
-
-function slotConfigs(ctx: MediaContext, owner: Monologue, mine: CallMedia, other: CallMedia): SlotConfig[] {
-  if (!mine.rtp || !mine.rtcp || !other.rtp || !other.rtcp) return [];
-  for (const [st, ep] of [[mine.rtp, mine.remote?.rtp ?? null], [mine.rtcp, mine.remote?.rtcp ?? null]] as const) {
+  for (const [st, ep] of [[from.rtp, from.remote?.rtp ?? null], [from.rtcp, from.remote?.rtcp ?? null]] as const) {
     // A changed SDP endpoint restarts from it (the worker does the same).
     if (st.advertised?.address !== ep?.address || st.advertised?.port !== ep?.port) st.learned = null;
     st.advertised = ep;
   }
-  const learning = ctx.settings.endpointLearning;
-  const common = { learning, asymmetric: owner.asymmetric, strictSource: owner.strictSource };
-  // RTCP towards the other participant goes to its RTP socket when it runs rtcp-mux.
-  const otherRtcp = other.rtcpMux ? other.rtp.slot : other.rtcp.slot;
-  return [
-    { slot: mine.rtp.slot, sink: other.rtp.slot, rtcpSink: otherRtcp, endpoint: mine.rtp.advertised, component: 1, ...common },
-    { slot: mine.rtcp.slot, sink: otherRtcp, rtcpSink: otherRtcp, endpoint: mine.rtcp.advertised, component: 2, ...common },
-  ];
+  if (n.isOffer) {
+    n.sender.asymmetric = opts.flags.has('asymmetric');
+    n.sender.strictSource = opts.flags.has('strict-source');
+  }
+  return before !== null && from.remote !== null && !from.rejected &&
+    (before.rtp.address !== from.remote.rtp.address || before.rtp.port !== from.remote.rtp.port);
 }
 
-function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): MediaPlan {
+/**
+ * rtcp-mux (spec §4.6). Decides what is in effect towards each side and returns whether the offer
+ * written to the recipient offers mux. Options given with an offer also govern its answer.
+ */
+function decideRtcpMux(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): boolean {
+  if (n.isOffer) {
+    const mux = n.opts.rtcpMux;
+    // Once a side runs rtcp-mux, a re-offer towards it behaves like `require`.
+    to.rtcpMux = mux.has('require') || to.rtcpMux;
+    const offerMux = to.rtcpMux || (!mux.has('demux') && (from.rtcpMuxOffered || mux.has('offer')));
+    to.muxOfferedToIt = offerMux;
+    return offerMux;
+  }
+  // Answer: `from` is the answerer, `to` the offerer.
+  const mux = new Set<RtcpMuxOption>([...to.muxOptions, ...n.opts.rtcpMux]);
+  from.rtcpMux = sm.rtcpMux && from.muxOfferedToIt;
+  if (!to.rtcpMuxOffered || mux.has('reject')) to.rtcpMux = false;
+  else if (mux.has('demux') || mux.has('accept') || mux.has('require')) to.rtcpMux = true;
+  else to.rtcpMux = sm.rtcpMux;
+  return false;
+}
+
+/**
+ * Where each socket's packets go: a participant's media is sent out of the socket facing the first
+ * of its subscribers that has one, to that subscriber's endpoint. Rebuilt for the whole call on every
+ * signalling event (a handful of slots; never per packet).
+ */
+export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
+  const configs: SlotConfig[] = [];
+  for (const m of call.monologues) {
+    for (const mine of m.medias) {
+      if (!mine.rtp.sock || !mine.rtcp.sock) continue;
+      let other: CallMedia | undefined;
+      for (const sub of m.subscribers) {
+        const o = sub.medias.find((x) => x.index === mine.index);
+        if (o && o.rtp.sock && o.rtcp.sock && !sub.deleted) { other = o; break; }
+      }
+      const sink = other ? other.rtp.sock!.slot : -1;
+      // RTCP towards the other participant goes to its RTP socket when it runs rtcp-mux.
+      const rtcpSink = other ? (other.rtcpMux ? other.rtp.sock!.slot : other.rtcp.sock!.slot) : -1;
+      const common = { learning: ctx.settings.endpointLearning, asymmetric: m.asymmetric, strictSource: m.strictSource };
+      configs.push(
+        { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.rtp.advertised, component: 1, ...common },
+        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common },
+      );
+    }
+  }
+  return configs;
+}
+
+function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia, offerMux: boolean): MediaPlan {
   const local = n.recipient.local!;
   const address = n.opts.mediaAddress ?? local.advertised;
-  if (from.rejected || !to.rtp) {
+  if (from.rejected || !to.rtp.sock) {
     return { port: 0, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
   }
-  const offerMux = n.isOffer
-    ? !n.opts.rtcpMux.has('demux') && (from.rtcpMuxOffered || n.opts.rtcpMux.has('offer'))
-    : false;
   const rtcp: MediaPlan['rtcp'] = !sm.isRtp
     ? { kind: 'none' }
-    : to.rtcpMux ? { kind: 'mux' } : { kind: 'separate', port: to.rtp.port + 1, offerMux };
+    : to.rtcpMux ? { kind: 'mux' } : { kind: 'separate', port: to.rtp.sock.port + 1, offerMux };
+  // ptime: offer → the requested or offered one; answer → ptime-reverse, the answer's, the offer's.
+  if (n.isOffer) from.ptimeReverse = n.opts.ptimeReverse;
+  const ptime = n.isOffer ? n.opts.ptime ?? from.ptime : to.ptimeReverse ?? from.ptime ?? to.ptime;
   return {
-    port: to.rtp.port,
+    port: to.rtp.sock.port,
     family: local.family,
     address,
     protocol: n.opts.transportProtocol && n.opts.transportProtocol !== 'accept' ? n.opts.transportProtocol : undefined,
@@ -171,8 +191,8 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia)
     rtcp,
     fullRtcpAttribute: n.opts.flags.has('full-rtcp-attribute'),
     noRtcpAttribute: n.opts.flags.has('no-rtcp-attribute'),
-    ptime: from.ptime,
-    mid: from.mid,
+    ptime,
+    mid: from.mid ?? (n.isOffer ? undefined : to.mid),
     generateMid: n.opts.flags.has('generate-mid'),
     zeroAddress: from.zeroAddress && !n.opts.replace.has('zero-address'),
   };
@@ -184,4 +204,40 @@ function holdDirection(m: CallMedia): MediaPlan['direction'] {
   if (m.direction === 'sendrecv') return 'sendonly';
   if (m.direction === 'recvonly') return 'inactive';
   return m.direction;
+}
+
+/**
+ * Writes the SDP for the recipient. `replace` username/session-name use the values of the first SDP
+ * sent to this recipient; `SDP-version` keeps a per-recipient version that only moves when the output
+ * changes (render, compare with the last output, bump and render again — spec §4.2).
+ */
+function render(n: Negotiation, plans: MediaPlan[]): Buffer {
+  const { recipient: r, sdp, opts } = n;
+  const local = r.local!;
+  r.sentUsername ??= sdp.origin.username;
+  r.sentSessionName ??= sdp.sessionName;
+  r.sentSdpVersion ??= BigInt(/^\d+$/.test(sdp.origin.version) ? sdp.origin.version : '0');
+  const plan: SessionPlan = {
+    replaceOrigin: opts.replace.has('origin'),
+    originAddress: opts.mediaAddress ?? local.advertised,
+    originFamily: local.family,
+    replaceSessionConnection: opts.replace.has('session-connection'),
+    iceMode: opts.ice === 'remove' ? 'remove' : 'default',
+    originalSendrecv: opts.flags.has('original-sendrecv'),
+    stripExtmap: opts.flags.has('strip-extmap'),
+    loopProtectId: opts.flags.has('loop-protect') ? n.instanceId : undefined,
+    media: plans,
+  };
+  if (opts.replace.has('username')) plan.username = r.sentUsername;
+  if (opts.replace.has('session-name')) plan.sessionName = r.sentSessionName;
+  const versioned = opts.replace.has('sdp-version');
+  if (versioned) plan.sdpVersion = r.sentSdpVersion.toString();
+  let out = rewriteSdp(sdp, plan);
+  if (versioned && r.lastSentSdp !== undefined && !r.lastSentSdp.equals(out)) {
+    r.sentSdpVersion += 1n;
+    plan.sdpVersion = r.sentSdpVersion.toString();
+    out = rewriteSdp(sdp, plan);
+  }
+  r.lastSentSdp = out;
+  return out;
 }

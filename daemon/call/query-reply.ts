@@ -4,7 +4,6 @@
  */
 import type { BEncodable } from '../../protocol/ng/bencode.js';
 import { staticPayload } from '../../protocol/sdp/static-payloads.js';
-import { F_BYTES, F_ERRORS, F_LAST_PACKET_MS, F_PACKETS, F_SSRC, F_LAST_PT } from '../media/stream-table.js';
 import type { Call } from './call.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
@@ -15,22 +14,25 @@ type Dict = Map<string, BEncodable>;
 
 interface Totals { packets: number; bytes: number; errors: number }
 
+/** Transport protocols rtpengine recognises (others, like TCP/MSRP, get no `protocol` key). */
+const KNOWN_PROTOCOLS = new Set(['RTP/AVP', 'RTP/SAVP', 'RTP/AVPF', 'RTP/SAVPF', 'UDP/TLS/RTP/SAVP', 'UDP/TLS/RTP/SAVPF', 'udptl', 'UDPTL', 'UDP/TLS/UDPTL']);
+
 /**
- * Participants listed: with a tag filter, that participant first and then those it receives from;
+ * Participants listed: with a tag filter, that participant first and then those it subscribes to;
  * without one, all in creation order.
  */
-export function selectParticipants(call: Call, tag: string | undefined): Monologue[] | undefined {
-  if (!tag) return [...call.monologues];
-  const m = call.byTag(tag);
-  if (!m) return undefined;
-  return m.peer && m.peer !== m ? [m, m.peer] : [m];
+export function selectParticipants(call: Call, who: Monologue | undefined): Monologue[] {
+  if (!who) return [...call.monologues];
+  const list = [who];
+  for (const s of who.subscriptions) if (!list.includes(s)) list.push(s);
+  return list;
 }
 
 export function callStats(ctx: MediaContext, call: Call, participants: Monologue[]): Dict {
   const rtp: Totals = { packets: 0, bytes: 0, errors: 0 };
   const rtcp: Totals = { packets: 0, bytes: 0, errors: 0 };
   const tags: Dict = new Map();
-  for (const m of participants) tags.set(m.key, participantStats(ctx, call, m, rtp, rtcp));
+  for (const m of participants) tags.set(m.key, participantStats(ctx, m, rtp, rtcp));
   return new Map<string, BEncodable>([
     ['created', Math.floor(call.createdMs / 1000)],
     ['created_us', call.createdUs],
@@ -45,33 +47,36 @@ function totalsDict(t: Totals): Dict {
   return new Map<string, BEncodable>([['packets', t.packets], ['bytes', t.bytes], ['errors', t.errors]]);
 }
 
-function participantStats(ctx: MediaContext, call: Call, m: Monologue, rtp: Totals, rtcp: Totals): Dict {
+function subList(list: Monologue[]): Dict[] {
+  return list.map((x) => new Map<string, BEncodable>([['tag', x.tag], ['type', 'offer/answer']]));
+}
+
+function participantStats(ctx: MediaContext, m: Monologue, rtp: Totals, rtcp: Totals): Dict {
   const d: Dict = new Map<string, BEncodable>([['tag', m.tag]]);
   if (m.viaBranch !== undefined) d.set('via-branch', m.viaBranch);
   if (m.label !== undefined) d.set('label', m.label);
   d.set('created', Math.floor(m.created / 1000));
-  const subs = m.peer ? [new Map<string, BEncodable>([['tag', m.peer.tag], ['type', 'offer/answer']])] : [];
-  d.set('subscriptions', subs);
-  d.set('subscribers', subs.map((x) => new Map(x)));
-  d.set('medias', m.medias.map((md) => mediaStats(ctx, call, m, md, rtp, rtcp)));
+  d.set('subscriptions', subList(m.subscriptions));
+  d.set('subscribers', subList(m.subscribers));
+  d.set('medias', m.medias.map((md) => mediaStats(ctx, m, md, rtp, rtcp)));
   return d;
 }
 
-function mediaStats(ctx: MediaContext, call: Call, m: Monologue, md: CallMedia, rtp: Totals, rtcp: Totals): Dict {
+function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals, rtcp: Totals): Dict {
   const d: Dict = new Map<string, BEncodable>([['index', md.index], ['type', md.type]]);
-  if (md.protocol) d.set('protocol', md.protocol);
-  const pt = md.rtp ? ctx.pool.table(md.rtp.worker).get(md.rtp.slot, F_LAST_PT) : -1;
+  if (KNOWN_PROTOCOLS.has(md.protocol)) d.set('protocol', md.protocol);
+  const pt = ctx.counters(md.rtp).lastPt;
   // Known from this participant's SDP, or (after re-negotiation dropped it) a static payload type.
   const codec = pt >= 0 ? md.codecs.find((c) => c.pt === pt) ?? staticPayload(pt) : undefined;
   if (codec && codec.name) d.set('codec', `${codec.name}/${codec.clock}`);
   d.set('streams', md.streams().map((s) => streamStats(ctx, s, s.component === 1 ? rtp : rtcp)));
-  const flags = ['initialized'];
+  const flags: string[] = [];
+  if (md.initialized) flags.push('initialized');
+  if (m.asymmetric) flags.push('asymmetric');
   if (md.direction === 'sendrecv' || md.direction === 'recvonly') flags.push('send');
   if (md.direction === 'sendrecv' || md.direction === 'sendonly') flags.push('recv');
-  if (m.asymmetric) flags.push('asymmetric');
   if (md.rtcpMux) flags.push('rtcp-mux');
-  // rtpengine 10.5 marks the participant that received the initial offer as ICE controlling, ICE or not.
-  if (call.monologues[1] === m) flags.push('ICE controlling');
+  if (m.iceControlling) flags.push('ICE controlling');
   d.set('flags', flags);
   return d;
 }
@@ -82,30 +87,27 @@ function endpointDict(e: Endpoint | null): Dict {
 }
 
 function streamStats(ctx: MediaContext, s: PacketStream, totals: Totals): Dict {
-  const t = ctx.pool.table(s.worker);
-  const packets = t.get(s.slot, F_PACKETS);
-  const bytes = t.get(s.slot, F_BYTES);
-  const errors = t.get(s.slot, F_ERRORS);
-  totals.packets += packets;
-  totals.bytes += bytes;
-  totals.errors += errors;
-  const lastPacket = Math.max(t.get(s.slot, F_LAST_PACKET_MS), s.lastSignalMs);
+  const c = ctx.counters(s);
+  totals.packets += c.packets;
+  totals.bytes += c.bytes;
+  totals.errors += c.errors;
+  const lastPacket = Math.max(c.lastPacketMs, s.lastSignalMs);
   const flags = [s.component === 1 ? 'RTP' : 'RTCP'];
   if (s.endpoint) flags.push('filled');
   if (s.confirmed) flags.push('confirmed');
   // rtpengine 10.5 reports these two even in userspace-only mode once media flowed (spec §9.14).
-  if (packets > 0) flags.push('kernelized', 'no kernel support');
-  const d: Dict = new Map<string, BEncodable>([
-    ['local port', s.port],
-    ['local address', s.local.address],
-    ['family', s.local.family === 'IP6' ? 'IPv6' : 'IPv4'],
-    ['endpoint', endpointDict(s.endpoint)],
-    ['advertised endpoint', endpointDict(s.advertised)],
-    ['last packet', Math.floor(lastPacket / 1000)],
-    ['flags', flags],
-  ]);
-  const ssrc = t.get(s.slot, F_SSRC);
-  if (ssrc >= 0) d.set('SSRC', ssrc);
-  d.set('stats', new Map<string, BEncodable>([['packets', packets], ['bytes', bytes], ['errors', errors]]));
+  if (c.packets > 0) flags.push('kernelized', 'no kernel support');
+  const d: Dict = new Map();
+  if (s.sock) {
+    d.set('local port', s.sock.port);
+    d.set('local address', s.sock.local.address);
+    d.set('family', s.sock.local.family === 'IP6' ? 'IPv6' : 'IPv4');
+  }
+  d.set('endpoint', endpointDict(s.endpoint));
+  d.set('advertised endpoint', endpointDict(s.advertised));
+  d.set('last packet', Math.floor(lastPacket / 1000));
+  d.set('flags', flags);
+  if (c.ssrc >= 0) d.set('SSRC', c.ssrc);
+  d.set('stats', new Map<string, BEncodable>([['packets', c.packets], ['bytes', c.bytes], ['errors', c.errors]]));
   return d;
 }

@@ -8,7 +8,7 @@ import { NgError } from '../control/ng-error.js';
 import type { LocalAddress } from '../net/interfaces.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
-import { PacketStream } from './stream.js';
+import type { StreamSocket } from './stream.js';
 
 export interface StreamNeed {
   media: CallMedia;
@@ -49,12 +49,14 @@ export async function allocateStreams(ctx: MediaContext, worker: number, needs: 
     const retry: StreamNeed[] = [];
     for (const p of planned) {
       if (ok.has(p.slots[0]) && ok.has(p.slots[1])) {
-        const rtp = new PacketStream(1, p.need.local, p.port, worker, p.slots[0], now);
-        const rtcp = new PacketStream(2, p.need.local, p.port + 1, worker, p.slots[1], now);
-        p.need.media.rtp = rtp;
-        p.need.media.rtcp = rtcp;
-        ctx.index(rtp);
-        ctx.index(rtcp);
+        const { rtp, rtcp } = p.need.media;
+        rtp.sock = { local: p.need.local, port: p.port, worker, slot: p.slots[0] };
+        rtcp.sock = { local: p.need.local, port: p.port + 1, worker, slot: p.slots[1] };
+        for (const st of [rtp, rtcp]) {
+          st.lastSignalMs = now;
+          st.final = { packets: 0, bytes: 0, errors: 0, lastPacketMs: 0, ssrc: -1, lastPt: -1 };
+          ctx.index(st);
+        }
         continue;
       }
       // One of the pair is taken by another process: give back what bound, skip that port.
@@ -75,14 +77,21 @@ function release(ctx: MediaContext, worker: number, local: LocalAddress, port: n
   for (const s of slots) ctx.pool.freeSlot(worker, s);
 }
 
-/** Closes a media section's sockets and returns its ports and slots. */
+/**
+ * Closes a media section's sockets and returns its ports and slots. The streams stay (query lists
+ * them without local port); their counters are frozen first because the slot will be reused.
+ */
 export async function releaseStreams(ctx: MediaContext, media: CallMedia): Promise<void> {
-  const streams = media.streams();
-  media.rtp = null;
-  media.rtcp = null;
-  if (streams.length === 0) return;
-  const worker = streams[0]!.worker;
-  for (const s of streams) ctx.unindex(s);
-  await ctx.pool.closeSlots(worker, streams.map((s) => s.slot));
-  for (const s of streams) s.local.pool.release(s.port, 1);
+  const socks: StreamSocket[] = [];
+  for (const st of media.streams()) {
+    const sock = st.sock;
+    if (!sock) continue;
+    st.final = ctx.counters(st);
+    ctx.unindex(st);
+    st.sock = null;
+    socks.push(sock);
+  }
+  if (socks.length === 0) return;
+  await ctx.pool.closeSlots(socks[0]!.worker, socks.map((s) => s.slot));
+  for (const s of socks) s.local.pool.release(s.port, 1);
 }

@@ -1,12 +1,30 @@
 /**
  * One packet stream: a component (1 = RTP, 2 = RTCP) of a media section, facing one participant.
- * Its socket lives in a media worker (worker + slot); its counters in that worker's StreamTable.
+ * While it has a socket, the socket lives in a media worker (worker + slot) and the counters in that
+ * worker's StreamTable. A stream outlives its socket: rejected media and deleted fork branches are
+ * still listed by `query`, without local port (as rtpengine does).
  */
 import type { LocalAddress } from '../net/interfaces.js';
 
 export interface Endpoint {
   address: string;
   port: number;
+}
+
+export interface StreamSocket {
+  local: LocalAddress;
+  port: number;
+  worker: number;
+  slot: number;
+}
+
+export interface FrozenCounters {
+  packets: number;
+  bytes: number;
+  errors: number;
+  lastPacketMs: number;
+  ssrc: number;
+  lastPt: number;
 }
 
 export class PacketStream {
@@ -16,17 +34,13 @@ export class PacketStream {
   learned: Endpoint | null = null;
   /** The learned address is committed (rtpengine's "confirmed" stream flag). */
   confirmed = false;
+  sock: StreamSocket | null = null;
+  /** Counters frozen when the socket closed (the worker slot is reused). */
+  final: FrozenCounters = { packets: 0, bytes: 0, errors: 0, lastPacketMs: 0, ssrc: -1, lastPt: -1 };
   /** Wall-clock ms of the last signalling event touching this stream (refreshes timeouts). */
   lastSignalMs: number;
 
-  constructor(
-    readonly component: 1 | 2,
-    readonly local: LocalAddress,
-    readonly port: number,
-    readonly worker: number,
-    readonly slot: number,
-    now: number,
-  ) {
+  constructor(readonly component: 1 | 2, now: number) {
     this.lastSignalMs = now;
   }
 

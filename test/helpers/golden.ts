@@ -80,6 +80,27 @@ export interface CompareRules {
   goldenPortRange: [number, number];
 }
 
+/**
+ * Volatile tokens (rtpengine's `a=rtpengine:<instance id>`) seen in golden vs our replies: later
+ * requests that quote the golden value get ours instead (same length, so bencode stays valid).
+ */
+export class TokenMap {
+  private readonly map = new Map<string, string>();
+
+  learn(golden: Buffer, ours: Buffer): void {
+    const re = /a=rtpengine:([0-9a-f]{12})/g;
+    const g = [...golden.toString('latin1').matchAll(re)].map((m) => m[1]!);
+    const o = [...ours.toString('latin1').matchAll(re)].map((m) => m[1]!);
+    g.forEach((x, i) => { if (o[i] && o[i]!.length === x.length) this.map.set(x, o[i]!); });
+  }
+
+  apply(request: Buffer): Buffer {
+    let s = request.toString('latin1');
+    for (const [g, o] of this.map) s = s.split(g).join(o);
+    return Buffer.from(s, 'latin1');
+  }
+}
+
 /** Golden port -> our port, shared across one replay so re-used ports must stay re-used. */
 export class PortMap {
   private readonly g2o = new Map<number, number>();
@@ -103,6 +124,8 @@ function compareSdp(g: string, o: string, rules: CompareRules, ports: PortMap, w
   const ol = o.split(/(?<=\n)/);
   if (gl.length !== ol.length) diffs.push(`${where}: ${gl.length} SDP lines in golden, ${ol.length} in ours\n--- golden\n${g}--- ours\n${o}`);
   for (let i = 0; i < Math.min(gl.length, ol.length); i++) {
+    // The instance id is random per daemon: same attribute, same length.
+    if (/^a=rtpengine:[0-9a-f]{12}\r?\n?$/.test(gl[i]!) && /^a=rtpengine:[0-9a-f]{12}\r?\n?$/.test(ol[i]!)) continue;
     const gs = gl[i]!.split(/(\d+)/);
     const os = ol[i]!.split(/(\d+)/);
     let same = gs.length === os.length;

@@ -1,32 +1,27 @@
 /**
  * Golden replay: the recorded ng requests of ../shared/spec/golden are sent, in their original order,
  * to a fresh daemon, and every reply is compared with rtpengine 10.5's recorded reply. SDP must be
- * byte-identical except ports (mapped one to one across the replay, so port re-use is checked too);
- * dicts must match in keys, order and values except times. Media the capture sent between
- * exchanges is re-sent here so that counters match as well.
+ * byte-identical except ports (mapped one to one across the replay, so port re-use is checked too)
+ * and rtpengine's random instance id; dicts must match in keys, order and values except times.
+ * Requests the capture scripts sent without recording them (call set-ups, media) are re-sent here
+ * as preludes, so that state and counters match as well.
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWire, compareValues, GOLDEN_DIR, PortMap, readGolden, type CompareRules, type GoldenExchange } from '../helpers/golden.js';
+import { compareValues, decodeWire, GOLDEN_DIR, PortMap, readGolden, TokenMap, type CompareRules, type GoldenExchange } from '../helpers/golden.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
+import { dict } from '../helpers/ng-client.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
-import { dict, str } from '../helpers/ng-client.js';
 
-/** Files replayed below, and the files that wait for a later feature (none may be forgotten). */
-const REPLAYED = ['01-ping.txt', '02-errors.txt', '03-offer-answer-basic.txt', '04-query.txt', '05-list.txt', '07-reinvite.txt', '08-delete.txt', '24-cookie-cache.txt'];
+/** Transcripts that wait for a later feature (each replayed file is named in SCENARIOS below). */
 const WAITING: Record<string, string> = {
   '06-statistics.txt': 'issue 3/5: statistics command',
-  '09-replace-flags.txt': 'issue 3: replace flags, port re-use on endpoint change',
-  '10-attribute-flags.txt': 'issue 3: attribute flags, loop-protect',
   '11-ice.txt': 'ICE issue',
   '12-srtp-sdes.txt': 'SRTP (SDES) issue',
   '13-dtls-webrtc.txt': 'DTLS-SRTP / WebRTC issue',
-  '14-rtcp-mux.txt': 'issue 3: rtcp-mux decision table',
   '15-codecs-ptime.txt': 'issue 3 (SDP-level codec ops) and transcoding issue',
   '16-recording.txt': 'recording issue',
   '17-media-control.txt': 'media control issue',
-  '18-delete-variants.txt': 'issue 3: delete variants and forked branches',
-  '19-misc-offer-keys.txt': 'issue 3: media-address, SIP-source, address-family, multi-media',
   '20-direction-interfaces.txt': 'issue 3: several interfaces, direction, round robin',
   '21-load-limit.txt': 'issue 3: load limits',
   '22-timeouts.txt': 'issue 3: timeout timeline and counters (needs a daemon with short timeouts)',
@@ -40,115 +35,145 @@ const RULES: CompareRules = {
   goldenPortRange: [30000, 30999],
 };
 
-async function replay(d: DaemonHandle, ex: GoldenExchange, ports: PortMap): Promise<string[]> {
+/** The SDP of the capture scripts' `sdp_audio(addr, port, pts=...)`. */
+function baseSdp(addr: string, port: number, pts: number[] = [0, 8, 101]): string {
+  const names: Record<number, string> = { 0: 'PCMU/8000', 8: 'PCMA/8000', 101: 'telephone-event/8000' };
+  let s = `v=0\r\no=- 1545997027 1 IN IP4 ${addr}\r\ns=tester\r\nc=IN IP4 ${addr}\r\nt=0 0\r\nm=audio ${port} RTP/AVP ${pts.join(' ')}\r\n`;
+  for (const p of pts) s += `a=rtpmap:${p} ${names[p]}\r\n`;
+  if (pts.includes(101)) s += 'a=fmtp:101 0-16\r\n';
+  return `${s}a=sendrecv\r\n`;
+}
+
+interface Ctx { d: DaemonHandle; ports: PortMap; tokens: TokenMap }
+type Prelude = (c: Ctx) => Promise<void>;
+
+/** s16.py's mkcall(): offer from a (127.0.0.10:5000), answer from b (127.0.0.20:6000). */
+const mkcall = (callId: string): Prelude => async ({ d }) => {
+  await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: baseSdp('127.0.0.10', 5000) });
+  await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'a', 'to-tag': 'b', sdp: baseSdp('127.0.0.20', 6000, [0, 101]) });
+};
+
+/** The media golden 04 was captured after: 75 RTP + 5×(SR 28 B, RR 32 B) RTCP from each side. */
+const media04: Prelude = async ({ d }) => {
+  const q = await d.ng.request({ command: 'query', 'call-id': 'golden-call-1@127.0.0.1' });
+  const tags = dict(q.get('tags'));
+  const portOf = (tag: string): number => {
+    const media = (dict(tags.get(tag)).get('medias') as Map<string, unknown>[])[0]!;
+    return (media.get('streams') as Map<string, unknown>[])[0]!.get('local port') as number;
+  };
+  const aPort = portOf('ftag-A-1111');
+  const bPort = portOf('ttag-B-2222');
+  const peers = await Promise.all([40000, 40001, 42000, 42001].map((p) => RtpPeer.open(p)));
+  const [a, aRtcp, b, bRtcp] = peers as [RtpPeer, RtpPeer, RtpPeer, RtpPeer];
+  try {
+    for (let i = 0; i < 75; i++) {
+      a.send(rtpPacket(0, 1000 + i, 160 * i, 287454020), aPort);
+      b.send(rtpPacket(8, 2000 + i, 160 * i, 1432778632), bPort);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    for (let i = 0; i < 5; i++) {
+      aRtcp.send(rtcp(200, 287454020, 28), aPort + 1);
+      aRtcp.send(rtcp(201, 287454020, 32), aPort + 1);
+      bRtcp.send(rtcp(200, 1432778632, 28), bPort + 1);
+      bRtcp.send(rtcp(201, 1432778632, 32), bPort + 1);
+    }
+    await Promise.all([a.waitFor(75), b.waitFor(75), aRtcp.waitFor(10), bRtcp.waitFor(10)]);
+    expect([a.received.length, b.received.length, aRtcp.received.length, bRtcp.received.length]).toEqual([75, 75, 10, 10]);
+  } finally {
+    for (const p of peers) p.close();
+  }
+};
+
+/** s09.py: the first loop-protect offer of golden-loop-N is sent unrecorded; #6 feeds its output back. */
+const loopFirstPass: Prelude = async ({ d }) => {
+  const sdp = baseSdp('127.0.0.10', 5000);
+  const r = await d.ng.request({ command: 'offer', 'call-id': 'golden-loop-13', 'from-tag': 'a', flags: ['loop-protect'], sdp });
+  expect(String(r.get('result'))).toBe('ok');
+};
+
+interface Scenario {
+  name: string;
+  files: string[];
+  args?: string[];
+  preludes?: Record<string, Prelude>; // "file#exchange" → run before it
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'ping, errors, cookie cache', files: ['01-ping.txt', '02-errors.txt', '24-cookie-cache.txt'] },
+  {
+    name: 'one call from set-up through query, list, re-INVITE and delete',
+    files: ['03-offer-answer-basic.txt', '04-query.txt', '05-list.txt', '07-reinvite.txt', '08-delete.txt'],
+    preludes: { '04-query.txt#1': media04 },
+  },
+  {
+    name: 'replace flags and attribute flags',
+    files: ['09-replace-flags.txt', '10-attribute-flags.txt'],
+    preludes: { '10-attribute-flags.txt#6': loopFirstPass },
+  },
+  { name: 'rtcp-mux', files: ['14-rtcp-mux.txt'] },
+  {
+    name: 'delete variants and forks',
+    files: ['18-delete-variants.txt'],
+    preludes: {
+      '18-delete-variants.txt#1': mkcall('golden-del-4'),
+      '18-delete-variants.txt#3': mkcall('golden-del-5'),
+      '18-delete-variants.txt#5': mkcall('golden-del-6'),
+      '18-delete-variants.txt#7': mkcall('golden-del-7'),
+      '18-delete-variants.txt#9': mkcall('golden-del-8'),
+    },
+  },
+  { name: 'misc offer keys', files: ['19-misc-offer-keys.txt'] },
+];
+
+async function replay(c: Ctx, ex: GoldenExchange): Promise<string[]> {
   const diffs: string[] = [];
-  const req = ex.request!;
+  const req = c.tokens.apply(ex.request!);
   const sp = req.indexOf(0x20);
   if (!ex.response) {
-    await d.ng.silent(req);
+    await c.d.ng.silent(req);
     return diffs;
   }
   const cookie = req.subarray(0, Math.max(sp, 0)).toString('latin1');
-  const got = await d.ng.raw(cookie, req.subarray(sp + 1));
+  const got = await c.d.ng.raw(cookie, req.subarray(sp + 1));
+  c.tokens.learn(ex.response, got);
   const g = decodeWire(ex.response);
   const o = decodeWire(Buffer.concat([Buffer.from(`${cookie} `, 'latin1'), got]));
-  compareValues(g.value, o.value, RULES, ports, `$`, diffs);
+  compareValues(g.value, o.value, RULES, c.ports, '$', diffs);
   return diffs.map((x) => `${ex.file} #${ex.title}: ${x}`);
 }
 
 describe('golden transcripts', () => {
   it('every golden file is replayed or waits for a named feature', () => {
+    const replayed = new Set(SCENARIOS.flatMap((s) => s.files));
     const files = readdirSync(GOLDEN_DIR).filter((f) => /^\d\d-.*\.txt$/.test(f));
-    for (const f of files) expect(REPLAYED.includes(f) || f in WAITING, `${f} is neither replayed nor listed`).toBe(true);
+    for (const f of files) expect(replayed.has(f) || f in WAITING, `${f} is neither replayed nor listed`).toBe(true);
+    for (const f of replayed) expect(f in WAITING, `${f} is replayed and listed as waiting`).toBe(false);
   });
 
-  describe('01/02/24: ping, errors, cookie cache', () => {
-    let d: DaemonHandle;
-    beforeAll(async () => { d = await startDaemon([], { portMin: 30000, ports: 1000 }); });
-    afterAll(async () => { await d.close(); });
-
-    for (const file of ['01-ping.txt', '02-errors.txt', '24-cookie-cache.txt']) {
-      it(file, async () => {
-        const ports = new PortMap();
-        const diffs: string[] = [];
-        for (const ex of readGolden(file)) if (ex.request) diffs.push(...(await replay(d, ex, ports)));
-        expect(diffs).toEqual([]);
-        expect(d.proc.exitCode).toBeNull();
+  for (const sc of SCENARIOS) {
+    describe(sc.name, () => {
+      const c = {} as Ctx;
+      beforeAll(async () => {
+        c.d = await startDaemon(sc.args ?? [], { portMin: 30000, ports: 1000 });
+        c.ports = new PortMap();
+        c.tokens = new TokenMap();
       });
-    }
-  });
+      afterAll(async () => { await c.d.close(); });
 
-  describe('03 → 04 → 05 → 07 → 08: one call from set-up through re-INVITE to delete', () => {
-    let d: DaemonHandle;
-    const ports = new PortMap();
-    let aPort = 0; // our port facing the caller (in the answer SDP)
-    let bPort = 0; // our port facing the callee (in the offer SDP)
-    beforeAll(async () => { d = await startDaemon([], { portMin: 30000, ports: 1000 }); });
-    afterAll(async () => { await d.close(); });
-
-    const run = async (file: string): Promise<string[]> => {
-      const diffs: string[] = [];
-      for (const ex of readGolden(file)) {
-        if (!ex.request) continue;
-        diffs.push(...(await replay(d, ex, ports)));
-      }
-      return diffs;
-    };
-
-    it('03-offer-answer-basic', async () => {
-      expect(await run('03-offer-answer-basic.txt')).toEqual([]);
-      const q = await d.ng.request({ command: 'query', 'call-id': 'golden-call-1@127.0.0.1' });
-      const tags = dict(q.get('tags'));
-      const portOf = (tag: string): number => {
-        const media = (dict(tags.get(tag)).get('medias') as Map<string, unknown>[])[0]!;
-        return (media.get('streams') as Map<string, unknown>[])[0]!.get('local port') as number;
-      };
-      aPort = portOf('ftag-A-1111');
-      bPort = portOf('ttag-B-2222');
-      expect(str(q.get('result'))).toBe('ok');
-    });
-
-    it('04-query (after the media the capture sent: 75 RTP + 10 RTCP each way)', async () => {
-      // The endpoints of golden 03's SDP: caller 127.0.0.1:40000/40001, callee 127.0.0.1:42000/42001.
-      const a = await RtpPeer.open(40000);
-      const aRtcp = await RtpPeer.open(40001);
-      const b = await RtpPeer.open(42000);
-      const bRtcp = await RtpPeer.open(42001);
-      try {
-        for (let i = 0; i < 75; i++) {
-          a.send(rtpPacket(0, 1000 + i, 160 * i, 287454020), aPort);
-          b.send(rtpPacket(8, 2000 + i, 160 * i, 1432778632), bPort);
-          await new Promise((r) => setTimeout(r, 1));
-        }
-        // 5 rounds of SR (28 bytes) + RR (32 bytes) from each side: 10 packets, 300 bytes.
-        for (let i = 0; i < 5; i++) {
-          aRtcp.send(rtcp(200, 287454020, 28), aPort + 1);
-          aRtcp.send(rtcp(201, 287454020, 32), aPort + 1);
-          bRtcp.send(rtcp(200, 1432778632, 28), bPort + 1);
-          bRtcp.send(rtcp(201, 1432778632, 32), bPort + 1);
-        }
-        await b.waitFor(75);
-        await a.waitFor(75);
-        await bRtcp.waitFor(10);
-        await aRtcp.waitFor(10);
-        expect([a.received.length, b.received.length, aRtcp.received.length, bRtcp.received.length]).toEqual([75, 75, 10, 10]);
-        expect(await run('04-query.txt')).toEqual([]);
-        expect(await run('05-list.txt')).toEqual([]);
-      } finally {
-        for (const p of [a, aRtcp, b, bRtcp]) p.close();
+      for (const file of sc.files) {
+        it(file, async () => {
+          const diffs: string[] = [];
+          for (const ex of readGolden(file)) {
+            if (!ex.request) continue;
+            await sc.preludes?.[`${file}#${ex.number}`]?.(c);
+            diffs.push(...(await replay(c, ex)));
+          }
+          expect(diffs).toEqual([]);
+          expect(c.d.proc.exitCode).toBeNull();
+        });
       }
     });
-
-    it('07-reinvite: ports kept, hold directions, answer codecs filtered by the offer', async () => {
-      expect(await run('07-reinvite.txt')).toEqual([]);
-    });
-
-    it('08-delete: final statistics, call kept for delete-delay, repeated delete', async () => {
-      expect(await run('08-delete.txt')).toEqual([]);
-      const l = await d.ng.request({ command: 'list' });
-      expect((l.get('calls') as Buffer[]).map(String)).toEqual(['golden-call-1@127.0.0.1']);
-    });
-  });
+  }
 });
 
 /** An RTCP packet of the given type and size (RFC 3550 §6.4): header plus zeroed body. */
