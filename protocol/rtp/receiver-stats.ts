@@ -84,10 +84,15 @@ export class ReceiverStats {
     return slots * STATS_STRIDE * Float64Array.BYTES_PER_ELEMENT;
   }
 
-  constructor(readonly slots: number, buffer?: SharedArrayBuffer | ArrayBuffer) {
+  /**
+   * @param buffer optional (shared) memory of at least `ReceiverStats.bytes(slots)` bytes
+   * @param initialise mark every slot empty; pass false for a read-only view of a SharedArrayBuffer
+   *   that the owning worker already initialised (e.g. the main thread reading counters)
+   */
+  constructor(readonly slots: number, buffer?: SharedArrayBuffer | ArrayBuffer, initialise = true) {
     this.f = buffer ? new Float64Array(buffer, 0, slots * STATS_STRIDE) : new Float64Array(slots * STATS_STRIDE);
-    this.dup = new Uint32Array(slots * DUP_WORDS);
-    for (let s = 0; s < slots; s++) this.f[s * STATS_STRIDE + RS_SSRC] = -1;
+    this.dup = new Uint32Array(initialise ? slots * DUP_WORDS : 0);
+    if (initialise) for (let s = 0; s < slots; s++) this.f[s * STATS_STRIDE + RS_SSRC] = -1;
   }
 
   /** Forgets everything about `slot` (call when a slot is (re)assigned to a stream). */

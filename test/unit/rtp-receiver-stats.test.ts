@@ -162,9 +162,13 @@ describe('ReceiverStats plumbing', () => {
     const sab = new SharedArrayBuffer(ReceiverStats.bytes(3));
     const st = new ReceiverStats(3, sab);
     feed(st, 2, range(0, 10));
-    const reader = new Float64Array(sab);
-    expect(reader[2 * STATS_STRIDE + RS_SSRC]).toBe(SSRC);
-    expect(reader[2 * STATS_STRIDE + RS_RECEIVED]).toBe(10);
+    const raw = new Float64Array(sab);
+    expect(raw[2 * STATS_STRIDE + RS_SSRC]).toBe(SSRC);
+    expect(raw[2 * STATS_STRIDE + RS_RECEIVED]).toBe(10);
+    // a non-initialising view (main thread) reads the same numbers without clobbering them
+    const view = new ReceiverStats(3, sab, false);
+    expect([view.ssrc(2), view.expected(2), view.received(2), view.ssrc(0)]).toEqual([SSRC, 10, 10, -1]);
+    expect(st.ssrc(2)).toBe(SSRC);
   });
 
   it('snapshot records the cumulative counters', () => {
