@@ -70,7 +70,7 @@ class NgTcpConnection {
   }
 
   private drain(): void {
-    if (this.socket.destroyed) return;
+    if (this.socket.destroyed || this.ended) return;
     if (this.buffered < this.needed) {
       this.checkLimit();
       return;
@@ -101,8 +101,20 @@ class NgTcpConnection {
     const limit = this.validPrefix ? MAX_MESSAGE_BYTES : MAX_UNFRAMED_BYTES;
     if (this.buffered > limit) {
       this.log.warn({ from: this.from, buffered: this.buffered }, 'Buffer length exceeded in control connection');
-      this.socket.destroy();
+      this.closeAfterReplies();
     }
+  }
+
+  /** Stops reading; replies to the messages already cut are still sent, then the connection closes. */
+  private closeAfterReplies(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.chunks = [];
+    this.buffered = 0;
+    this.socket.pause();
+    void this.tail.then(() => {
+      if (!this.socket.destroyed) this.socket.end(() => this.socket.destroy());
+    });
   }
 
   private dispatch(msg: Buffer): void {
@@ -125,17 +137,11 @@ class NgTcpConnection {
 
   private onEnd(): void {
     if (this.ended) return;
-    this.ended = true;
-    if (this.scheduled || this.buffered > 0) this.drainNow();
-    void this.tail.then(() => {
-      if (!this.socket.destroyed) this.socket.end();
-    });
-  }
-
-  private drainNow(): void {
-    this.scheduled = false;
-    this.needed = 0;
-    this.drain();
+    if (this.buffered > 0) {
+      this.needed = 0;
+      this.drain();
+    }
+    this.closeAfterReplies();
   }
 
   destroy(): void {

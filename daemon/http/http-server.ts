@@ -179,8 +179,10 @@ export class HttpServer {
   private send(res: http.ServerResponse, r: HttpReply): void {
     if (res.headersSent || res.destroyed || res.writableEnded) return;
     const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-    const headers: Record<string, string | number> = { ...(r.headers ?? {}), 'content-length': body.length };
+    const headers: Record<string, string | number> = {};
     if (r.contentType) headers['content-type'] = r.contentType;
+    headers['content-length'] = body.length;
+    Object.assign(headers, r.headers);
     if (r.statusMessage !== undefined) res.writeHead(r.status, r.statusMessage, headers);
     else res.writeHead(r.status, http.STATUS_CODES[r.status] ?? '', headers);
     res.end(body);
