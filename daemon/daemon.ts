@@ -7,6 +7,7 @@ import { CallManager } from './call/call-manager.js';
 import { MediaContext } from './call/media-context.js';
 import type { DaemonOptions } from './config/options.js';
 import { NgCommands } from './control/ng-commands.js';
+import { statisticsReply, TrafficRates } from './control/statistics.js';
 import { registerNgHttp } from './control/ng-http.js';
 import { NgProcessor } from './control/ng-processor.js';
 import { NgTcpServer } from './control/ng-tcp-server.js';
@@ -28,6 +29,9 @@ export class Daemon {
   http: HttpServer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  private rates: TrafficRates | null = null;
+  private ctx: MediaContext | null = null;
+  private readonly startedMs = Date.now();
   private closed = false;
 
   constructor(private readonly options: DaemonOptions, private readonly log: Logger) {}
@@ -53,7 +57,15 @@ export class Daemon {
       instanceId: randomBytes(6).toString('hex'),
     });
     this.calls = new CallManager(ctx, this.log);
-    const commands = new NgCommands(this.calls, this.log);
+    const rates = new TrafficRates();
+    this.rates = rates;
+    this.ctx = ctx;
+    const calls = this.calls;
+    const commands: NgCommands = new NgCommands(
+      calls,
+      () => statisticsReply({ ctx, calls, control: commands.control, rates, startedMs: this.startedMs }),
+      this.log,
+    );
     const processor = (this.processor = new NgProcessor(commands, this.log));
     for (const l of o.listenNg) {
       const s = new NgUdpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.log);
@@ -78,6 +90,7 @@ export class Daemon {
     if (this.ticking || !this.calls) return;
     this.ticking = true;
     try {
+      this.rates?.sample(this.ctx!);
       await this.calls.tick(Date.now());
     } catch (err) {
       this.log.error({ err }, 'Lifecycle timer failed');

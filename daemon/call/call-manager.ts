@@ -7,7 +7,7 @@ import type { CallOptions } from '../../protocol/ng/call-options.js';
 import { assertSdpComplete, parseSdp, SdpIncompleteError, SdpParseError } from '../../protocol/sdp/parse.js';
 import type { SdpSession } from '../../protocol/sdp/types.js';
 import { hasLoopProtectId } from '../../protocol/sdp/index.js';
-import { NgError } from '../control/ng-error.js';
+import { NgError, NgLoadLimit } from '../control/ng-error.js';
 import type { Logger } from '../log.js';
 import { Call } from './call.js';
 import type { MediaContext } from './media-context.js';
@@ -22,7 +22,17 @@ type Dict = Map<string, BEncodable>;
 export type EndReason = 'regular' | 'forced' | 'timeout' | 'silent timeout' | 'final timeout' | 'offer timeout';
 
 export interface SessionCounters {
+  /** Sessions that ended (rtpengine counts them when they end). */
   managed: number;
+  durationSum: number;
+  durationSquares: number;
+  /** Media of ended calls that carried no packets / packets in one direction only. */
+  zeroWay: number;
+  oneWay: number;
+  /** MOS samples (×10 integers), filled by the RTCP quality pipeline. */
+  mosSum: number;
+  mosSquares: number;
+  mosSamples: number;
   rejected: number;
   timeout: number;
   silentTimeout: number;
@@ -35,7 +45,8 @@ export interface SessionCounters {
 export class CallManager {
   readonly calls = new CallRegistry();
   readonly counters: SessionCounters = {
-    managed: 0, rejected: 0, timeout: 0, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 0, forced: 0,
+    managed: 0, durationSum: 0, durationSquares: 0, zeroWay: 0, oneWay: 0, mosSum: 0, mosSquares: 0, mosSamples: 0,
+    rejected: 0, timeout: 0, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 0, forced: 0,
   };
   private closed = false;
 
@@ -64,11 +75,10 @@ export class CallManager {
         const max = this.ctx.settings.maxSessions;
         if (max >= 0 && this.calls.size >= max) {
           this.counters.rejected++;
-          throw new NgError('Parallel session limit reached');
+          throw new NgLoadLimit('Parallel session limit reached');
         }
         call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker());
         this.calls.add(call);
-        this.counters.managed++;
         this.log.info({ callId }, 'New call');
       }
       call.deleteAtMs = null;
@@ -268,8 +278,31 @@ export class CallManager {
       case 'final timeout': this.counters.finalTimeout++; break;
       case 'offer timeout': this.counters.offerTimeout++; break;
     }
-    this.log.info({ callId: call.callId, reason, durationS: (Date.now() - call.createdMs) / 1000 }, 'Call deleted');
+    const duration = (Date.now() - call.createdMs) / 1000;
+    this.counters.managed++;
+    this.counters.durationSum += duration;
+    this.counters.durationSquares += duration * duration;
+    this.countStreamDirections(call);
+    this.log.info({ callId: call.callId, reason, durationS: duration }, 'Call deleted');
     for (const m of call.monologues) for (const md of m.medias) await releaseStreams(this.ctx, md);
+  }
+
+  /** Per media of an ending call: did packets flow in no / one direction (rtpengine's zero/one-way). */
+  private countStreamDirections(call: Call): void {
+    const seen = new Set<number>();
+    for (const m of call.monologues) {
+      for (const md of m.medias) {
+        if (seen.has(md.index)) continue;
+        seen.add(md.index);
+        let directions = 0;
+        for (const p of call.monologues) {
+          const x = p.medias.find((y) => y.index === md.index);
+          if (x && this.ctx.counters(x.rtp).packets > 0) directions++;
+        }
+        if (directions === 0) this.counters.zeroWay++;
+        else if (directions === 1) this.counters.oneWay++;
+      }
+    }
   }
 
   /** Once a second (spec §7.1): final timeout, pending deletions, then the media check. */

@@ -8,25 +8,29 @@ import { errorReply } from '../../protocol/ng/message.js';
 import { getInt } from '../../protocol/ng/values.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { Logger } from '../log.js';
+import { ControlStats } from './control-stats.js';
 import { NgError, NgLoadLimit } from './ng-error.js';
 
 type Dict = Map<string, BEncodable>;
 
-export interface CommandStats {
-  count: Map<string, number>;
-  errors: number;
-}
-
 export class NgCommands {
-  readonly stats: CommandStats = { count: new Map(), errors: 0 };
+  readonly control = new ControlStats();
 
-  constructor(private readonly calls: CallManager, private readonly log: Logger) {}
+  constructor(private readonly calls: CallManager, private readonly statistics: () => Dict, private readonly log: Logger) {}
 
-  async handle(req: BDict): Promise<Dict> {
+  /** `peer` is the control client's address (`IP` or `IP:port`), for per-proxy statistics. */
+  async handle(req: BDict, peer = ''): Promise<Dict> {
     const cmdRaw = req.get('command');
     if (!Buffer.isBuffer(cmdRaw)) return errorReply('Dictionary contains no key "command"');
     const command = cmdRaw.toString('latin1');
-    this.stats.count.set(command, (this.stats.count.get(command) ?? 0) + 1);
+    const started = performance.now();
+    const reply = await this.dispatch(command, req);
+    const error = reply.get('result') === 'error';
+    this.control.record(peerAddress(peer), command, (performance.now() - started) / 1000, error);
+    return reply;
+  }
+
+  private async dispatch(command: string, req: BDict): Promise<Dict> {
     const opts = command === 'ping' ? undefined : parseCallOptions(req);
     if (opts && opts.unknownFlags.length > 0) this.log.warn({ flags: opts.unknownFlags }, 'Unknown flag(s) encountered');
     try {
@@ -38,12 +42,12 @@ export class NgCommands {
         case 'delete': reply = await this.calls.delete(opts!); break;
         case 'query': reply = this.calls.query(opts!); break;
         case 'list': reply = this.list(req); break;
+        case 'statistics': reply = this.statistics(); break;
         default: throw new NgError('Unrecognized command');
       }
       reply.set('result', 'ok');
       return reply;
     } catch (e) {
-      this.stats.errors++;
       if (e instanceof NgError) {
         this.log.warn({ command, callId: opts?.callId, reason: e.reason }, 'Protocol error');
         return errorReply(e.reason);
@@ -62,4 +66,12 @@ export class NgCommands {
     if (limit < 0) throw new NgError('invalid limit, must be >= 0');
     return new Map<string, BEncodable>([['calls', this.calls.list(limit)]]);
   }
+}
+
+/** `1.2.3.4:5060` / `[::1]:5060` / `::1` → the address part. */
+function peerAddress(peer: string): string {
+  const v6 = /^\[(.*)\]:\d+$/.exec(peer);
+  if (v6) return v6[1]!;
+  const v4 = /^([^:]+):\d+$/.exec(peer);
+  return v4 ? v4[1]! : peer;
 }

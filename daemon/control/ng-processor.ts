@@ -38,7 +38,7 @@ export class NgProcessor {
       }
       const reply: Promise<Buffer> = req.kind === 'error'
         ? Promise.resolve(encodeNgReply(req.cookie, req.format, errorReply(req.reason)))
-        : this.commands.handle(req.dict).then((d) => encodeNgReply(req.cookie, req.format, d));
+        : this.commands.handle(req.dict, from).then((d) => encodeNgReply(req.cookie, req.format, d));
       if (!this.closed) this.cache.set(req.cookie, reply);
       return reply.catch((err: unknown) => {
         this.log.error({ err, from }, 'ng reply failed');

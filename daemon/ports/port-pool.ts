@@ -17,6 +17,11 @@ export class PortPool {
     this.last = min - 1 - Math.floor(this.random() * 14);
   }
 
+  /** The start of the last allocated block (what `statistics` calls `last`). */
+  get lastAllocated(): number {
+    return Math.max(this.last, this.min);
+  }
+
   get usedCount(): number {
     return this.inUse;
   }
