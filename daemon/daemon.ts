@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { CallManager } from './call/call-manager.js';
 import { MediaContext } from './call/media-context.js';
+import { drainQuality } from './call/quality.js';
 import type { DaemonOptions } from './config/options.js';
 import { NgCommands } from './control/ng-commands.js';
 import { statisticsReply, TrafficRates } from './control/statistics.js';
@@ -28,6 +29,7 @@ export class Daemon {
   /** The `--listen-http` server (null without that option); other features add routes to it. */
   http: HttpServer | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private qualityTimer: NodeJS.Timeout | null = null;
   private ticking = false;
   private rates: TrafficRates | null = null;
   private ctx: MediaContext | null = null;
@@ -55,6 +57,7 @@ export class Daemon {
       sipSource: o.sipSource,
       maxSessions: o.maxSessions,
       instanceId: randomBytes(6).toString('hex'),
+      mosType: o.mos,
     });
     this.calls = new CallManager(ctx, this.log);
     const rates = new TrafficRates();
@@ -83,6 +86,8 @@ export class Daemon {
       await this.http.listen();
     }
     this.timer = setInterval(() => void this.tick(), 1000);
+    // RTCP report data is drained often enough that the workers' rings never fill.
+    this.qualityTimer = setInterval(() => drainQuality(ctx), 250);
     this.log.info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
   }
 
@@ -103,6 +108,7 @@ export class Daemon {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.qualityTimer) clearInterval(this.qualityTimer);
     for (const s of this.servers) s.close();
     this.http?.close();
     this.processor?.close();

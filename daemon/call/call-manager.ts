@@ -29,10 +29,7 @@ export interface SessionCounters {
   /** Media of ended calls that carried no packets / packets in one direction only. */
   zeroWay: number;
   oneWay: number;
-  /** MOS samples (×10 integers), filled by the RTCP quality pipeline. */
-  mosSum: number;
-  mosSquares: number;
-  mosSamples: number;
+
   rejected: number;
   timeout: number;
   silentTimeout: number;
@@ -45,7 +42,7 @@ export interface SessionCounters {
 export class CallManager {
   readonly calls = new CallRegistry();
   readonly counters: SessionCounters = {
-    managed: 0, durationSum: 0, durationSquares: 0, zeroWay: 0, oneWay: 0, mosSum: 0, mosSquares: 0, mosSamples: 0,
+    managed: 0, durationSum: 0, durationSquares: 0, zeroWay: 0, oneWay: 0,
     rejected: 0, timeout: 0, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 0, forced: 0,
   };
   private closed = false;

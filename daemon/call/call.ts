@@ -1,6 +1,7 @@
 /**
  * A call (by Call-ID): its participants in creation order, and the worker that owns all its sockets.
  */
+import type { SsrcQuality } from '../../protocol/rtcp/mos.js';
 import { Monologue } from './monologue.js';
 
 export class Call {
@@ -8,6 +9,8 @@ export class Call {
   lastSignalMs: number;
   /** Whole-call deletion pending (delete-delay), wall-clock ms. */
   deleteAtMs: number | null = null;
+  /** RTCP-based quality per SSRC (created with the first report). */
+  quality: SsrcQuality | undefined;
   private untaggedCount = 0;
   destroyed = false;
 

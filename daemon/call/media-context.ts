@@ -4,6 +4,8 @@
  */
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { LocalInterfaces } from '../net/interfaces.js';
+import { MosTotals } from '../../protocol/rtcp/mos.js';
+import type { Call } from './call.js';
 import type { FrozenCounters, PacketStream } from './stream.js';
 import { F_BYTES, F_ERRORS, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC } from '../media/stream-table.js';
 
@@ -16,12 +18,16 @@ export interface CallSettings {
   endpointLearning: 'delayed' | 'immediate' | 'off' | 'heuristic';
   sipSource: boolean;
   maxSessions: number;
+  /** `--mos`: CQ (default) or LQ. */
+  mosType: 'CQ' | 'LQ';
   /** 12 hex digits naming this daemon in `a=rtpengine:` (loop-protect). */
   instanceId: string;
 }
 
 export class MediaContext {
-  private readonly bySlot = new Map<number, PacketStream>();
+  private readonly bySlot = new Map<number, { stream: PacketStream; call: Call }>();
+  /** Daemon-wide MOS sums for `statistics` (every call's SsrcQuality adds to it). */
+  readonly mosTotals = new MosTotals();
 
   constructor(readonly pool: WorkerPool, readonly interfaces: LocalInterfaces, readonly settings: CallSettings) {}
 
@@ -29,8 +35,8 @@ export class MediaContext {
     return worker * 0x1000000 + slot;
   }
 
-  index(s: PacketStream): void {
-    if (s.sock) this.bySlot.set(this.key(s.sock.worker, s.sock.slot), s);
+  index(s: PacketStream, call: Call): void {
+    if (s.sock) this.bySlot.set(this.key(s.sock.worker, s.sock.slot), { stream: s, call });
   }
 
   unindex(s: PacketStream): void {
@@ -49,6 +55,11 @@ export class MediaContext {
   }
 
   stream(worker: number, slot: number): PacketStream | undefined {
-    return this.bySlot.get(this.key(worker, slot));
+    return this.bySlot.get(this.key(worker, slot))?.stream;
+  }
+
+  /** The call a worker slot belongs to. */
+  callOf(worker: number, slot: number): Call | undefined {
+    return this.bySlot.get(this.key(worker, slot))?.call;
   }
 }

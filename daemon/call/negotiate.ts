@@ -45,7 +45,7 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buff
     if (!from.hasSockets) needs.push({ media: from, local: sender.local! });
     if (!to.hasSockets) needs.push({ media: to, local: recipient.local! });
   }
-  await allocateStreams(ctx, n.call.worker, needs, n.now);
+  await allocateStreams(ctx, n.call, needs, n.now);
 
   const plans: MediaPlan[] = [];
   for (const sm of sdp.media) {
@@ -159,7 +159,8 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
       const sink = other ? other.rtp.sock!.slot : -1;
       // RTCP towards the other participant goes to its RTP socket when it runs rtcp-mux.
       const rtcpSink = other ? (other.rtcpMux ? other.rtp.sock!.slot : other.rtcp.sock!.slot) : -1;
-      const common = { learning: ctx.settings.endpointLearning, asymmetric: m.asymmetric, strictSource: m.strictSource };
+      const clockRate = mine.codecs.find((c) => c.clock > 0)?.clock ?? 8000;
+      const common = { learning: ctx.settings.endpointLearning, asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate };
       configs.push(
         { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.rtp.advertised, component: 1, ...common },
         { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common },

@@ -5,6 +5,7 @@
 import type { BEncodable } from '../../protocol/ng/bencode.js';
 import { staticPayload } from '../../protocol/sdp/static-payloads.js';
 import type { Call } from './call.js';
+import { drainQuality, estimatedQuality, listedSsrcs } from './quality.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
@@ -29,18 +30,25 @@ export function selectParticipants(call: Call, who: Monologue | undefined): Mono
 }
 
 export function callStats(ctx: MediaContext, call: Call, participants: Monologue[]): Dict {
+  drainQuality(ctx);
   const rtp: Totals = { packets: 0, bytes: 0, errors: 0 };
   const rtcp: Totals = { packets: 0, bytes: 0, errors: 0 };
   const tags: Dict = new Map();
   for (const m of participants) tags.set(m.key, participantStats(ctx, m, rtp, rtcp));
-  return new Map<string, BEncodable>([
+  const ssrc = call.quality ? (call.quality.replyDict(listedSsrcs(ctx, participants)) as Dict) : new Map<string, BEncodable>();
+  const d = new Map<string, BEncodable>([
     ['created', Math.floor(call.createdMs / 1000)],
     ['created_us', call.createdUs],
     ['last signal', Math.floor(call.lastSignalMs / 1000)],
-    ['SSRC', new Map()],
-    ['tags', tags],
-    ['totals', new Map<string, BEncodable>([['RTP', totalsDict(rtp)], ['RTCP', totalsDict(rtcp)]])],
+    ['SSRC', ssrc],
   ]);
+  // Not in rtpengine (it reports nothing without RTCP): jitter/loss/MOS estimated from the RTP that
+  // reached us, for SSRCs without an RTCP-based entry. Only present when there is one.
+  const estimated = estimatedQuality(ctx, call, participants);
+  if (estimated.size > 0) d.set('estimated MOS', estimated);
+  d.set('tags', tags);
+  d.set('totals', new Map<string, BEncodable>([['RTP', totalsDict(rtp)], ['RTCP', totalsDict(rtcp)]]));
+  return d;
 }
 
 function totalsDict(t: Totals): Dict {

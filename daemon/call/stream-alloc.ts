@@ -8,6 +8,7 @@ import { NgError } from '../control/ng-error.js';
 import type { LocalAddress } from '../net/interfaces.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
+import type { Call } from './call.js';
 import type { StreamSocket } from './stream.js';
 
 export interface StreamNeed {
@@ -17,7 +18,8 @@ export interface StreamNeed {
 
 const MAX_BIND_ATTEMPTS = 8;
 
-export async function allocateStreams(ctx: MediaContext, worker: number, needs: StreamNeed[], now: number): Promise<void> {
+export async function allocateStreams(ctx: MediaContext, call: Call, needs: StreamNeed[], now: number): Promise<void> {
+  const worker = call.worker;
   let todo = needs;
   for (let attempt = 0; todo.length > 0; attempt++) {
     if (attempt >= MAX_BIND_ATTEMPTS) throw new NgError('Ran out of ports');
@@ -55,7 +57,7 @@ export async function allocateStreams(ctx: MediaContext, worker: number, needs: 
         for (const st of [rtp, rtcp]) {
           st.lastSignalMs = now;
           st.final = { packets: 0, bytes: 0, errors: 0, lastPacketMs: 0, ssrc: -1, lastPt: -1 };
-          ctx.index(st);
+          ctx.index(st, call);
         }
         continue;
       }

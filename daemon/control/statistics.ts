@@ -80,10 +80,10 @@ export function statisticsReply(s: StatisticsSources): Dict {
   const interval: Dict = new Map<string, BEncodable>([['totalcallsduration', f6(0)], ['minmanagedsessions', 0], ['maxmanagedsessions', 0]]);
   for (const [cmd] of NG_COMMANDS) for (const p of ['min', 'max', 'avg']) interval.set(`${p}${cmd}delay`, f6(0));
   for (const [cmd] of NG_COMMANDS) for (const p of ['min', 'max', 'avg']) interval.set(`${p}${cmd}requestrate`, '0');
+  const m = ctx.mosTotals.summary();
   const mos = new Map<string, BEncodable>([
-    ['mos_total', f6(c.mosSum / 10)], ['mos2_total', f6(c.mosSquares / 100)], ['mos_samples_total', c.mosSamples],
-    ['mos_average', f6(c.mosSamples ? c.mosSum / 10 / c.mosSamples : 0)],
-    ['mos_stddev', f6(c.mosSamples ? Math.sqrt(Math.max(0, c.mosSquares / 100 / c.mosSamples - (c.mosSum / 10 / c.mosSamples) ** 2)) : 0)],
+    ['mos_total', f6(m.total)], ['mos2_total', f6(m.total2)], ['mos_samples_total', m.samples],
+    ['mos_average', f6(m.average)], ['mos_stddev', f6(m.stddev)],
   ]);
   const proxies = [...control.peers].map(([addr, p]) => {
     const d: Dict = new Map<string, BEncodable>([['proxy', addr]]);

@@ -6,7 +6,9 @@
 import * as dgram from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { initPipeline, onDatagram, tick } from './pipeline.js';
+import { ReportRing } from './report-ring.js';
 import {
   LEARN_FIXED, LEARN_WAITING, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState, type SlotSocket,
 } from './relay-state.js';
@@ -21,7 +23,8 @@ function post(m: WorkerToMain): void {
   port.postMessage(m);
 }
 
-initPipeline(S, (slot, address, p, confirmed) => post({ type: 'learned', slot, address, port: p, confirmed }));
+const receiver = new ReceiverStats(init.slots, init.receiverSab, false);
+initPipeline(S, receiver, new ReportRing(init.reportSab), (slot, address, p, confirmed) => post({ type: 'learned', slot, address, port: p, confirmed }));
 const clock = setInterval(() => tick(Date.now()), 10);
 
 /** Send errors (e.g. ICMP unreachable on loopback) are counted on the slot, never thrown. */
@@ -45,6 +48,7 @@ function bindOne(req: BindRequest): Promise<BindResult> {
       sock.on('message', onDatagram);
       S.clear(req.slot);
       S.table.reset(req.slot);
+      receiver.clear(req.slot);
       S.sockets[req.slot] = sock;
       f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
       resolve({ slot: req.slot, ok: true });
@@ -59,6 +63,7 @@ function configure(c: SlotConfig): void {
   S.rtcpSink[slot] = c.rtcpSink;
   S.strict[slot] = c.strictSource ? 1 : 0;
   S.component[slot] = c.component;
+  S.clockRate[slot] = c.clockRate > 0 ? c.clockRate : 8000;
   const ep = c.endpoint;
   const sdpChanged = ep === null ? S.sdpAddr[slot] !== null : ep.address !== S.sdpAddr[slot] || ep.port !== S.sdpPort[slot];
   S.sdpAddr[slot] = ep ? ep.address : null;

@@ -23,6 +23,8 @@ export interface SlotConfig {
   strictSource: boolean;
   /** RTP (1) or RTCP (2) component; RTCP slots skip RTP payload-type accounting. */
   component: 1 | 2;
+  /** RTP clock rate of the participant's codec (for jitter). */
+  clockRate: number;
 }
 
 export type MainToWorker =
@@ -48,4 +50,8 @@ export interface WorkerInit {
   index: number;
   sab: SharedArrayBuffer;
   slots: number;
+  /** ReceiverStats storage (RFC 3550 receiver state per slot), read by the main thread. */
+  receiverSab: SharedArrayBuffer;
+  /** ReportRing storage: RTCP report data for the main thread. */
+  reportSab: SharedArrayBuffer;
 }

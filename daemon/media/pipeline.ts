@@ -7,6 +7,9 @@
  * closures, no promises, no postMessage except the once-per-learning-event notice.
  */
 import type { RemoteInfo } from 'node:dgram';
+import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
+import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
+import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
   F_BYTES, F_DROPPED, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
   W_BYTES, W_DROPS, W_PACKETS,
@@ -19,6 +22,9 @@ import {
 export type Stage = (slot: number, pkt: Buffer, rinfo: RemoteInfo) => boolean;
 
 let S: RelayState;
+let RS: ReceiverStats;
+let ring: ReportRing;
+const scratch = new RtcpScratch();
 let f64: Float64Array;
 let wBase = 0;
 /** Coarse wall clock, refreshed by the worker's tick (packets need ms, not ns). */
@@ -28,8 +34,15 @@ let onLearned: (slot: number, address: string, port: number, confirmed: boolean)
 /** Minimum spacing of unconfirmed endpoint notices per slot (spoofed sources cannot flood main). */
 const ENDPOINT_NOTICE_MS = 200;
 
-export function initPipeline(state: RelayState, learned: (slot: number, address: string, port: number, confirmed: boolean) => void): void {
+export function initPipeline(
+  state: RelayState,
+  receiverStats: ReceiverStats,
+  reports: ReportRing,
+  learned: (slot: number, address: string, port: number, confirmed: boolean) => void,
+): void {
   S = state;
+  RS = receiverStats;
+  ring = reports;
   f64 = state.table.f64;
   wBase = state.table.workerBase;
   onLearned = learned;
@@ -126,6 +139,57 @@ function commit(slot: number, rinfo: RemoteInfo): void {
   onLearned(slot, rinfo.address, rinfo.port, true);
 }
 
+/**
+ * Stage: quality statistics. RTP feeds the receiver statistics of RFC 3550 A.1/A.8 (sequence, loss,
+ * jitter) in the shared ReceiverStats; RTCP (RFC 3550 §6.4, RFC 3611) is parsed into a reused
+ * scratch and its report data queued for the main thread's MOS computation.
+ */
+function inspect(slot: number, pkt: Buffer): boolean {
+  if (pkt.length < 8 || (pkt[0]! & 0xc0) !== 0x80) return true;
+  const pt = pkt[1]!;
+  if (pt >= 192 && pt <= 223) {
+    if (parseRtcpInto(pkt, pkt.length, scratch)) queueReports(slot);
+    return true;
+  }
+  if (pkt.length < 12 || S.component[slot] !== 1) return true;
+  const clock = S.clockRate[slot]!;
+  RS.update(slot, pkt.readUInt32BE(8), pkt.readUInt16BE(2), pkt.readUInt32BE(4), (performance.now() * clock) / 1000);
+  return true;
+}
+
+/** Wall-clock µs shared by all threads (an RTT subtracts receive times seen by different sockets). */
+function wallUs(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
+}
+
+function queueReports(slot: number): void {
+  const s = scratch;
+  if (s.srCount + s.blockCount + s.vmCount === 0) return;
+  const at = wallUs();
+  const r = ring.records;
+  for (let i = 0; i < s.srCount; i++) {
+    const b = ring.claim();
+    if (b < 0) return;
+    r[b] = REC_SENDER_REPORT; r[b + 1] = slot; r[b + 2] = at; r[b + 3] = s.srSsrc[i]!; r[b + 4] = s.srNtpMiddle(i);
+    ring.publish();
+  }
+  for (let i = 0; i < s.vmCount; i++) {
+    const b = ring.claim();
+    if (b < 0) return;
+    r[b] = REC_VOIP_METRICS; r[b + 1] = slot; r[b + 2] = at; r[b + 3] = s.vmReporter[i]!; r[b + 4] = s.vmSource[i]!;
+    r[b + 5] = s.vmRoundTripDelay[i]!;
+    ring.publish();
+  }
+  for (let i = 0; i < s.blockCount; i++) {
+    const b = ring.claim();
+    if (b < 0) return;
+    r[b] = REC_REPORT_BLOCK; r[b + 1] = slot; r[b + 2] = at; r[b + 3] = s.blockReporter[i]!; r[b + 4] = s.blockSource[i]!;
+    r[b + 5] = s.blockFraction[i]!; r[b + 6] = s.blockCumLost[i]!; r[b + 7] = s.blockJitter[i]!;
+    r[b + 8] = s.blockLsr[i]!; r[b + 9] = s.blockDlsr[i]!;
+    ring.publish();
+  }
+}
+
 /** Stage: send out of the other side's socket to the other side's endpoint. */
 function forward(slot: number, pkt: Buffer): boolean {
   let out = S.sink[slot]!;
@@ -148,7 +212,7 @@ function drop(slot: number): boolean {
 }
 
 /** The stage list. Order matters: account first so drops are still counted as received. */
-const stages: Stage[] = [learn, forward];
+const stages: Stage[] = [learn, inspect, forward];
 
 /** The 'message' listener of every media socket (`this` is the socket, which carries its slot). */
 export function onDatagram(this: { slot: number }, pkt: Buffer, rinfo: RemoteInfo): void {

@@ -44,6 +44,8 @@ export class RelayState {
   /** Last unconfirmed-endpoint notice to the main thread (rate limit). */
   readonly noticeMs: Float64Array;
   readonly component: Uint8Array;
+  /** RTP clock rate of what this slot's participant sends (jitter is in timestamp units). */
+  readonly clockRate: Int32Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -62,6 +64,7 @@ export class RelayState {
     this.strict = new Uint8Array(slots);
     this.noticeMs = new Float64Array(slots);
     this.component = new Uint8Array(slots);
+    this.clockRate = new Int32Array(slots).fill(8000);
   }
 
   clear(slot: number): void {

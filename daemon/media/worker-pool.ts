@@ -4,7 +4,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
+import { ReportRing } from './report-ring.js';
 import { StreamTable } from './stream-table.js';
+
+/** RTCP records a worker can queue between two drains (200 ms): plenty for 10k calls at 1 RTCP/5 s. */
+const REPORT_RING_RECORDS = 16384;
 
 export interface PoolEvents {
   learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void;
@@ -14,6 +19,8 @@ export interface PoolEvents {
 class MediaWorker {
   readonly thread: Worker;
   readonly table: StreamTable;
+  readonly receiver: ReceiverStats;
+  readonly reports: ReportRing;
   private readonly freeSlots: number[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, (m: WorkerToMain) => void>();
@@ -22,8 +29,11 @@ class MediaWorker {
 
   constructor(readonly index: number, slots: number, events: PoolEvents) {
     this.table = StreamTable.create(slots);
+    const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
+    this.receiver = new ReceiverStats(slots, receiverSab, true);
+    this.reports = ReportRing.create(REPORT_RING_RECORDS);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
-    const init: WorkerInit = { index, sab: this.table.sab, slots };
+    const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab };
     this.thread = new Worker(new URL('./media-worker.js', import.meta.url), { workerData: init, name: `media-${index}` });
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject);
@@ -99,6 +109,15 @@ export class WorkerPool {
 
   table(worker: number): StreamTable {
     return this.workers[worker]!.table;
+  }
+
+  receiver(worker: number): ReceiverStats {
+    return this.workers[worker]!.receiver;
+  }
+
+  /** Drains every worker's RTCP report ring. */
+  drainReports(fn: (worker: number, base: number, rec: Float64Array) => void): void {
+    for (const w of this.workers) w.reports.drain((base, rec) => fn(w.index, base, rec));
   }
 
   async bind(worker: number, binds: BindRequest[]): Promise<BindResult[]> {
