@@ -15,8 +15,9 @@
  * Deliberate difference: the real daemon also closes the connection when a *well-formed* message is still
  * incomplete and more than 1024 bytes of it have arrived (a large SDP that reaches it in two TCP reads
  * some time apart). Here a valid message prefix may grow up to MAX_MESSAGE_BYTES, so large offers survive
- * TCP segmentation. After the client half-closes, pending replies are still sent before closing (the
- * real daemon drops a request whose bytes arrive together with the FIN).
+ * TCP segmentation (the real daemon loses a 10 MB message sent in one write this way; 1 MB passes).
+ * After the client half-closes, replies to what it sent are still written before closing (the real
+ * daemon does this too unless the request bytes and the FIN arrive in the same read, a race).
  */
 import * as net from 'node:net';
 import { scanNgFrame } from '../../protocol/ng/stream-framing.js';
