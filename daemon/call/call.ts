@@ -11,6 +11,8 @@ export class Call {
   deleteAtMs: number | null = null;
   /** RTCP-based quality per SSRC (created with the first report). */
   quality: SsrcQuality | undefined;
+  /** generate-RTCP for the whole call (offer option). */
+  generateRtcp = false;
   private untaggedCount = 0;
   destroyed = false;
 

@@ -27,6 +27,7 @@ export interface Negotiation {
 
 export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buffer> {
   const { sender, recipient, sdp } = n;
+  if (n.opts.generateRtcp !== undefined) n.call.generateRtcp = n.opts.generateRtcp;
   selectInterfaces(ctx, n);
 
   const needs: StreamNeed[] = [];
@@ -160,7 +161,12 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
       // RTCP towards the other participant goes to its RTP socket when it runs rtcp-mux.
       const rtcpSink = other ? (other.rtcpMux ? other.rtp.sock!.slot : other.rtcp.sock!.slot) : -1;
       const clockRate = mine.codecs.find((c) => c.clock > 0)?.clock ?? 8000;
-      const common = { learning: ctx.settings.endpointLearning, asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate };
+      const common = {
+        learning: ctx.settings.endpointLearning, asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
+        generateRtcp: call.generateRtcp,
+        // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
+        rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
+      };
       configs.push(
         { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.rtp.advertised, component: 1, ...common },
         { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common },

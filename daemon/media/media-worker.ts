@@ -9,6 +9,7 @@ import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, Wor
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { initPipeline, onDatagram, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
+import { RtcpGenerator } from './rtcp-generator.js';
 import {
   LEARN_FIXED, LEARN_WAITING, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState, type SlotSocket,
 } from './relay-state.js';
@@ -24,6 +25,7 @@ function post(m: WorkerToMain): void {
 }
 
 const receiver = new ReceiverStats(init.slots, init.receiverSab, false);
+const generator = new RtcpGenerator(S, receiver);
 initPipeline(S, receiver, new ReportRing(init.reportSab), (slot, address, p, confirmed) => post({ type: 'learned', slot, address, port: p, confirmed }));
 const clock = setInterval(() => tick(Date.now()), 10);
 
@@ -64,6 +66,10 @@ function configure(c: SlotConfig): void {
   S.strict[slot] = c.strictSource ? 1 : 0;
   S.component[slot] = c.component;
   S.clockRate[slot] = c.clockRate > 0 ? c.clockRate : 8000;
+  S.genRtcp[slot] = c.generateRtcp ? 1 : 0;
+  S.rtcpSlot[slot] = c.rtcpSlot;
+  if (c.generateRtcp && c.component === 1) generator.add(slot);
+  else generator.remove(slot);
   const ep = c.endpoint;
   const sdpChanged = ep === null ? S.sdpAddr[slot] !== null : ep.address !== S.sdpAddr[slot] || ep.port !== S.sdpPort[slot];
   S.sdpAddr[slot] = ep ? ep.address : null;
@@ -91,6 +97,7 @@ function closeSlots(slots: number[]): void {
     if (!sock) continue;
     sock.removeAllListeners('message');
     sock.close();
+    generator.remove(slot);
     S.clear(slot);
     f64[S.table.workerBase + W_ACTIVE_SLOTS]! -= 1;
   }
@@ -113,6 +120,7 @@ port.on('message', (m: MainToWorker) => {
       for (let i = 0; i < S.slots; i++) if (S.sockets[i]) all.push(i);
       closeSlots(all);
       clearInterval(clock);
+      generator.close();
       port.close();
       break;
     }

@@ -25,6 +25,12 @@ export interface SlotConfig {
   component: 1 | 2;
   /** RTP clock rate of the participant's codec (for jitter). */
   clockRate: number;
+  /**
+   * generate-RTCP: RTCP from this participant is consumed (statistics only) and the worker sends
+   * its own reports to it. On the RTP slot `rtcpSlot` names the socket and endpoint RTCP goes to.
+   */
+  generateRtcp: boolean;
+  rtcpSlot: number;
 }
 
 export type MainToWorker =

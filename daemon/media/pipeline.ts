@@ -149,7 +149,8 @@ function inspect(slot: number, pkt: Buffer): boolean {
   const pt = pkt[1]!;
   if (pt >= 192 && pt <= 223) {
     if (parseRtcpInto(pkt, pkt.length, scratch)) queueReports(slot);
-    return true;
+    // generate-RTCP terminates RTCP here: the other side gets our reports instead.
+    return S.genRtcp[slot] === 0;
   }
   if (pkt.length < 12 || S.component[slot] !== 1) return true;
   const clock = S.clockRate[slot]!;

@@ -46,6 +46,10 @@ export class RelayState {
   readonly component: Uint8Array;
   /** RTP clock rate of what this slot's participant sends (jitter is in timestamp units). */
   readonly clockRate: Int32Array;
+  /** generate-RTCP: 1 = consume incoming RTCP, send our own reports (see rtcp-generator.ts). */
+  readonly genRtcp: Uint8Array;
+  /** RTP slot → slot whose socket/endpoint our generated RTCP uses. */
+  readonly rtcpSlot: Int32Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -65,6 +69,8 @@ export class RelayState {
     this.noticeMs = new Float64Array(slots);
     this.component = new Uint8Array(slots);
     this.clockRate = new Int32Array(slots).fill(8000);
+    this.genRtcp = new Uint8Array(slots);
+    this.rtcpSlot = new Int32Array(slots).fill(-1);
   }
 
   clear(slot: number): void {
@@ -79,5 +85,7 @@ export class RelayState {
     this.learnScore[slot] = -1;
     this.strict[slot] = 0;
     this.noticeMs[slot] = 0;
+    this.genRtcp[slot] = 0;
+    this.rtcpSlot[slot] = -1;
   }
 }

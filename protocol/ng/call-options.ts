@@ -36,6 +36,8 @@ export interface CallOptions {
   deleteDelay?: number;
   endpointLearning?: EndpointLearning;
   recordCall?: boolean;
+  /** `generate-RTCP` key (on/off) or flag: terminate RTCP and send our own reports. */
+  generateRtcp?: boolean;
   supportsLoadLimit: boolean;
   unknownFlags: string[];
 }
@@ -108,6 +110,10 @@ export function parseCallOptions(d: BDict): CallOptions {
   // 10.5 only iterates a list here; a plain string is ignored (spec §3.5, §9.5).
   for (const m of getStrList(d, 'endpoint-learning', 'endpoint learning') ?? []) if (LEARNING.has(m as EndpointLearning)) o.endpointLearning = m as EndpointLearning;
 
+  const gr = getStr(d, 'generate-RTCP', 'generate RTCP', 'generate-rtcp', 'generate rtcp');
+  if (gr === 'on' || gr === 'yes') o.generateRtcp = true;
+  else if (gr === 'off' || gr === 'no') o.generateRtcp = false;
+
   const rc = getStr(d, 'record-call', 'record call');
   if (rc === 'yes' || rc === 'on') o.recordCall = true;
   else if (rc === 'no' || rc === 'off') o.recordCall = false;
@@ -138,6 +144,7 @@ function parseFlag(o: CallOptions, f: string): void {
     if (LEARNING.has(m)) { o.endpointLearning = m; return; }
   }
   if (f === 'record-call') o.recordCall = true;
+  if (f === 'generate-RTCP' || f === 'generate-rtcp') o.generateRtcp = true;
   if (KNOWN_FLAGS.has(f)) { o.flags.add(FLAG_ALIASES[f] ?? f); return; }
   // Other dictionaries' prefixes (SDES-, OSRTP-, T38-, codec-set-, ...) belong to later features.
   if (/^(SDES-|OSRTP-|T38-|T\.38-|codec-set-|codec-accept-|codec-consume-|from-tags-)/.test(f)) { o.flags.add(f); return; }
