@@ -2,7 +2,7 @@
 # Install what test/e2e/run.sh needs on Debian 12 (bookworm). Idempotent: does
 # nothing when everything is already installed. Run as root (CI does).
 #
-#   bash test/e2e/install-deps.sh                    # kamailio, sip-tester, tshark, iproute2
+#   bash test/e2e/install-deps.sh                    # kamailio, sip-tester, tshark, iproute2, rtpengine-utils
 #   bash test/e2e/install-deps.sh --with-rtpengine   # + the real rtpengine (reference daemon)
 #
 # kamailio   Kamailio 5.6 incl. the rtpengine module (rtpengine.so)
@@ -11,7 +11,8 @@
 # iproute2   `ss`, used to find free ports (present on most systems already)
 set -euo pipefail
 
-PKGS=(kamailio sip-tester tshark iproute2)
+# rtpengine-utils: rtpengine-ng-client, used by test/integration/ng-client.test.ts (npm test)
+PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils)
 if [[ ${1:-} == --with-rtpengine ]]; then
 	PKGS+=(rtpengine-daemon)
 elif [[ -n ${1:-} ]]; then
