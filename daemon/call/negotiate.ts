@@ -43,8 +43,9 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buff
     }
     // A new remote endpoint gets new recipient-facing ports (spec §4.7), unless port latching.
     if (endpointMoved && !n.opts.flags.has('port-latching')) await releaseStreams(ctx, to);
-    if (!from.hasSockets) needs.push({ media: from, local: sender.local! });
+    // Recipient-facing first, as rtpengine allocates them (golden 03: offer port < answer port).
     if (!to.hasSockets) needs.push({ media: to, local: recipient.local! });
+    if (!from.hasSockets) needs.push({ media: from, local: sender.local! });
   }
   await allocateStreams(ctx, n.call, needs, n.now);
 

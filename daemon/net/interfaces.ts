@@ -44,9 +44,25 @@ export class LocalInterfaces {
    * the first interface (rtpengine warns "Interface 'X' not found, using default").
    */
   select(name: string | undefined, family?: Family): { local: LocalAddress; found: boolean } {
-    const named = name !== undefined ? this.byName.get(name) : undefined;
+    const named = name !== undefined ? this.byName.get(name) ?? this.roundRobin(name, family) : undefined;
     const list = named ?? this.byName.get(this.all[0]!.name)!;
     const local = (family && list.find((l) => l.family === family)) || list[0]!;
     return { local, found: name === undefined || named !== undefined };
+  }
+
+  /**
+   * `--interface=BASE:SUFFIX/…` names form a group selectable by BASE: the first member (in
+   * configuration order) that still has free ports (rtpengine's golden 20 gives consecutive calls the
+   * same member while it has room).
+   */
+  private roundRobin(base: string, family?: Family): LocalAddress[] | undefined {
+    const members = [...this.byName.keys()].filter((n) => n.startsWith(`${base}:`));
+    if (members.length === 0) return undefined;
+    for (const n of members) {
+      const list = this.byName.get(n)!;
+      const l = (family && list.find((x) => x.family === family)) || list[0]!;
+      if (l.pool.usedCount + 2 <= l.pool.size) return list;
+    }
+    return this.byName.get(members[0]!);
   }
 }

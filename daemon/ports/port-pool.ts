@@ -1,8 +1,9 @@
 /**
  * Media port pool of one local address (spec §4.7): ports port-min..port-max, handed out as
- * consecutive blocks starting at an even port (RTP = N, RTCP = N+1). The search starts at the last
- * allocated port plus a random step of 6..19 rounded up to even, scans upwards, wraps to port-min, and
- * gives up after two passes — which is where rtpengine answers "Ran out of ports".
+ * consecutive blocks starting at an even port (RTP = N, RTCP = N+1). The first block is port-min (as
+ * in rtpengine's golden captures); later searches start at the last allocated port plus a random step
+ * of 6..19 rounded up to even, scan upwards, wrap to port-min, and give up after two passes — which is
+ * where rtpengine answers "Ran out of ports".
  */
 
 export class PortPool {
@@ -13,8 +14,7 @@ export class PortPool {
   constructor(readonly min: number, readonly max: number, private readonly random: () => number = Math.random) {
     if (min > max) throw new RangeError('port-min > port-max');
     this.used = new Uint8Array(max + 1);
-    // Start below min so the first call gets a random low port, as rtpengine's first call does.
-    this.last = min - 1 - Math.floor(this.random() * 14);
+    this.last = -1;
   }
 
   /** The start of the last allocated block (what `statistics` calls `last`). */
@@ -33,7 +33,7 @@ export class PortPool {
   /** Reserves `count` consecutive ports starting at an even port; undefined when none are free. */
   allocate(count = 2): number | undefined {
     const firstEven = this.min + (this.min & 1);
-    let start = this.last + 6 + Math.floor(this.random() * 14);
+    let start = this.last < 0 ? firstEven : this.last + 6 + Math.floor(this.random() * 14);
     start += start & 1;
     if (start < firstEven || start + count - 1 > this.max) start = firstEven;
     const span = this.max - firstEven + 1;

@@ -58,7 +58,7 @@ export async function startDaemon(extraArgs: string[] = [], opts: { ports?: numb
   if (opts.portMin !== undefined) portMin = opts.portMin;
   const portMax = portMin + span - 1;
   const args = [
-    MAIN, '--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${ngPort}`,
+    MAIN, '--config-file=none', '-t', '-1', ...(extraArgs.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...extraArgs,
   ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
