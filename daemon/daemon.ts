@@ -14,6 +14,7 @@ import { NgProcessor } from './control/ng-processor.js';
 import { NgTcpServer } from './control/ng-tcp-server.js';
 import { NgUdpServer } from './control/ng-udp-server.js';
 import { HttpServer } from './http/http-server.js';
+import { Metrics, observeEstimates, ObservedMosTotals } from './metrics/prometheus.js';
 import type { Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { LocalInterfaces } from './net/interfaces.js';
@@ -47,6 +48,7 @@ export class Daemon {
     });
     this.pool = pool;
     await pool.start();
+    const mosTotals = new ObservedMosTotals();
     const ctx = new MediaContext(pool, interfaces, {
       deleteDelay: o.deleteDelay,
       timeout: o.timeout,
@@ -58,7 +60,7 @@ export class Daemon {
       maxSessions: o.maxSessions,
       instanceId: randomBytes(6).toString('hex'),
       mosType: o.mos,
-    });
+    }, mosTotals);
     this.calls = new CallManager(ctx, this.log);
     const rates = new TrafficRates();
     this.rates = rates;
@@ -83,6 +85,12 @@ export class Daemon {
     if (o.listenHttp && o.listenHttp.length > 0) {
       this.http = new HttpServer(o.listenHttp, this.log);
       registerNgHttp(this.http, processor, this.log);
+      const metrics = new Metrics({ ctx, calls: this.calls, rates, startedMs: this.startedMs });
+      mosTotals.observer = (mos) => metrics.mosHistogram.observe(mos);
+      this.calls.onCallEnd = (call) => observeEstimates(metrics, ctx, call);
+      this.http.route('GET', '/metrics', async () => ({
+        status: 200, contentType: metrics.registry.contentType, body: await metrics.text(),
+      }));
       await this.http.listen();
     }
     this.timer = setInterval(() => void this.tick(), 1000);

@@ -46,6 +46,8 @@ export class CallManager {
     rejected: 0, timeout: 0, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 0, forced: 0,
   };
   private closed = false;
+  /** Called for every call that ends, while its sockets (and counters) still exist. */
+  onCallEnd: ((call: Call) => void) | null = null;
 
   constructor(private readonly ctx: MediaContext, private readonly log: Logger) {}
 
@@ -280,6 +282,7 @@ export class CallManager {
     this.counters.durationSum += duration;
     this.counters.durationSquares += duration * duration;
     this.countStreamDirections(call);
+    this.onCallEnd?.(call);
     this.log.info({ callId: call.callId, reason, durationS: duration }, 'Call deleted');
     for (const m of call.monologues) for (const md of m.medias) await releaseStreams(this.ctx, md);
   }

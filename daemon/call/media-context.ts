@@ -26,10 +26,18 @@ export interface CallSettings {
 
 export class MediaContext {
   private readonly bySlot = new Map<number, { stream: PacketStream; call: Call }>();
-  /** Daemon-wide MOS sums for `statistics` (every call's SsrcQuality adds to it). */
-  readonly mosTotals = new MosTotals();
 
-  constructor(readonly pool: WorkerPool, readonly interfaces: LocalInterfaces, readonly settings: CallSettings) {}
+
+  /**
+   * `mosTotals`: daemon-wide MOS sums for `statistics` and /metrics (every call's SsrcQuality adds
+   * to it; a subclass may observe each sample).
+   */
+  constructor(
+    readonly pool: WorkerPool,
+    readonly interfaces: LocalInterfaces,
+    readonly settings: CallSettings,
+    readonly mosTotals: MosTotals = new MosTotals(),
+  ) {}
 
   private key(worker: number, slot: number): number {
     return worker * 0x1000000 + slot;
