@@ -30,6 +30,7 @@ export class Daemon {
   /** The `--listen-http` server (null without that option); other features add routes to it. */
   http: HttpServer | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private alignTimer: NodeJS.Timeout | null = null;
   private qualityTimer: NodeJS.Timeout | null = null;
   private ticking = false;
   private rates: TrafficRates | null = null;
@@ -93,7 +94,11 @@ export class Daemon {
       }));
       await this.http.listen();
     }
-    this.timer = setInterval(() => void this.tick(), 1000);
+    // The lifecycle timer runs at each wall-clock second boundary, as rtpengine's does.
+    this.alignTimer = setTimeout(() => {
+      this.timer = setInterval(() => void this.tick(), 1000);
+      void this.tick();
+    }, 1000 - (Date.now() % 1000) + 5);
     // RTCP report data is drained often enough that the workers' rings never fill.
     this.qualityTimer = setInterval(() => drainQuality(ctx), 250);
     this.log.info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
@@ -115,6 +120,7 @@ export class Daemon {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.alignTimer) clearTimeout(this.alignTimer);
     if (this.timer) clearInterval(this.timer);
     if (this.qualityTimer) clearInterval(this.qualityTimer);
     for (const s of this.servers) s.close();

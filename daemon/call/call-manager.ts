@@ -199,7 +199,7 @@ export class CallManager {
       const reply = callStats(this.ctx, call, selectParticipants(call, named));
       if (delay <= 0) await this.removeParticipant(call, target);
       else {
-        const at = Date.now() + delay * 1000;
+        const at = wholeSecondsFromNow(delay);
         target.deleteAtMs = target.deleteAtMs === null ? at : Math.min(target.deleteAtMs, at);
       }
       return reply;
@@ -260,7 +260,7 @@ export class CallManager {
       await this.destroy(call, 'regular');
       return;
     }
-    const at = Date.now() + delaySec * 1000;
+    const at = wholeSecondsFromNow(delaySec);
     if (call.deleteAtMs === null || at < call.deleteAtMs) call.deleteAtMs = at;
   }
 
@@ -309,7 +309,7 @@ export class CallManager {
   async tick(now: number): Promise<void> {
     const s = this.ctx.settings;
     for (const call of [...this.calls.values()]) {
-      if (s.finalTimeout > 0 && now - call.createdMs >= s.finalTimeout * 1000) {
+      if (s.finalTimeout > 0 && sec(now) - sec(call.createdMs) >= s.finalTimeout) {
         await this.calls.withLock(call.callId, () => this.destroy(call, 'final timeout'));
         continue;
       }
@@ -353,7 +353,7 @@ export class CallManager {
           } else {
             limit = s.timeout; why = 'timeout';
           }
-          if (now - last < limit * 1000) return null;
+          if (sec(now) - sec(last) < limit) return null;
           reason = why;
         }
       }
@@ -366,6 +366,18 @@ export class CallManager {
     this.closed = true;
     for (const call of [...this.calls.values()]) await this.destroy(call, 'forced');
   }
+}
+
+/**
+ * rtpengine's lifecycle timer works in whole seconds of wall-clock time (golden 22: a 3 s timeout
+ * fires 2–3 s after the last packet); the daemon's tick runs at each second boundary.
+ */
+function sec(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+function wholeSecondsFromNow(seconds: number): number {
+  return (sec(Date.now()) + seconds) * 1000;
 }
 
 function parse(body: Buffer): SdpSession {

@@ -21,7 +21,7 @@ const WAITING: Record<string, string> = {
   '15-codecs-ptime.txt': 'issue 3 (SDP-level codec ops) and transcoding issue',
   '16-recording.txt': 'recording issue',
   '17-media-control.txt': 'media control issue',
-  '22-timeouts.txt': 'issue 3: timeout timeline and counters (needs a daemon with short timeouts)',
+  '22-timeouts.txt': 'replayed with its timeline in test/integration/timeouts.test.ts',
   '23-publish-subscribe.txt': 'publish/subscribe issue',
   '25-kamailio-module-capture.txt': 'issue 5: MOS values (no raw ng bytes to replay)',
 };
