@@ -4,7 +4,7 @@
  * workers' forwarding along the call's subscriptions, and builds the rewritten SDP (spec §4).
  */
 import type { CallOptions, RtcpMuxOption } from '../../protocol/ng/call-options.js';
-import { applyCodecStrip, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
+import { applyCodecStrip, applySingleCodec, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
 import { rewriteSdp, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
 import type { SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
 import type { SlotConfig } from '../media/messages.js';
@@ -95,6 +95,8 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
     from.codecs = n.isOffer
       ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })
       : filterAnswerCodecs(from.sentCodecs ?? sm.codecs, sm.codecs);
+    // single-codec (answer): the first real codec plus telephone-event/CN-type codecs.
+    if (!n.isOffer && opts.flags.has('single-codec')) from.codecs = applySingleCodec(from.codecs);
   } else {
     from.codecs = [];
   }

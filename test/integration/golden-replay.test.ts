@@ -18,7 +18,6 @@ const WAITING: Record<string, string> = {
   '11-ice.txt': 'ICE issue',
   '12-srtp-sdes.txt': 'SRTP (SDES) issue',
   '13-dtls-webrtc.txt': 'DTLS-SRTP / WebRTC issue',
-  '15-codecs-ptime.txt': 'issue 3 (SDP-level codec ops) and transcoding issue',
   '16-recording.txt': 'recording issue',
   '17-media-control.txt': 'media control issue',
   '22-timeouts.txt': 'replayed with its timeline in test/integration/timeouts.test.ts',
@@ -103,6 +102,8 @@ interface Scenario {
   ports?: number;
   shapeOnly?: RegExp[];
   portsPerAddress?: boolean;
+  /** Exchanges ("file#n") that need a later feature: sent (state stays in step), diffs not asserted. */
+  waiting?: Record<string, string>;
   preludes?: Record<string, Prelude>; // "file#exchange" → run before it
 }
 
@@ -137,6 +138,13 @@ const SCENARIOS: Scenario[] = [
     },
   },
   { name: 'misc offer keys', files: ['19-misc-offer-keys.txt'] },
+  {
+    name: 'codec strip/except/offer, single-codec, ptime at the SDP level',
+    files: ['15-codecs-ptime.txt'],
+    waiting: Object.fromEntries([6, 7, 8, 9, 10, 11, 12, 13].map((n) => [
+      `15-codecs-ptime.txt#${n}`, 'transcoding issue: codec transcode/mask/consume/accept/set add or hide codecs and engage the transcoder',
+    ])),
+  },
   {
     name: 'several interfaces, direction, advertised address, round robin',
     files: ['20-direction-interfaces.txt'],
@@ -202,7 +210,8 @@ describe('golden transcripts', () => {
           for (const ex of readGolden(file)) {
             if (!ex.request) continue;
             await sc.preludes?.[`${file}#${ex.number}`]?.(c);
-            diffs.push(...(await replay(c, ex)));
+            const exDiffs = await replay(c, ex);
+            if (!sc.waiting?.[`${file}#${ex.number}`]) diffs.push(...exDiffs);
           }
           expect(diffs).toEqual([]);
           expect(c.d.proc.exitCode).toBeNull();
