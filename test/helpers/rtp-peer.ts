@@ -15,6 +15,21 @@ export class RtpPeer {
     return p;
   }
 
+  /**
+   * A peer on a fixed port named by a golden transcript's SDP. Such ports lie in Linux's ephemeral
+   * range (32768–60999), where any socket bound to port 0 may hold one for a moment: retry briefly.
+   */
+  static async openFixed(port: number): Promise<RtpPeer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await RtpPeer.open(port);
+      } catch (e) {
+        if (attempt >= 40) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
   /** Two peers on consecutive ports (RTP even, RTCP = RTP + 1), as a phone binds them. */
   static async pair(): Promise<[RtpPeer, RtpPeer]> {
     for (let attempt = 0; attempt < 50; attempt++) {

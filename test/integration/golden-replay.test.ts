@@ -65,7 +65,7 @@ const media04: Prelude = async ({ d }) => {
   };
   const aPort = portOf('ftag-A-1111');
   const bPort = portOf('ttag-B-2222');
-  const peers = await Promise.all([40000, 40001, 42000, 42001].map((p) => RtpPeer.open(p)));
+  const peers = await Promise.all([40000, 40001, 42000, 42001].map((p) => RtpPeer.openFixed(p)));
   const [a, aRtcp, b, bRtcp] = peers as [RtpPeer, RtpPeer, RtpPeer, RtpPeer];
   try {
     for (let i = 0; i < 75; i++) {

@@ -20,8 +20,8 @@ describe('golden 22: timeouts', () => {
   it('offer-timeout, timeout, silent-timeout, final-timeout and delete-delay fire when rtpengine\'s did', async () => {
     const d = await startDaemon(['--timeout=3', '--silent-timeout=6', '--offer-timeout=5', '--final-timeout=12', '--delete-delay=2'], { portMin: 33000, ports: 100 });
     // T4's endpoints from the capture's SDP (127.0.0.1:44600 / 44700).
-    const a = await RtpPeer.open(44600);
-    const b = await RtpPeer.open(44700);
+    const a = await RtpPeer.openFixed(44600);
+    const b = await RtpPeer.openFixed(44700);
     let pump: NodeJS.Timeout | undefined;
     try {
       const t0 = Date.now();
