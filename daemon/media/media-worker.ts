@@ -4,6 +4,7 @@
  * per call event (bind / configure / close).
  */
 import * as dgram from 'node:dgram';
+import { isIP } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
@@ -35,9 +36,23 @@ function onSocketError(this: SlotSocket): void {
   f64[S.table.workerBase + W_ERRORS]! += 1;
 }
 
+/**
+ * dgram resolves the destination of every unconnected send() through its `lookup` function; the
+ * default, dns.lookup(), validates even an IP literal and defers the callback with process.nextTick —
+ * per packet. Every address a media worker sends to is already an IP (SDP endpoints are checked in
+ * configure(), learned ones come from rinfo), so answering synchronously is exact and saves that turn.
+ */
+function ipLiteralLookup(address: string, family: unknown, callback: (err: null, address: string, family: number) => void): void {
+  callback(null, address, family === 6 ? 6 : 4);
+}
+
 function bindOne(req: BindRequest): Promise<BindResult> {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket({ type: req.family === 6 ? 'udp6' : 'udp4', reuseAddr: false }) as SlotSocket;
+    const sock = dgram.createSocket({
+      type: req.family === 6 ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      lookup: ipLiteralLookup as unknown as dgram.SocketOptions['lookup'],
+    }) as SlotSocket;
     sock.slot = req.slot;
     const fail = (err: NodeJS.ErrnoException): void => {
       sock.close();
@@ -70,7 +85,8 @@ function configure(c: SlotConfig): void {
   S.rtcpSlot[slot] = c.rtcpSlot;
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);
-  const ep = c.endpoint;
+  // Only IP literals may reach the send path (see ipLiteralLookup); a host name in SDP is not sent to.
+  const ep = c.endpoint && isIP(c.endpoint.address) !== 0 ? c.endpoint : null;
   const sdpChanged = ep === null ? S.sdpAddr[slot] !== null : ep.address !== S.sdpAddr[slot] || ep.port !== S.sdpPort[slot];
   S.sdpAddr[slot] = ep ? ep.address : null;
   S.sdpPort[slot] = ep ? ep.port : 0;
