@@ -129,9 +129,10 @@ fi
 ((CALLS >= 1 && CALLS <= 70)) || abort "E2E_CALLS must be 1..70"
 
 # Port block: B+0 Kamailio SIP, B+1 UAS SIP, B+2 UAC SIP, B+3 daemon ng,
-# B+4/B+5 SIPp control ports, B+10 UAS media (echo; SIPp also takes B+12),
+# B+4/B+5 SIPp control ports, B+10 UAS media (echo; SIPp also takes B+12;
+# rtcp-inject.mjs binds B+11, the UAS's RTCP port),
 # B+100..B+399 UAC media (SIPp binds B+100/B+102 itself; call n advertises and
-# sends from B+100+4n, where rtp-sink.mjs listens),
+# sends from B+100+4n, where rtp-sink.mjs listens; rtcp-inject.mjs binds B+101+4n),
 # B+400..B+999 daemon media range (-m/-M).
 port_block_busy() {
 	ss -Htuan | awk -v lo="$1" -v hi="$(($1 + 999))" '
@@ -246,13 +247,26 @@ sleep 0.5
 # ------------------------------------------------------------------ UAC media sink
 sink_ports=()
 for ((n = 1; n <= CALLS; n++)); do sink_ports+=($((UAC_MEDIA_MIN + 4 * n))); done
-start rtp-sink node "$HERE/rtp-sink.mjs" "$WORK/rtp-sink.json" 300 "${sink_ports[@]}"
+start rtp-sink node "$HERE/rtp-sink.mjs" --rtp-only "$WORK/rtp-sink.json" 300 "${sink_ports[@]}"
 for ((i = 0; i < 50; i++)); do
 	grep -q '^ready' "$WORK/rtp-sink.log" && break
 	alive "$(pid_of rtp-sink)" || break
 	sleep 0.1
 done
 grep -q '^ready' "$WORK/rtp-sink.log" || abort "rtp-sink.mjs could not bind the UAC media ports"
+
+# ------------------------------------------------------------------ RTCP injector
+# Sends SR/RR on behalf of both SIPp sides from their RTCP ports (UAS echo
+# port + 1, each UAC call's media port + 1) while each call's media flows, so
+# the daemon computes MOS; it also receives the RTCP the daemon relays.
+start rtcp-inject node "$HERE/rtcp-inject.mjs" --ng="127.0.0.1:$NG_PORT" --uas-media="$UAS_MEDIA" \
+	--uac-media="$(IFS=,; echo "${sink_ports[*]}")" --out="$WORK/rtcp-inject.json" --max-secs=$((CALLS / RATE + 90))
+for ((i = 0; i < 50; i++)); do
+	grep -q '^ready' "$WORK/rtcp-inject.log" && break
+	alive "$(pid_of rtcp-inject)" || break
+	sleep 0.1
+done
+grep -q '^ready' "$WORK/rtcp-inject.log" || abort "rtcp-inject.mjs could not bind the SIPp sides' RTCP ports"
 
 # ------------------------------------------------------------------ SIPp UAC
 info "placing $CALLS calls at $RATE calls/s, each playing g711a.pcap twice (~14.2 s of PCMA)"
@@ -269,6 +283,7 @@ sleep 1 # let the last 200 OK to BYE and any late datagram reach the capture
 for name in kamailio daemon; do
 	alive "$(pid_of "$name")" || fail "$name is no longer running at the end of the calls"
 done
+stop rtcp-inject
 stop rtp-sink
 stop tshark INT
 grep -E "dropped|captured" "$WORK/tshark.log" | sed 's/^/INFO: tshark: /' || true
@@ -279,7 +294,8 @@ analysis=$(node "$HERE/analyze.mjs" --pcap="$WORK/capture.pcapng" --kamlog="$WOR
 	--kam-port="$KAM_PORT" --uas-sip-port="$UAS_SIP" --uac-sip-port="$UAC_SIP" \
 	--uas-media-port="$UAS_MEDIA" --uac-media-min="$UAC_MEDIA_MIN" --uac-media-max="$UAC_MEDIA_MAX" \
 	--daemon-min="$D_MIN" --daemon-max="$D_MAX" --media-ip="$MEDIA_IP" \
-	--min-media-secs="$MIN_MEDIA_SECS" --sink="$WORK/rtp-sink.json" 2>"$WORK/analyze.log") || {
+	--min-media-secs="$MIN_MEDIA_SECS" --sink="$WORK/rtp-sink.json" --rtcp="$WORK/rtcp-inject.json" \
+	2>"$WORK/analyze.log") || {
 	fail "analysis script failed (see analyze.log)"
 	analysis=
 }
