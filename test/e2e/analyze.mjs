@@ -8,7 +8,8 @@
 //
 // Options (all --name=value): pcap, kamlog, uac-stat, calls, ng (host:port),
 // kam-port, uas-sip-port, uac-sip-port, uas-media-port, uac-media-min,
-// uac-media-max, daemon-min, daemon-max, media-ip, min-media-secs.
+// uac-media-max, daemon-min, daemon-max, media-ip, min-media-secs, sink
+// (rtp-sink.mjs counts), rtcp (rtcp-inject.mjs summary).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -226,6 +227,13 @@ try {
 } catch (e) {
   info(`RTP sink counts unavailable (${opt.sink}): ${e.message}`);
 }
+let rtcpInj = null; // rtcp-inject.mjs summary
+try {
+  rtcpInj = JSON.parse(readFileSync(opt.rtcp, 'utf8'));
+} catch (e) {
+  info(`RTCP injector summary unavailable (${opt.rtcp}): ${e.message}`);
+}
+const injOf = (id) => rtcpInj?.calls?.find((x) => x.id === id);
 const flow = (s, d) => flows.get(`${s}>${d}`) ?? { n: 0, bytes: 0, t0: 0, t1: 0 };
 const used = new Set();
 for (const c of callList) {
@@ -235,6 +243,14 @@ for (const c of callList) {
   c.d = flow(c.dToUac, c.uacPort); // daemon -> UAC
   c.sunk = sink[c.uacPort]?.packets ?? 0; // datagrams the UAC-side socket read
   for (const k of [`${c.uacPort}>${c.dToUac}`, `${c.dToUas}>${c.uasPort}`, `${c.uasPort}>${c.dToUas}`, `${c.dToUac}>${c.uacPort}`]) used.add(k);
+  // RTCP (rtcp-inject.mjs on behalf of both sides): media port + 1 on the SIPp
+  // sides, the daemon's RTCP ports as its `query` showed them (else RTP + 1)
+  const inj = injOf(c.id);
+  c.dToUacRtcp = inj?.uac?.dRtcp ?? c.dToUac + 1;
+  c.dToUasRtcp = inj?.uas?.dRtcp ?? c.dToUas + 1;
+  const rtcpKeys = [[c.uacPort + 1, c.dToUacRtcp], [c.dToUasRtcp, c.uasPort + 1], [c.uasPort + 1, c.dToUasRtcp], [c.dToUacRtcp, c.uacPort + 1]];
+  [c.ra, c.rb, c.rc, c.rd] = rtcpKeys.map(([a, b]) => flow(a, b));
+  for (const [a, b] of rtcpKeys) used.add(`${a}>${b}`);
 }
 const tot = (k) => sum(callList.map((c) => c[k].n));
 info(`RTP packets (capture): UAC->daemon ${tot('a')}, daemon->UAS ${tot('b')}, UAS->daemon (echo) ${tot('c')}, daemon->UAC ${tot('d')}`);
@@ -270,6 +286,15 @@ info(`RTP packets (capture): UAC->daemon ${tot('a')}, daemon->UAS ${tot('b')}, U
   check(callList.length === CALLS && bad.length === 0,
     `media duration per call >= ${MIN_MEDIA_SECS} s: UAC sent ${rng(ups)}, UAC received back ${rng(downs)} ` +
     `(first to last packet)${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
+}
+{
+  // RTCP sent by rtcp-inject.mjs for each side must be relayed to the other side as is.
+  const bad = callList.filter((c) => !(c.ra.n > 0 && c.rb.n === c.ra.n && c.rc.n > 0 && c.rd.n === c.rc.n))
+    .map((c) => `${c.id}: UAC sent ${c.ra.n}, UAS got ${c.rb.n}; UAS sent ${c.rc.n}, UAC got ${c.rd.n}`);
+  const t = (k) => sum(callList.map((c) => c[k].n));
+  check(callList.length === CALLS && bad.length === 0,
+    `RTCP relayed both ways: UAC->daemon ${t('ra')} -> UAS ${t('rb')}, UAS->daemon ${t('rc')} -> UAC ${t('rd')} ` +
+    `compound SR/RR packets in ${callList.length - bad.length}/${CALLS} calls${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
 }
 {
   // ICMP port unreachable quoting one of our media datagrams = something was
@@ -349,6 +374,7 @@ function rtpStream(q, tag) {
 {
   const bad = [];
   let pk = 0;
+  let rpk = 0;
   for (const c of callList) {
     const s = rtpestat.get(c.id);
     if (!s) { bad.push(`${c.id}: no $rtpestat logged`); continue; }
@@ -356,10 +382,58 @@ function rtpStream(q, tag) {
     if (s.packets !== c.a.n + c.c.n) bad.push(`${c.id}: $rtpestat ${s.packets} packets, capture ${c.a.n}+${c.c.n}`);
     if (s.bytes !== c.a.bytes + c.c.bytes) bad.push(`${c.id}: $rtpestat ${s.bytes} bytes, capture ${c.a.bytes + c.c.bytes}`);
     if (s.errors !== 0) bad.push(`${c.id}: $rtpestat ${s.errors} errors`);
+    rpk += s.rtcpPackets;
+    if (s.rtcpPackets !== c.ra.n + c.rc.n) bad.push(`${c.id}: $rtpestat ${s.rtcpPackets} RTCP packets, capture ${c.ra.n}+${c.rc.n}`);
   }
   check(callList.length === CALLS && bad.length === 0,
-    `daemon totals ($rtpestat on BYE) match the capture: ${pk} RTP packets (capture ${tot('a') + tot('c')}), 0 errors` +
+    `daemon totals ($rtpestat on BYE) match the capture: ${pk} RTP packets (capture ${tot('a') + tot('c')}), ` +
+    `${rpk} RTCP packets (capture ${tot('ra') + tot('rc')}), 0 errors` +
     `${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
+}
+
+// ---------------------------------------------------------------- MOS
+// The mos_* pvs Kamailio's rtpengine module set from the `delete` reply
+// (kamailio.cfg logs them as E2E-MOS after rtpengine_delete() on BYE). Every
+// call must have a valid mos_average/mos_min/mos_max ("4.3"), samples >= 1,
+// min <= average <= max, and integer companions with a round trip > 0.
+{
+  const mos = new Map();
+  for (const l of tagged('E2E-MOS')) {
+    const m = /E2E-MOS ci=(\S+) (.*)$/.exec(l);
+    if (m) mos.set(m[1], Object.fromEntries(m[2].trim().split(/\s+/).map((kv) => kv.split('=', 2))));
+  }
+  const isMos = (v) => /^[1-5]\.\d$/.test(v ?? '') && Number(v) <= 5;
+  const isInt = (v) => /^\d+$/.test(v ?? '');
+  const bad = [];
+  const vals = { avg: [], min: [], max: [], samples: [], avg_pl: [], avg_jit: [], avg_rtt: [] };
+  for (const c of callList) {
+    const v = mos.get(c.id);
+    const inj = injOf(c.id);
+    const injNote = inj ? ` (RTCP injector: ${inj.state}, ${inj.rounds} rounds, RR uac/uas ${inj.rr.uac}/${inj.rr.uas}` +
+      `${inj.lastProbe && inj.state !== 'done' ? `, ${inj.lastProbe}` : ''})` : ' (RTCP injector never saw the call)';
+    if (!v) { bad.push(`${c.id}: no E2E-MOS logged${injNote}`); continue; }
+    const probs = [];
+    for (const k of ['avg', 'min', 'max']) if (!isMos(v[k])) probs.push(`mos_${k}=${v[k]}`);
+    if (!(isInt(v.samples) && Number(v.samples) >= 1)) probs.push(`samples=${v.samples}`);
+    for (const k of ['avg_pl', 'avg_jit', 'avg_rtt', 'min_pl', 'min_jit', 'min_rtt', 'max_pl', 'max_jit', 'max_rtt']) {
+      if (!isInt(v[k])) probs.push(`${k}=${v[k]}`);
+    }
+    if (isInt(v.avg_rtt) && Number(v.avg_rtt) === 0) probs.push('avg_rtt=0');
+    if (isMos(v.avg) && isMos(v.min) && isMos(v.max) && !(+v.min <= +v.avg && +v.avg <= +v.max)) {
+      probs.push(`not min ${v.min} <= avg ${v.avg} <= max ${v.max}`);
+    }
+    if (probs.length) { bad.push(`${c.id}: ${probs.join(' ')}${injNote}`); continue; }
+    for (const k of Object.keys(vals)) vals[k].push(Number(v[k]));
+  }
+  const st = (a, d = 1) => (a.length
+    ? `${Math.min(...a).toFixed(d)}/${(sum(a) / a.length).toFixed(d)}/${Math.max(...a).toFixed(d)}` : 'n/a');
+  const injected = rtcpInj ? `; RTCP injected: ${rtcpInj.srSent} SR + ${rtcpInj.rrSent} RR for ` +
+    `${(rtcpInj.calls ?? []).filter((x) => x.state === 'done').length} calls` : '';
+  check(callList.length === CALLS && bad.length === 0,
+    `Kamailio mos_* pvs after rtpengine_delete set for ${vals.avg.length}/${CALLS} calls (min/mean/max over calls): ` +
+    `mos_average ${st(vals.avg)}, mos_min ${st(vals.min)}, mos_max ${st(vals.max)}, samples ${st(vals.samples, 0)}, ` +
+    `avg packet loss ${st(vals.avg_pl, 0)} %, avg jitter ${st(vals.avg_jit, 0)} ms, ` +
+    `avg round trip ${st(vals.avg_rtt.map((x) => x / 1000))} ms${injected}${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
 }
 
 // ---------------------------------------------------------------- leftovers
