@@ -64,6 +64,7 @@ static int in_window;
 static uint64_t c_calls_win, c_calls_total, c_req, c_req_win, c_errors, c_error_replies, c_retrans, c_not_started,
 	c_stray;
 static char first_error[160];
+static uint32_t rx_ovfl; /* our socket's receive-queue drops (SO_RXQ_OVFL) */
 
 /* latency histogram: 1 us bins up to 65 ms, then 1 ms bins up to 10 s */
 #define FINE 65536
@@ -272,6 +273,8 @@ static void receive_all(void)
 				struct timespec t;
 				memcpy(&t, CMSG_DATA(c), sizeof(t));
 				rt = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+				memcpy(&rx_ovfl, CMSG_DATA(c), 4);
 			}
 		on_reply(buf, (int)n, rt ? rt : real_ns());
 	}
@@ -348,6 +351,7 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	struct sockaddr_in me = { .sin_family = AF_INET };
 	inet_pton(AF_INET, "127.0.0.1", &me.sin_addr);
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
@@ -423,11 +427,11 @@ int main(int argc, char **argv)
 	printf("RESULT {\"mode\":\"%s\",\"window_s\":%.6f,\"calls\":%llu,\"calls_per_s\":%.1f,\"requests\":%llu,"
 	       "\"req_per_s\":%.1f,\"lat_n\":%llu,\"p50_us\":%.0f,\"p90_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,"
 	       "\"max_us\":%llu,\"errors\":%llu,\"error_replies\":%llu,\"retransmits\":%llu,\"not_started\":%llu,"
-	       "\"stray\":%llu,\"first_error\":\"%s\",\"lg_cpu_s\":%.4f,\"lg_util_pct\":%.2f}\n",
+	       "\"stray\":%llu,\"lg_drops\":%u,\"first_error\":\"%s\",\"lg_cpu_s\":%.4f,\"lg_util_pct\":%.2f}\n",
 	       O.mode, win_s, (unsigned long long)c_calls_win, (double)c_calls_win / win_s, (unsigned long long)c_req_win,
 	       (double)c_req_win / win_s, (unsigned long long)lat_n, lat_pct(0.5), lat_pct(0.9), lat_pct(0.99),
 	       lat_pct(0.999), (unsigned long long)lat_max, (unsigned long long)c_errors,
 	       (unsigned long long)c_error_replies, (unsigned long long)c_retrans, (unsigned long long)c_not_started,
-	       (unsigned long long)c_stray, first_error, cpu1 - cpu0, 100.0 * (cpu1 - cpu0) / win_s);
+	       (unsigned long long)c_stray, rx_ovfl, first_error, cpu1 - cpu0, 100.0 * (cpu1 - cpu0) / win_s);
 	return 0;
 }

@@ -94,6 +94,7 @@ export interface NgLoadResult {
   retransmits: number;
   not_started: number;
   stray: number;
+  lg_drops: number;
   first_error: string;
   lg_cpu_s: number;
   lg_util_pct: number;

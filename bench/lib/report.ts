@@ -101,21 +101,21 @@ export function renderReport(rows: Row[], targets: string[], tests: string[]): s
         if (!a) continue;
         const r = a.row;
         if (a.reps === 0) {
-          body.push([test, target, `FAILED: ${r.error ?? ''}`, ...Array<string>(10).fill('')]);
+          body.push([test, target, `FAILED: ${r.error ?? ''}`, ...Array<string>(11).fill('')]);
           continue;
         }
         const refRow = ref && target !== ref ? get(test, ref)?.row : undefined;
         body.push([
           test, target, `**${fi(r.ngCallsPerS)}**`, refRow ? fr(ratio(r.ngCallsPerS, refRow.ngCallsPerS)) : '',
           f(r.ngP50Ms, 2), `**${f(r.ngP99Ms, 2)}**`, f(r.ngMaxMs, 1), f(r.usPerCall, 0), f(r.utilPct, 0),
-          f(r.lgUtilPct, 0), f(r.otherOnDaemonCpuPct, 0), r.checks || '',
+          f(r.hwmMb, 0), f(r.lgUtilPct, 0), f(r.otherOnDaemonCpuPct, 0), r.checks || '',
         ]);
       }
     }
     parts.push('\n### ng control (offer + answer + delete per call)\n');
     parts.push(table([
       'test', 'target', 'calls/s', 'ratio', 'reply p50 ms', 'reply p99 ms', 'reply max ms', 'daemon CPU-µs/call',
-      'daemon util %', 'ng-load util %', 'other on daemon CPU %', 'checks',
+      'daemon util %', 'RSS peak MB', 'ng-load util %', 'other on daemon CPU %', 'checks',
     ], body));
   }
 

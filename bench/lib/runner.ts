@@ -110,14 +110,17 @@ interface WindowSample {
   atNs: number;
 }
 
+/** The daemon first (its time stamp is the sample's), then the rest. */
 function windowSample(daemonPid: number, lgPid: number): WindowSample {
+  const atNs = Number(process.hrtime.bigint());
+  const daemon = sampleProcess(daemonPid);
   return {
-    daemon: sampleProcess(daemonPid),
+    daemon,
     lg: lgPid > 0 ? sampleProcess(lgPid) : null,
     cpus: sampleCpus(),
     orch: process.cpuUsage(),
     all: sampleAllProcesses(),
-    atNs: Number(process.hrtime.bigint()),
+    atNs,
   };
 }
 
@@ -320,6 +323,9 @@ export async function runNg(ctx: RunContext, target: string, t: TestSpec, rep: n
     if (r.first_error) checks.push(`first_error="${r.first_error.trim()}"`);
     if (r.retransmits) checks.push(`retransmits=${r.retransmits}`);
     if (r.not_started) checks.push(`not_started=${r.not_started}`);
+    if (r.lg_drops) checks.push(`ng_load_sock_drops=${r.lg_drops}`);
+    const ngDrops = udpSocketDrops('127.0.0.1', o.ngPort, o.ngPort).drops;
+    if (ngDrops) checks.push(`daemon_ng_sock_drops=${ngDrops}`);
     row.checks = checks.join(' ');
   } catch (e) {
     row.error = (e as Error).message;
