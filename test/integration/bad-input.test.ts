@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { str } from '../helpers/ng-client.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
+import { twoPartyCall } from '../helpers/calls.js';
 import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
 
 describe('garbage and hostile input', () => {
@@ -45,10 +46,7 @@ describe('garbage and hostile input', () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
     try {
-      const offer = await d.ng.request({ command: 'offer', 'call-id': 'garbage-media', 'from-tag': 'a', sdp: phoneSdp('a', a.port) });
-      const toB = mPort(str(offer.get('sdp')));
-      const answer = await d.ng.request({ command: 'answer', 'call-id': 'garbage-media', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port) });
-      const toA = mPort(str(answer.get('sdp')));
+      const { toA, toB } = await twoPartyCall(d, 'garbage-media', a.port, b.port);
       a.send(rtpPacket(0, 1, 1, 7), toA); // A confirmed from its SDP address
       await b.waitFor(1);
       const spoof = await RtpPeer.open();

@@ -5,9 +5,8 @@
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
-import { str } from '../helpers/ng-client.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
-import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
+import { twoPartyCall } from '../helpers/calls.js';
 
 async function freeTcpPort(): Promise<number> {
   const srv = net.createServer();
@@ -69,10 +68,7 @@ describe('/metrics', () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
     try {
-      const offer = await d.ng.request({ command: 'offer', 'call-id': 'm-1', 'from-tag': 'a', sdp: phoneSdp('a', a.port) });
-      const toB = mPort(str(offer.get('sdp')));
-      const answer = await d.ng.request({ command: 'answer', 'call-id': 'm-1', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port) });
-      const toA = mPort(str(answer.get('sdp')));
+      const { toA, toB } = await twoPartyCall(d, 'm-1', a.port, b.port);
       for (let i = 0; i < 40; i++) {
         a.send(rtpPacket(0, i, i * 160, 1), toA);
         b.send(rtpPacket(0, i, i * 160, 2), toB);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { dict, str, type Reply } from '../helpers/ng-client.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
-import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
+import { twoPartyCall } from '../helpers/calls.js';
 
 const SSRC_A = 0x11223344;
 const SSRC_B = 0x55667788;
@@ -50,10 +50,7 @@ describe('RTCP-based quality (MOS)', () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
     try {
-      const offer = await d.ng.request({ command: 'offer', 'call-id': 'q-1', 'from-tag': 'a', label: 'caller', sdp: phoneSdp('a', a.port) });
-      const toB = mPort(str(offer.get('sdp')));
-      const answer = await d.ng.request({ command: 'answer', 'call-id': 'q-1', 'from-tag': 'a', 'to-tag': 'b', label: 'callee', sdp: phoneSdp('b', b.port, { pts: [0] }) });
-      const toA = mPort(str(answer.get('sdp')));
+      const { toA, toB } = await twoPartyCall(d, 'q-1', a.port, b.port, { offer: { label: 'caller' }, answer: { label: 'callee' } });
       for (let i = 0; i < 50; i++) {
         a.send(rtpPacket(0, i, i * 160, SSRC_A), toA);
         b.send(rtpPacket(0, i, i * 160, SSRC_B), toB);
@@ -109,9 +106,7 @@ describe('RTCP-based quality (MOS)', () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
     try {
-      const offer = await d.ng.request({ command: 'offer', 'call-id': 'q-2', 'from-tag': 'a', sdp: phoneSdp('a', a.port) });
-      const toB = mPort(str(offer.get('sdp')));
-      await d.ng.request({ command: 'answer', 'call-id': 'q-2', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port, { pts: [0] }) });
+      const { toB } = await twoPartyCall(d, 'q-2', a.port, b.port);
       // 100 packets expected (seq 0..99), 10 never sent: 10 % loss.
       let sent = 0;
       for (let i = 0; i < 100; i++) {
@@ -140,10 +135,7 @@ describe('generate-RTCP', () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
     try {
-      const offer = await d.ng.request({ command: 'offer', 'call-id': 'q-gen', 'from-tag': 'a', flags: ['generate-RTCP'], sdp: phoneSdp('a', a.port) });
-      const toB = mPort(str(offer.get('sdp')));
-      const answer = await d.ng.request({ command: 'answer', 'call-id': 'q-gen', 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port, { pts: [0] }) });
-      const toA = mPort(str(answer.get('sdp')));
+      const { toA, toB } = await twoPartyCall(d, 'q-gen', a.port, b.port, { offer: { flags: ['generate-RTCP'] } });
       // A talks (no RTCP from anyone); B's RTCP is terminated by the daemon, not forwarded to A.
       const talk = setInterval(() => {
         for (let i = 0; i < 5; i++) a.send(rtpPacket(0, seqA++, seqA * 160, SSRC_A), toA);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { dict, str, type Reply } from '../helpers/ng-client.js';
 import { RtpPeer, rtcpRr, rtpPacket } from '../helpers/rtp-peer.js';
+import { twoPartyCall } from '../helpers/calls.js';
 import { cAddr, mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
 
 let d: DaemonHandle;
@@ -13,13 +14,10 @@ beforeAll(async () => { d = await startDaemon(); });
 afterAll(async () => { await d.close(); });
 
 async function setUp(callId: string, a: RtpPeer, b: RtpPeer): Promise<{ toA: number; toB: number }> {
-  const offer = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: phoneSdp('a', a.port), flags: ['trust-address'], replace: ['origin', 'session-connection'] });
-  expect(str(offer.get('result'))).toBe('ok');
-  const toB = mPort(str(offer.get('sdp')));
+  const { toA, toB, offer } = await twoPartyCall(d, callId, a.port, b.port, {
+    offer: { flags: ['trust-address'], replace: ['origin', 'session-connection'] }, bPts: [8],
+  });
   expect(cAddr(str(offer.get('sdp')))).toBe('127.0.0.1');
-  const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'a', 'to-tag': 'b', sdp: phoneSdp('b', b.port, { pts: [8] }) });
-  expect(str(answer.get('result'))).toBe('ok');
-  const toA = mPort(str(answer.get('sdp')));
   expect(toA).not.toBe(toB);
   for (const p of [toA, toB]) {
     expect(p % 2).toBe(0);
