@@ -8,6 +8,7 @@ import { MediaContext } from './call/media-context.js';
 import { drainQuality } from './call/quality.js';
 import type { DaemonOptions } from './config/options.js';
 import { NgCommands } from './control/ng-commands.js';
+import { LoadLimits } from './control/load-limits.js';
 import { statisticsReply, TrafficRates } from './control/statistics.js';
 import { registerNgHttp } from './control/ng-http.js';
 import { NgProcessor } from './control/ng-processor.js';
@@ -34,6 +35,7 @@ export class Daemon {
   private qualityTimer: NodeJS.Timeout | null = null;
   private ticking = false;
   private rates: TrafficRates | null = null;
+  private limits: LoadLimits | null = null;
   private ctx: MediaContext | null = null;
   private readonly startedMs = Date.now();
   private closed = false;
@@ -67,6 +69,9 @@ export class Daemon {
     this.rates = rates;
     this.ctx = ctx;
     const calls = this.calls;
+    const limits = new LoadLimits(o, rates);
+    this.limits = limits;
+    this.calls.admission = () => limits.refusal();
     const commands: NgCommands = new NgCommands(
       calls,
       () => statisticsReply({ ctx, calls, control: commands.control, rates, startedMs: this.startedMs }),
@@ -109,6 +114,7 @@ export class Daemon {
     this.ticking = true;
     try {
       this.rates?.sample(this.ctx!);
+      this.limits?.sample();
       await this.calls.tick(Date.now());
     } catch (err) {
       this.log.error({ err }, 'Lifecycle timer failed');

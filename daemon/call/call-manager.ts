@@ -46,6 +46,8 @@ export class CallManager {
     rejected: 0, timeout: 0, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 0, forced: 0,
   };
   private closed = false;
+  /** Load limits other than --max-sessions: the refusal reason for a new call, or null. */
+  admission: (() => string | null) | null = null;
   /** Called for every call that ends, while its sockets (and counters) still exist. */
   onCallEnd: ((call: Call) => void) | null = null;
 
@@ -72,9 +74,10 @@ export class CallManager {
       const created = !call;
       if (!call) {
         const max = this.ctx.settings.maxSessions;
-        if (max >= 0 && this.calls.size >= max) {
+        const refusal = max >= 0 && this.calls.size >= max ? 'Parallel session limit reached' : this.admission?.() ?? null;
+        if (refusal) {
           this.counters.rejected++;
-          throw new NgLoadLimit('Parallel session limit reached');
+          throw new NgLoadLimit(refusal);
         }
         call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker());
         this.calls.add(call);

@@ -55,6 +55,12 @@ export interface DaemonOptions {
   table: number;
   /** -1 = unlimited. */
   maxSessions: number;
+  /** Reject new calls while the 1-minute load average exceeds this (0 = off). */
+  maxLoad: number;
+  /** Reject new calls while system CPU usage (percent) exceeds this (0 = off). */
+  maxCpu: number;
+  /** Reject new calls while relayed bytes per second exceed this (0 = off). */
+  maxBandwidth: number;
   endpointLearning: EndpointLearning;
   sipSource: boolean;
   mos: 'CQ' | 'LQ';
@@ -98,6 +104,14 @@ function intValue(entry: RawEntry | undefined): number | undefined {
   } catch (e) {
     throw new ConfigError(`config file key '${entry.spelled}': ${(e as Error).message}`);
   }
+}
+
+/** A decimal option (`--max-load=1.5`); invalid text is a ConfigError naming the option. */
+function floatValue(entry: RawEntry | undefined): number | undefined {
+  if (!entry || typeof entry.value !== 'string') return undefined;
+  const v = Number(entry.value.trim());
+  if (!Number.isFinite(v)) throw new ConfigError(`Invalid value '${entry.value}' for ${entry.spelled}`);
+  return v;
 }
 
 function strValue(entry: RawEntry | undefined): string | undefined {
@@ -233,6 +247,9 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
     deleteDelay,
     table: intValue(get('table')) ?? -1,
     maxSessions: intValue(get('max-sessions')) ?? -1,
+    maxLoad: floatValue(get('max-load')) ?? 0,
+    maxCpu: floatValue(get('max-cpu')) ?? 0,
+    maxBandwidth: intValue(get('max-bandwidth')) ?? 0,
     endpointLearning,
     sipSource: flag('sip-source'),
     mos,

@@ -54,7 +54,8 @@ export class NgCommands {
       }
       if (e instanceof NgLoadLimit) {
         if (opts?.supportsLoadLimit) return new Map<string, BEncodable>([['result', 'load limit'], ['message', e.reason]]);
-        return errorReply(e.reason);
+        // Without `supports: [load limit]` rtpengine 10.5 answers every limit with this error.
+        return errorReply('Parallel session limit reached');
       }
       this.log.error({ command, err: e }, 'Internal error while processing ng command');
       return errorReply('Internal error');
