@@ -20,8 +20,13 @@ import type { Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { LocalInterfaces } from './net/interfaces.js';
 
-/** Stream slots per worker: each call leg media uses 2 (RTP + RTCP). */
-const SLOTS_PER_WORKER = 65536;
+/**
+ * Stream slots per worker: a slot is one open media socket, so no worker can ever need more than
+ * there are ports on all local addresses (one call may land on any worker).
+ */
+function slotsPerWorker(o: DaemonOptions): number {
+  return Math.min(1 << 20, (o.portMax - o.portMin + 1) * Math.max(1, o.interfaces.length));
+}
 
 export class Daemon {
   private pool: WorkerPool | null = null;
@@ -45,7 +50,7 @@ export class Daemon {
   async start(): Promise<void> {
     const o = this.options;
     const interfaces = new LocalInterfaces(o.interfaces, o.portMin, o.portMax);
-    const pool = new WorkerPool(o.numThreads, SLOTS_PER_WORKER, {
+    const pool = new WorkerPool(o.numThreads, slotsPerWorker(o), {
       learned: (w, slot, address, port, confirmed) => this.calls?.learned(w, slot, address, port, confirmed),
       log: (level, msg) => this.log[level](msg),
     });

@@ -25,7 +25,8 @@ function post(m: WorkerToMain): void {
   port.postMessage(m);
 }
 
-const receiver = new ReceiverStats(init.slots, init.receiverSab, false);
+// The main thread initialised the shared part; this thread writes, so it keeps the duplicate bitmap.
+const receiver = new ReceiverStats(init.slots, init.receiverSab, false, true);
 const generator = new RtcpGenerator(S, receiver);
 initPipeline(S, receiver, new ReportRing(init.reportSab), (slot, address, p, confirmed) => post({ type: 'learned', slot, address, port: p, confirmed }));
 const clock = setInterval(() => tick(Date.now()), 10);

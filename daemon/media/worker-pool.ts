@@ -30,7 +30,7 @@ class MediaWorker {
   constructor(readonly index: number, slots: number, events: PoolEvents) {
     this.table = StreamTable.create(slots);
     const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
-    this.receiver = new ReceiverStats(slots, receiverSab, true);
+    this.receiver = new ReceiverStats(slots, receiverSab, true, false);
     this.reports = ReportRing.create(REPORT_RING_RECORDS);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
     const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab };

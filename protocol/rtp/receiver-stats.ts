@@ -86,12 +86,14 @@ export class ReceiverStats {
 
   /**
    * @param buffer optional (shared) memory of at least `ReceiverStats.bytes(slots)` bytes
-   * @param initialise mark every slot empty; pass false for a read-only view of a SharedArrayBuffer
-   *   that the owning worker already initialised (e.g. the main thread reading counters)
+   * @param initialise mark every slot empty; pass false for a view of a SharedArrayBuffer that its
+   *   creator already initialised (e.g. the main thread reading counters, or the worker writing them)
+   * @param writer this view calls update(): it needs the private duplicate-detection bitmap (which is
+   *   not in the shared buffer); a read-only view does not
    */
-  constructor(readonly slots: number, buffer?: SharedArrayBuffer | ArrayBuffer, initialise = true) {
+  constructor(readonly slots: number, buffer?: SharedArrayBuffer | ArrayBuffer, initialise = true, writer = initialise) {
     this.f = buffer ? new Float64Array(buffer, 0, slots * STATS_STRIDE) : new Float64Array(slots * STATS_STRIDE);
-    this.dup = new Uint32Array(initialise ? slots * DUP_WORDS : 0);
+    this.dup = new Uint32Array(writer ? slots * DUP_WORDS : 0);
     if (initialise) for (let s = 0; s < slots; s++) this.f[s * STATS_STRIDE + RS_SSRC] = -1;
   }
 
