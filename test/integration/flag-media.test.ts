@@ -1,0 +1,625 @@
+/**
+ * One test per flag family (issue 3): the SDP a flag produces and the media path that goes with it,
+ * through the real compiled daemon. Each test sets a call up over ng, checks the key SDP lines, then
+ * sends RTP/RTCP from UDP "phones" and checks where every packet arrives (destination, and source =
+ * the daemon port advertised to that side) and what is dropped.
+ *
+ * The expectations were taken from rtpengine 10.5.3.5 on loopback: with FLAG_MEDIA_RTPENGINE set to
+ * its binary (e.g. /usr/bin/rtpengine) the same tests run against it instead of dist/daemon/main.js.
+ */
+import { spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BEncodable, BValue } from '../../protocol/ng/bencode.js';
+import { freeUdpPort, startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
+import { NgClient, dict, str, type Reply } from '../helpers/ng-client.js';
+import { rtcpRr, rtpPacket } from '../helpers/rtp-peer.js';
+import { cAddr, mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
+
+const REAL = process.env.FLAG_MEDIA_RTPENGINE;
+
+let portBase = 46000 + (process.pid % 40) * 200;
+
+/** Our daemon, or (FLAG_MEDIA_RTPENGINE) the real one with the same command line. */
+async function start(args: string[]): Promise<DaemonHandle> {
+  if (!REAL) return startDaemon(args);
+  const ngPort = await freeUdpPort();
+  const portMin = (portBase += 200);
+  const portMax = portMin + 99;
+  const proc = spawn(REAL, [
+    '--config-file=none', '-t', '-1', ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
+    '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  proc.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+  const ng = new NgClient(ngPort);
+  for (const deadline = Date.now() + 10_000; ;) {
+    try {
+      await ng.request({ command: 'ping' });
+      break;
+    } catch {
+      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`rtpengine did not start:\n${out}`);
+    }
+  }
+  return {
+    ngPort, portMin, portMax, ng, proc, log: () => out,
+    close: async () => {
+      ng.close();
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones
+
+/** A UDP endpoint on any loopback address (IPv4 or ::1) that records what reaches it. */
+class Peer {
+  readonly received: { data: Buffer; from: dgram.RemoteInfo }[] = [];
+  private constructor(readonly sock: dgram.Socket, readonly address: string) {
+    sock.on('message', (data, from) => this.received.push({ data, from }));
+  }
+
+  static async open(address = '127.0.0.1', port = 0): Promise<Peer> {
+    const p = new Peer(dgram.createSocket(address.includes(':') ? 'udp6' : 'udp4'), address);
+    await new Promise<void>((resolve, reject) => {
+      p.sock.once('error', reject);
+      p.sock.bind(port, address, () => { p.sock.off('error', reject); resolve(); });
+    });
+    return p;
+  }
+
+  /** RTP on an even port and RTCP on the next one, as a phone binds them. */
+  static async pair(address = '127.0.0.1'): Promise<[Peer, Peer]> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const base = 20000 + 2 * Math.floor(Math.random() * 4000);
+      let rtp: Peer | undefined;
+      try {
+        rtp = await Peer.open(address, base);
+        return [rtp, await Peer.open(address, base + 1)];
+      } catch {
+        rtp?.close();
+      }
+    }
+    throw new Error('no free port pair');
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  send(data: Buffer, port: number, host = '127.0.0.1'): void {
+    this.sock.send(data, port, host);
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+const peers: Peer[] = [];
+async function phone(address = '127.0.0.1'): Promise<[Peer, Peer]> {
+  const pair = await Peer.pair(address);
+  peers.push(...pair);
+  return pair;
+}
+async function single(address = '127.0.0.1', port = 0): Promise<Peer> {
+  const p = await Peer.open(address, port);
+  peers.push(p);
+  return p;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let nextSsrc = 0x4d000000;
+/** How long a packet that should not arrive is given to show up anyway. */
+const SETTLE_MS = 200;
+
+interface Hop { kind?: 'rtp' | 'rtcp'; from: Peer; to: number; host?: string }
+
+/** The packets carrying `ssrc` (RTP: bytes 8..11, RTCP: 4..7) that `p` received. */
+function hits(p: Peer, ssrc: number, kind: 'rtp' | 'rtcp'): { data: Buffer; from: dgram.RemoteInfo }[] {
+  const at = kind === 'rtp' ? 8 : 4;
+  return p.received.filter((r) => r.data.length >= at + 4 && r.data.readUInt32BE(at) === ssrc);
+}
+
+/**
+ * Sends one packet and returns where it arrived: the peer (of `watch`) that got it and the source
+ * address/port it came from, or undefined if nobody did within the time. Also checks that it arrived
+ * exactly once and at one peer only.
+ */
+async function deliver(hop: Hop, watch: Peer[], waitMs = 2000): Promise<{ at: Peer; from: dgram.RemoteInfo } | undefined> {
+  const kind = hop.kind ?? 'rtp';
+  const ssrc = nextSsrc++;
+  hop.from.send(kind === 'rtp' ? rtpPacket(0, ssrc & 0xffff, ssrc * 160, ssrc) : rtcpRr(ssrc), hop.to, hop.host);
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline && !watch.some((p) => hits(p, ssrc, kind).length > 0)) await sleep(5);
+  await sleep(watch.some((p) => hits(p, ssrc, kind).length > 0) ? 30 : 0);
+  const got = watch.filter((p) => hits(p, ssrc, kind).length > 0);
+  expect(got.length, 'packet delivered to more than one place').toBeLessThanOrEqual(1);
+  if (!got.length) return undefined;
+  expect(hits(got[0]!, ssrc, kind).length, 'packet delivered twice').toBe(1);
+  return { at: got[0]!, from: hits(got[0]!, ssrc, kind)[0]!.from };
+}
+
+/** The packet reaches `at`, sent from the daemon's `fromPort` (and `fromAddr`), and nobody else in `watch`. */
+async function expectRelayed(hop: Hop, at: Peer, fromPort: number, watch: Peer[] = [], fromAddr?: string): Promise<void> {
+  const r = await deliver(hop, [at, ...watch.filter((p) => p !== at)]);
+  expect(r, `${hop.kind ?? 'rtp'} from :${hop.from.port} to :${hop.to} arrived nowhere`).toBeDefined();
+  expect(r!.at.port, `arrived at :${r!.at.port} instead of :${at.port}`).toBe(at.port);
+  expect(r!.at.address).toBe(at.address);
+  expect(r!.from.port).toBe(fromPort);
+  if (fromAddr !== undefined) expect(r!.from.address).toBe(fromAddr);
+}
+
+/** The packet reaches none of `watch` (give `watch` everything that could receive it). */
+async function expectDropped(hop: Hop, watch: Peer[]): Promise<void> {
+  const ssrcBefore = nextSsrc;
+  const r = await deliver(hop, watch, SETTLE_MS);
+  expect(r, `packet ${ssrcBefore.toString(16)} was relayed to :${r?.at.port}`).toBeUndefined();
+  expect(watch.some((p) => hits(p, ssrcBefore, hop.kind ?? 'rtp').length > 0)).toBe(false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signalling
+
+interface Call {
+  offerSdp: string;
+  answerSdp: string;
+  /** Daemon RTP port facing A (in the answer A gets) and facing B (in the offer B gets). */
+  toA: number;
+  toB: number;
+  answerAt: number;
+}
+
+async function call(
+  d: DaemonHandle, id: string, aSdp: string, bSdp: string,
+  extra: { offer?: Record<string, BEncodable>; answer?: Record<string, BEncodable> } = {},
+): Promise<Call> {
+  const offer = await d.ng.request({ command: 'offer', 'call-id': id, 'from-tag': 'a', sdp: aSdp, ...extra.offer });
+  expect(str(offer.get('result')), String(offer.get('error-reason'))).toBe('ok');
+  const answer = await d.ng.request({ command: 'answer', 'call-id': id, 'from-tag': 'a', 'to-tag': 'b', sdp: bSdp, ...extra.answer });
+  expect(str(answer.get('result')), String(answer.get('error-reason'))).toBe('ok');
+  const offerSdp = str(offer.get('sdp'));
+  const answerSdp = str(answer.get('sdp'));
+  return { offerSdp, answerSdp, toA: mPort(answerSdp), toB: mPort(offerSdp), answerAt: Date.now() };
+}
+
+/** The media-level attribute lines (a=…) of the first m= section, in order. */
+function attrs(sdp: string): string[] {
+  const media = sdp.slice(sdp.indexOf('\nm=') + 1);
+  return media.split('\r\n').filter((l) => l.startsWith('a='));
+}
+
+function withMux(sdp: string): string {
+  return `${sdp}a=rtcp-mux\r\n`;
+}
+
+function v6(sdp: string): string {
+  return sdp.replace(/IN IP4/g, 'IN IP6');
+}
+
+async function query(d: DaemonHandle, id: string): Promise<Reply> {
+  const q = await d.ng.request({ command: 'query', 'call-id': id });
+  expect(str(q.get('result'))).toBe('ok');
+  return q;
+}
+
+function media(q: Reply, tag: string): Reply {
+  return (dict(dict(q.get('tags')).get(tag)).get('medias') as Reply[])[0]!;
+}
+
+/** Stream `component` (0 = RTP, 1 = RTCP) of `tag`'s first media. */
+function stream(q: Reply, tag: string, component = 0): Reply {
+  return (media(q, tag).get('streams') as Reply[])[component]!;
+}
+
+function strings(v: BValue | undefined): string[] {
+  return ((v ?? []) as Buffer[]).map((b) => b.toString('latin1'));
+}
+
+function endpoint(s: Reply, key = 'endpoint'): { address: string; port: number } {
+  const e = dict(s.get(key));
+  return { address: str(e.get('address')), port: e.get('port') as number };
+}
+
+function stats(s: Reply): { packets: number; errors: number } {
+  const st = dict(s.get('stats'));
+  return { packets: st.get('packets') as number, errors: st.get('errors') as number };
+}
+
+/** rtpengine commits a learned endpoint only once 3 s have passed since the last offer/answer (whole seconds). */
+async function pastLearningWindow(c: Call): Promise<void> {
+  await sleep(Math.max(0, c.answerAt + 4100 - Date.now()));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let d: DaemonHandle;
+let heuristic: DaemonHandle;
+let immediate: DaemonHandle;
+let off: DaemonHandle;
+let named: DaemonHandle;
+let dual: DaemonHandle;
+
+const daemons: DaemonHandle[] = [];
+
+beforeAll(async () => {
+  // Started side by side; whatever did start is closed in afterAll even if another one failed.
+  const started = await Promise.allSettled([
+    [],
+    ['--endpoint-learning=heuristic'],
+    ['--endpoint-learning=immediate'],
+    ['--endpoint-learning=off'],
+    ['-i', 'pub/127.0.0.1', '-i', 'priv/127.0.0.2!127.0.0.200'],
+    ['-i', '127.0.0.1', '-i', '::1'],
+  ].map(async (args) => { const h = await start(args); daemons.push(h); return h; }));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  [d, heuristic, immediate, off, named, dual] = started.map((r) => (r as PromiseFulfilledResult<DaemonHandle>).value) as DaemonHandle[];
+});
+afterAll(async () => {
+  for (const p of peers) p.close();
+  await Promise.all(daemons.map((x) => x.close()));
+});
+
+describe('endpoint learning', () => {
+  it('delayed (default): media follows a NATed sender during the first 3 s, then the next source is committed', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat1 = await single();
+    const nat2 = await single();
+    const all = [a, aRtcp, b, bRtcp, nat1, nat2];
+    const c = await call(d, 'el-delayed', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    expect(cAddr(c.offerSdp)).toBe('127.0.0.1');
+    expect(attrs(c.offerSdp)).toContain(`a=rtcp:${c.toB + 1}`);
+    expect(attrs(c.answerSdp)).toContain(`a=rtcp:${c.toA + 1}`);
+
+    // Before B sends anything, A's media goes to the SDP endpoint of B.
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    // B's packets come from a NAT binding: relayed to A, and A's media now goes there.
+    await expectRelayed({ from: nat1, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat1, c.toB, all);
+    let q = await query(d, 'el-delayed');
+    expect(strings(stream(q, 'b').get('flags'))).not.toContain('confirmed');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '127.0.0.1', port: nat1.port });
+    expect(endpoint(stream(q, 'b'), 'advertised endpoint')).toEqual({ address: '127.0.0.1', port: b.port });
+    // Still inside the window: a newer source takes over.
+    await expectRelayed({ from: nat2, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat2, c.toB, all);
+
+    // After the window the next packet's source is committed; later sources no longer move it.
+    await pastLearningWindow(c);
+    await expectRelayed({ from: nat1, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: nat2, to: c.toB }, a, c.toA, all); // still relayed (no strict-source)
+    await expectRelayed({ from: a, to: c.toA }, nat1, c.toB, all);
+    q = await query(d, 'el-delayed');
+    expect(strings(stream(q, 'b').get('flags'))).toContain('confirmed');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '127.0.0.1', port: nat1.port });
+  });
+
+  it('--endpoint-learning=immediate: the first source is committed at once', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat1 = await single();
+    const nat2 = await single();
+    const all = [a, aRtcp, b, bRtcp, nat1, nat2];
+    const c = await call(immediate, 'el-immediate', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: nat1, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: nat2, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat1, c.toB, all);
+    const q = await query(immediate, 'el-immediate');
+    expect(strings(stream(q, 'b').get('flags'))).toContain('confirmed');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '127.0.0.1', port: nat1.port });
+  });
+
+  it('--endpoint-learning=off: media keeps going to the SDP address whatever the source', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const c = await call(off, 'el-off', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, bRtcp, c.toB + 1, all);
+    const q = await query(off, 'el-off');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '127.0.0.1', port: b.port });
+  });
+
+  it('--endpoint-learning=heuristic: prefers the source matching the SDP', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const c = await call(heuristic, 'el-heur', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await pastLearningWindow(c);
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    const q = await query(heuristic, 'el-heur');
+    expect(strings(stream(q, 'b').get('flags'))).toContain('confirmed');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '127.0.0.1', port: b.port });
+  });
+});
+
+describe('asymmetric and strict-source', () => {
+  it('asymmetric: never learns for that side', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const c = await call(d, 'asym', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { flags: ['asymmetric'] } });
+    await expectRelayed({ from: nat, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: nat, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    const q = await query(d, 'asym');
+    expect(strings(media(q, 'a').get('flags'))).toContain('asymmetric');
+    expect(strings(media(q, 'b').get('flags'))).not.toContain('asymmetric');
+    expect(endpoint(stream(q, 'a'))).toEqual({ address: '127.0.0.1', port: a.port });
+  });
+
+  it('strict-source: once learned, packets from other sources are dropped and counted', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const intruder = await single();
+    const all = [a, aRtcp, b, bRtcp, nat, intruder];
+    const c = await call(immediate, 'strict', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { flags: ['strict-source'] } });
+    await expectRelayed({ from: nat, to: c.toA }, b, c.toB, all);
+    await expectDropped({ from: intruder, to: c.toA }, all);
+    await expectDropped({ from: a, to: c.toA }, all); // not even from the SDP address
+    await expectRelayed({ from: nat, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, nat, c.toA, all);
+    // B did not ask for it: its side still takes anything.
+    await expectRelayed({ from: intruder, to: c.toB }, nat, c.toA, all);
+    const q = await query(immediate, 'strict');
+    const s = stream(q, 'a');
+    expect(strings(s.get('flags'))).toContain('confirmed');
+    expect(endpoint(s)).toEqual({ address: '127.0.0.1', port: nat.port });
+    expect(stats(s).packets).toBe(4); // the two dropped ones were received all the same
+  });
+});
+
+describe('rtcp-mux', () => {
+  it('offer, answered with a=rtcp-mux: RTCP to B goes to its RTP port, B\'s muxed RTCP reaches A\'s RTCP port', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'mux-offer', phoneSdp('a', a.port), withMux(phoneSdp('b', b.port, { pts: [0] })), { offer: { 'rtcp-mux': ['offer'] } });
+    expect(attrs(c.offerSdp).slice(-2)).toEqual([`a=rtcp:${c.toB + 1}`, 'a=rtcp-mux']);
+    expect(attrs(c.answerSdp)).toContain(`a=rtcp:${c.toA + 1}`);
+    expect(attrs(c.answerSdp)).not.toContain('a=rtcp-mux');
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, b, c.toB, all);
+    await expectRelayed({ kind: 'rtcp', from: b, to: c.toB }, aRtcp, c.toA + 1, all);
+  });
+
+  it('offer, answered without a=rtcp-mux: RTCP stays on the RTP+1 ports', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'mux-offer-no', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'rtcp-mux': ['offer'] } });
+    expect(attrs(c.offerSdp).slice(-2)).toEqual([`a=rtcp:${c.toB + 1}`, 'a=rtcp-mux']);
+    expect(attrs(c.answerSdp).slice(-1)).toEqual([`a=rtcp:${c.toA + 1}`]);
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, bRtcp, c.toB + 1, all);
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, aRtcp, c.toA + 1, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+  });
+
+  it('require: one port towards B, RTCP to and from B on it', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'mux-require', phoneSdp('a', a.port), withMux(phoneSdp('b', b.port, { pts: [0] })), { offer: { 'rtcp-mux': ['require'] } });
+    expect(attrs(c.offerSdp).slice(-2)).toEqual([`a=rtcp:${c.toB}`, 'a=rtcp-mux']);
+    expect(attrs(c.answerSdp).slice(-1)).toEqual([`a=rtcp:${c.toA + 1}`]);
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, b, c.toB, all);
+    await expectRelayed({ kind: 'rtcp', from: b, to: c.toB }, aRtcp, c.toA + 1, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+  });
+
+  it('demux: A muxes, B does not; RTCP is split and joined between the two', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'mux-demux', withMux(phoneSdp('a', a.port)), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'rtcp-mux': ['demux'] } });
+    expect(attrs(c.offerSdp).slice(-1)).toEqual([`a=rtcp:${c.toB + 1}`]);
+    expect(attrs(c.answerSdp).slice(-2)).toEqual([`a=rtcp:${c.toA}`, 'a=rtcp-mux']);
+    await expectRelayed({ kind: 'rtcp', from: a, to: c.toA }, bRtcp, c.toB + 1, all);
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+  });
+
+  it('both sides mux (no option): RTCP rides on the RTP ports end to end', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'mux-both', withMux(phoneSdp('a', a.port)), withMux(phoneSdp('b', b.port, { pts: [0] })));
+    expect(attrs(c.offerSdp).slice(-2)).toEqual([`a=rtcp:${c.toB + 1}`, 'a=rtcp-mux']);
+    expect(attrs(c.answerSdp).slice(-2)).toEqual([`a=rtcp:${c.toA}`, 'a=rtcp-mux']);
+    await expectRelayed({ kind: 'rtcp', from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ kind: 'rtcp', from: b, to: c.toB }, a, c.toA, all);
+  });
+});
+
+describe('interfaces and addresses', () => {
+  it('direction [priv, pub]: B is offered pub, A is answered priv\'s advertised address, media to A leaves from priv', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(named, 'dir', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), {
+      offer: { direction: ['priv', 'pub'], replace: ['origin'] }, answer: { replace: ['origin'] },
+    });
+    expect(cAddr(c.offerSdp)).toBe('127.0.0.1');
+    expect(c.offerSdp).toMatch(/^o=a 1000 1 IN IP4 127\.0\.0\.1\r$/m);
+    expect(cAddr(c.answerSdp)).toBe('127.0.0.200');
+    expect(c.answerSdp).toMatch(/^o=b 1000 1 IN IP4 127\.0\.0\.200\r$/m);
+    await expectRelayed({ from: a, to: c.toA, host: '127.0.0.2' }, b, c.toB, all, '127.0.0.1');
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all, '127.0.0.2');
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, aRtcp, c.toA + 1, all, '127.0.0.2');
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1, host: '127.0.0.2' }, bRtcp, c.toB + 1, all, '127.0.0.1');
+    const q = await query(named, 'dir');
+    expect(str(stream(q, 'a').get('local address'))).toBe('127.0.0.2');
+    expect(str(stream(q, 'b').get('local address'))).toBe('127.0.0.1');
+  });
+
+  it('address-family IP6: an IPv4 caller and an IPv6 callee on ::1', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone('::1');
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(dual, 'v4v6', phoneSdp('a', a.port), v6(phoneSdp('b', b.port, { pts: [0], addr: '::1' })), { offer: { 'address-family': 'IP6' } });
+    expect(c.offerSdp).toMatch(/^c=IN IP6 ::1\r$/m);
+    expect(c.answerSdp).toMatch(/^c=IN IP4 127\.0\.0\.1\r$/m);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all, '::1');
+    await expectRelayed({ from: b, to: c.toB, host: '::1' }, a, c.toA, all, '127.0.0.1');
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, bRtcp, c.toB + 1, all, '::1');
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1, host: '::1' }, aRtcp, c.toA + 1, all, '127.0.0.1');
+    const q = await query(dual, 'v4v6');
+    expect(str(stream(q, 'b').get('family'))).toBe('IPv6');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '::1', port: b.port });
+  });
+
+  it('media-address: only the SDP changes, the sockets stay where they are', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'media-addr', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), {
+      offer: { 'media-address': '192.0.2.10', replace: ['origin'] },
+    });
+    expect(cAddr(c.offerSdp)).toBe('192.0.2.10');
+    expect(c.offerSdp).toMatch(/^o=a 1000 1 IN IP4 192\.0\.2\.10\r$/m);
+    expect(attrs(c.offerSdp)).toContain(`a=rtcp:${c.toB + 1}`);
+    expect(cAddr(c.answerSdp)).toBe('127.0.0.1');
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all, '127.0.0.1');
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all, '127.0.0.1');
+    const q = await query(d, 'media-addr');
+    expect(str(stream(q, 'b').get('local address'))).toBe('127.0.0.1');
+  });
+
+  it('SIP-source-address: media goes to the received-from address with the SDP port', async () => {
+    const [a, aRtcp] = await phone();
+    // What the SDP names: 127.0.0.99 with A's ports. Nothing must arrive there.
+    const sdpRtp = await single('127.0.0.99', a.port);
+    const sdpRtcp = await single('127.0.0.99', a.port + 1);
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp, sdpRtp, sdpRtcp];
+    const c = await call(d, 'sip-src', phoneSdp('a', a.port, { addr: '127.0.0.99' }), phoneSdp('b', b.port, { pts: [0] }), {
+      offer: { flags: ['SIP-source-address'], 'received-from': ['IP4', '127.0.0.1'] },
+    });
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, aRtcp, c.toA + 1, all);
+    const q = await query(d, 'sip-src');
+    expect(endpoint(stream(q, 'a'))).toEqual({ address: '127.0.0.1', port: a.port });
+    expect(endpoint(stream(q, 'a'), 'advertised endpoint')).toEqual({ address: '127.0.0.1', port: a.port });
+  });
+
+  it('trust-address: media goes to the SDP address, received-from is ignored', async () => {
+    const [a, aRtcp] = await phone();
+    const sdpRtp = await single('127.0.0.99', a.port);
+    const sdpRtcp = await single('127.0.0.99', a.port + 1);
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp, sdpRtp, sdpRtcp];
+    const c = await call(d, 'trust', phoneSdp('a', a.port, { addr: '127.0.0.99' }), phoneSdp('b', b.port, { pts: [0] }), {
+      offer: { flags: ['trust-address'], 'received-from': ['IP4', '127.0.0.1'] },
+    });
+    await expectRelayed({ from: b, to: c.toB }, sdpRtp, c.toA, all);
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, sdpRtcp, c.toA + 1, all);
+    const q = await query(d, 'trust');
+    expect(endpoint(stream(q, 'a'))).toEqual({ address: '127.0.0.99', port: a.port });
+  });
+});
+
+const ICE_LINES = (port: number) => [
+  'a=ice-ufrag:Fx3d9Qa1', 'a=ice-pwd:Kq81bZr02mVd7w5Lp3sT9yHc', `a=candidate:1 1 UDP 2130706431 127.0.0.1 ${port} typ host`,
+  `a=candidate:1 2 UDP 2130706430 127.0.0.1 ${port + 1} typ host`,
+].map((l) => `${l}\r\n`).join('');
+
+describe('SDP rewriting flags', () => {
+  it('ICE remove: no ICE left in either SDP, media flows', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'ice-rm', phoneSdp('a', a.port) + ICE_LINES(a.port), phoneSdp('b', b.port, { pts: [0] }), {
+      offer: { ICE: 'remove' }, answer: { ICE: 'remove' },
+    });
+    for (const sdp of [c.offerSdp, c.answerSdp]) expect(sdp).not.toMatch(/^a=(ice-|candidate)/m);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, aRtcp, c.toA + 1, all);
+  });
+
+  it('replace origin/session-connection: the SDP shows our address, media still goes to the SDP address, then to the learned one', async () => {
+    const [a, aRtcp] = await phone();
+    const sdpRtp = await single('127.0.0.98', a.port);
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp, sdpRtp];
+    const c = await call(d, 'replace', phoneSdp('a', a.port, { addr: '127.0.0.98' }), phoneSdp('b', b.port, { pts: [0] }), {
+      offer: { replace: ['origin', 'session-connection'] },
+    });
+    expect(c.offerSdp).toMatch(/^o=a 1000 1 IN IP4 127\.0\.0\.1\r$/m);
+    expect(cAddr(c.offerSdp)).toBe('127.0.0.1');
+    expect(c.offerSdp).not.toContain('127.0.0.98');
+    await expectRelayed({ from: b, to: c.toB }, sdpRtp, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+  });
+});
+
+describe('direction and hold', () => {
+  it('a=sendonly / a=recvonly, then a=inactive: directions written per media, media is relayed both ways regardless', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'sendonly', phoneSdp('a', a.port, { dir: 'sendonly' }), phoneSdp('b', b.port, { pts: [0], dir: 'recvonly' }));
+    expect(attrs(c.offerSdp).slice(-2)).toEqual(['a=sendonly', `a=rtcp:${c.toB + 1}`]);
+    expect(attrs(c.answerSdp).slice(-2)).toEqual(['a=recvonly', `a=rtcp:${c.toA + 1}`]);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all); // rtpengine does not gate on direction
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, aRtcp, c.toA + 1, all);
+    const idle = await call(d, 'sendonly', phoneSdp('a', a.port, { dir: 'inactive', version: 2 }), phoneSdp('b', b.port, { pts: [0], dir: 'inactive', version: 2 }));
+    expect(attrs(idle.offerSdp).slice(-2)).toEqual(['a=inactive', `a=rtcp:${c.toB + 1}`]);
+    expect(attrs(idle.answerSdp).slice(-2)).toEqual(['a=inactive', `a=rtcp:${c.toA + 1}`]);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+  });
+
+  it('c=0.0.0.0 hold re-INVITE: zero address copied with a=sendonly, the held side\'s media relayed, resume on the same ports', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'hold', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    const held = await call(d, 'hold', phoneSdp('a', a.port, { addr: '0.0.0.0', version: 2 }), phoneSdp('b', b.port, { pts: [0], dir: 'recvonly', version: 2 }));
+    expect(cAddr(held.offerSdp)).toBe('0.0.0.0');
+    expect(attrs(held.offerSdp).slice(-2)).toEqual(['a=sendonly', `a=rtcp:${c.toB + 1}`]);
+    expect(held.toB).toBe(c.toB);
+    expect(cAddr(held.answerSdp)).toBe('127.0.0.1');
+    expect(attrs(held.answerSdp).slice(-2)).toEqual(['a=recvonly', `a=rtcp:${c.toA + 1}`]);
+    expect(held.toA).toBe(c.toA);
+    // What the held side still sends is relayed (music on hold).
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, bRtcp, c.toB + 1, all);
+    // Resume: media flows both ways again on the same ports.
+    const resumed = await call(d, 'hold', phoneSdp('a', a.port, { version: 3 }), phoneSdp('b', b.port, { pts: [0], version: 3 }));
+    expect(cAddr(resumed.offerSdp)).toBe('127.0.0.1');
+    expect(attrs(resumed.offerSdp)).toContain('a=sendrecv');
+    expect([resumed.toA, resumed.toB]).toEqual([c.toA, c.toB]);
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+  });
+});
