@@ -4,6 +4,7 @@
  * takes the daemon down. Framing, cookie cache and dispatch live in the shared NgProcessor.
  */
 import * as dgram from 'node:dgram';
+import { ipLiteralLookup } from '../net/ip-literal-lookup.js';
 import type { Logger } from '../log.js';
 import type { NgProcessor } from './ng-processor.js';
 
@@ -19,7 +20,8 @@ export class NgUdpServer {
     private readonly log: Logger,
   ) {
     // A bare port listens on 0.0.0.0 and on :: (IPv6 only), as rtpengine binds it.
-    this.socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only });
+    // Replies go to rinfo addresses (IP literals): no dns.lookup round per reply.
+    this.socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only, lookup: ipLiteralLookup });
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     this.socket.on('error', (err) => this.log.error({ err }, 'ng socket error'));
   }
