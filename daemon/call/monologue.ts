@@ -18,6 +18,8 @@ export class Monologue {
   iceControlling = false;
   asymmetric = false;
   strictSource = false;
+  /** Per-call `endpoint-learning` given in this participant's offer/answer (else the daemon's). */
+  learning: 'delayed' | 'immediate' | 'off' | 'heuristic' | undefined;
   /** Values remembered for `replace` flags (from the first SDP sent to this participant). */
   sentUsername: string | undefined;
   sentSessionName: string | undefined;

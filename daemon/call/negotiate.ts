@@ -115,10 +115,10 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
     if (st.advertised?.address !== ep?.address || st.advertised?.port !== ep?.port) st.learned = null;
     st.advertised = ep;
   }
-  if (n.isOffer) {
-    n.sender.asymmetric = opts.flags.has('asymmetric');
-    n.sender.strictSource = opts.flags.has('strict-source');
-  }
+  // Per-participant media options, from whichever message (offer or answer) that participant sent.
+  n.sender.asymmetric = opts.flags.has('asymmetric');
+  n.sender.strictSource = opts.flags.has('strict-source');
+  if (opts.endpointLearning) n.sender.learning = opts.endpointLearning;
   return before !== null && from.remote !== null && !from.rejected &&
     (before.rtp.address !== from.remote.rtp.address || before.rtp.port !== from.remote.rtp.port);
 }
@@ -165,7 +165,9 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
       const rtcpSink = other ? (other.rtcpMux ? other.rtp.sock!.slot : other.rtcp.sock!.slot) : -1;
       const clockRate = mine.codecs.find((c) => c.clock > 0)?.clock ?? 8000;
       const common = {
-        learning: ctx.settings.endpointLearning, asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
+        // A participant on old-style hold (c=0.0.0.0) gets nothing, not even after it sends: no learning.
+        learning: mine.zeroAddress ? 'off' as const : m.learning ?? ctx.settings.endpointLearning,
+        asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
         generateRtcp: call.generateRtcp,
         // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,

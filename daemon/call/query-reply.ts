@@ -77,7 +77,7 @@ function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals,
   // Known from this participant's SDP, or (after re-negotiation dropped it) a static payload type.
   const codec = pt >= 0 ? md.codecs.find((c) => c.pt === pt) ?? staticPayload(pt) : undefined;
   if (codec && codec.name) d.set('codec', `${codec.name}/${codec.clock}`);
-  d.set('streams', md.streams().map((s) => streamStats(ctx, s, s.component === 1 ? rtp : rtcp)));
+  d.set('streams', md.streams().map((s) => streamStats(ctx, m, s, s.component === 1 ? rtp : rtcp)));
   const flags: string[] = [];
   if (md.initialized) flags.push('initialized');
   if (m.asymmetric) flags.push('asymmetric');
@@ -94,7 +94,7 @@ function endpointDict(e: Endpoint | null): Dict {
   return new Map<string, BEncodable>([['family', e.address.includes(':') ? 'IPv6' : 'IPv4'], ['address', e.address], ['port', e.port]]);
 }
 
-function streamStats(ctx: MediaContext, s: PacketStream, totals: Totals): Dict {
+function streamStats(ctx: MediaContext, m: Monologue, s: PacketStream, totals: Totals): Dict {
   const c = ctx.counters(s);
   totals.packets += c.packets;
   totals.bytes += c.bytes;
@@ -105,6 +105,7 @@ function streamStats(ctx: MediaContext, s: PacketStream, totals: Totals): Dict {
   if (s.confirmed) flags.push('confirmed');
   // rtpengine 10.5 reports these two even in userspace-only mode once media flowed (spec §9.14).
   if (c.packets > 0) flags.push('kernelized', 'no kernel support');
+  if (m.strictSource) flags.push('strict source address');
   const d: Dict = new Map();
   if (s.sock) {
     d.set('local port', s.sock.port);

@@ -623,3 +623,69 @@ describe('direction and hold', () => {
     await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
   });
 });
+
+/** Regressions: per-participant options and hold, found by comparing with rtpengine 10.5. */
+describe('per-participant options (offer or answer) and hold', () => {
+  it('per-call endpoint-learning ["immediate"] commits the first source', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat1 = await single();
+    const nat2 = await single();
+    const all = [a, aRtcp, b, bRtcp, nat1, nat2];
+    const flags = { 'endpoint-learning': ['immediate'] };
+    const c = await call(d, 'bug-imm', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: flags, answer: flags });
+    await expectRelayed({ from: nat1, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: nat2, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat1, c.toB, all);
+    const q = await query(d, 'bug-imm');
+    expect(strings(stream(q, 'b').get('flags'))).toContain('confirmed');
+  });
+
+  it('per-call endpoint-learning ["off"] keeps sending to the SDP address', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const flags = { 'endpoint-learning': ['off'] };
+    const c = await call(d, 'bug-off', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: flags, answer: flags });
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+  });
+
+  it('asymmetric in the answer applies to the answerer', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const c = await call(d, 'bug-asym', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { answer: { flags: ['asymmetric'] } });
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    const q = await query(d, 'bug-asym');
+    expect(strings(media(q, 'b').get('flags'))).toContain('asymmetric');
+  });
+
+  it('strict-source in the answer applies to the answerer', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const intruder = await single();
+    const all = [a, aRtcp, b, bRtcp, nat, intruder];
+    const c = await call(immediate, 'bug-strict-ans', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { answer: { flags: ['strict-source'] } });
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectDropped({ from: intruder, to: c.toB }, all);
+  });
+
+  it('nothing is sent towards a side on c=0.0.0.0 hold, even after it sends', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(d, 'bug-hold', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await call(d, 'bug-hold', phoneSdp('a', a.port, { addr: '0.0.0.0', version: 2 }), phoneSdp('b', b.port, { pts: [0], dir: 'recvonly', version: 2 }));
+    await expectDropped({ from: b, to: c.toB }, all);
+    await expectDropped({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, all);
+    await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
+    await expectDropped({ from: b, to: c.toB }, all);
+  });
+
+});
