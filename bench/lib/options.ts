@@ -52,6 +52,7 @@ tests (--tests a,b,c):
 options (defaults of the full run; --quick in brackets):
   --quick                 short run (under 2 minutes): shorter windows, no scale test
   --targets ts,rtpengine  daemons to run (default: ts, and rtpengine if --rtpengine exists)
+                          ts-dgram: rtpengine-ts with RTPENGINE_TS_IO=dgram (node:dgram media I/O)
   --tests LIST            default rate500,rate1000,flood,scale10000,ng,ngrate2000
                           [rate500,rate1000,flood,ng,ngrate2000]
   --reps N                repetitions, interleaved over targets; tables show medians (2) [1]

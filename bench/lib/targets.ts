@@ -47,8 +47,13 @@ export function targetArgv(name: string, c: TargetConfig): string[] {
     if (c.tsCmd) return ['bash', '-c', `exec ${c.tsCmd}`];
     return [process.execPath, TS_MAIN, ...commonArgs(c, c.threads)];
   }
+  // rtpengine-ts forced onto its node:dgram media I/O (daemon/media/io.ts), for comparing backends.
+  if (name === 'ts-dgram') {
+    const inner = c.tsCmd ? ['bash', '-c', `exec ${c.tsCmd}`] : [process.execPath, TS_MAIN, ...commonArgs(c, c.threads)];
+    return ['env', 'RTPENGINE_TS_IO=dgram', ...inner];
+  }
   if (name === 'rtpengine') return [c.rtpengineBin, ...commonArgs(c, c.rtpengineThreads)];
-  throw new Error(`unknown target ${name} (ts, rtpengine)`);
+  throw new Error(`unknown target ${name} (ts, ts-dgram, rtpengine)`);
 }
 
 export function rtpengineInstalled(bin: string): boolean {
