@@ -3,16 +3,15 @@
  * packet pipeline, and writes counters into its SharedArrayBuffer. The main thread talks to it only
  * per call event (bind / configure / close).
  */
-import * as dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
-import { initPipeline, onDatagram, tick } from './pipeline.js';
+import { BatchIo, DgramIo, loadBatchNative, type MediaIo } from './io.js';
+import { initPipeline, onPacket, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
-  LEARN_FIXED, LEARN_WAITING, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState, type SlotSocket,
+  LEARN_FIXED, LEARN_WAITING, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState,
 } from './relay-state.js';
 import { F_ERRORS, SLOT_FIELDS, W_ACTIVE_SLOTS, W_ERRORS } from './stream-table.js';
 
@@ -25,58 +24,68 @@ function post(m: WorkerToMain): void {
   port.postMessage(m);
 }
 
-// The main thread initialised the shared part; this thread writes, so it keeps the duplicate bitmap.
-const receiver = new ReceiverStats(init.slots, init.receiverSab, false, true);
-const generator = new RtcpGenerator(S, receiver);
-initPipeline(S, receiver, new ReportRing(init.reportSab), (slot, address, p, confirmed) => post({ type: 'learned', slot, address, port: p, confirmed }));
-const clock = setInterval(() => tick(Date.now()), 10);
-
-/** Send errors (e.g. ICMP unreachable on loopback) are counted on the slot, never thrown. */
-function onSocketError(this: SlotSocket): void {
-  f64[this.slot * SLOT_FIELDS + F_ERRORS]! += 1;
+/** Send and receive errors (e.g. ICMP unreachable on loopback) are counted on the slot, never thrown. */
+function onSocketError(slot: number): void {
+  f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
   f64[S.table.workerBase + W_ERRORS]! += 1;
 }
 
-/**
- * dgram resolves the destination of every unconnected send() through its `lookup` function; the
- * default, dns.lookup(), validates even an IP literal and defers the callback with process.nextTick —
- * per packet. Every address a media worker sends to is already an IP (SDP endpoints are checked in
- * configure(), learned ones come from rinfo), so answering synchronously is exact and saves that turn.
- */
-function ipLiteralLookup(address: string, family: unknown, callback: (err: null, address: string, family: number) => void): void {
-  callback(null, address, family === 6 ? 6 : 4);
+/** Batch I/O keeps IPv6 addresses as ids into a table; it renumbers them through this when full. */
+function eachV6(visit: (a: number) => number): void {
+  for (const arr of [S.epAddr, S.sdpAddr]) {
+    for (let i = 0; i < arr.length; i++) {
+      const a = arr[i];
+      if (typeof a === 'number' && a < 0) arr[i] = visit(a);
+    }
+  }
 }
 
-function bindOne(req: BindRequest): Promise<BindResult> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket({
-      type: req.family === 6 ? 'udp6' : 'udp4',
-      reuseAddr: false,
-      lookup: ipLiteralLookup as unknown as dgram.SocketOptions['lookup'],
-    }) as SlotSocket;
-    sock.slot = req.slot;
-    const fail = (err: NodeJS.ErrnoException): void => {
-      sock.close();
-      resolve({ slot: req.slot, ok: false, code: err.code ?? 'EBIND' });
-    };
-    sock.once('error', fail);
-    sock.bind({ port: req.port, address: req.address, exclusive: true }, () => {
-      sock.off('error', fail);
-      sock.on('error', onSocketError);
-      sock.on('message', onDatagram);
-      S.clear(req.slot);
-      S.table.reset(req.slot);
-      receiver.clear(req.slot);
-      S.sockets[req.slot] = sock;
-      f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
-      resolve({ slot: req.slot, ok: true });
-    });
-  });
+/** RTPENGINE_TS_IO=dgram|batch; default batch when the native addon loads (see io.ts). */
+function createIo(): MediaIo {
+  const want = process.env.RTPENGINE_TS_IO ?? '';
+  if (want !== 'dgram') {
+    const { native, error } = loadBatchNative();
+    if (native !== null) {
+      try {
+        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6);
+      } catch (e) {
+        post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O unavailable (${(e as Error).message}), using node:dgram` });
+      }
+    } else if (want === 'batch') {
+      post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O addon not loaded (${error}), using node:dgram` });
+    }
+  }
+  return new DgramIo(init.slots, onPacket, onSocketError);
+}
+
+const io = createIo();
+post({ type: 'log', level: 'debug', msg: `media worker ${init.index}: ${io.kind} I/O` });
+
+// The main thread initialised the shared part; this thread writes, so it keeps the duplicate bitmap.
+const receiver = new ReceiverStats(init.slots, init.receiverSab, false, true);
+const generator = new RtcpGenerator(S, receiver, io);
+initPipeline(
+  S, receiver, new ReportRing(init.reportSab),
+  (slot, address, p, confirmed) => post({ type: 'learned', slot, address: io.addrString(address), port: p, confirmed }),
+  io,
+);
+const clock = setInterval(() => tick(Date.now()), 10);
+
+async function bindOne(req: BindRequest): Promise<BindResult> {
+  const r = await io.bind(req);
+  if (r.ok) {
+    S.clear(req.slot);
+    S.table.reset(req.slot);
+    receiver.clear(req.slot);
+    S.open[req.slot] = 1;
+    f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
+  }
+  return r;
 }
 
 function configure(c: SlotConfig): void {
   const slot = c.slot;
-  if (S.sockets[slot] === null) return;
+  if (S.open[slot] !== 1) return;
   S.sink[slot] = c.sink;
   S.rtcpSink[slot] = c.rtcpSink;
   S.strict[slot] = c.strictSource ? 1 : 0;
@@ -86,11 +95,13 @@ function configure(c: SlotConfig): void {
   S.rtcpSlot[slot] = c.rtcpSlot;
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);
-  // Only IP literals may reach the send path (see ipLiteralLookup); a host name in SDP is not sent to.
-  const ep = c.endpoint && isIP(c.endpoint.address) !== 0 ? c.endpoint : null;
-  const sdpChanged = ep === null ? S.sdpAddr[slot] !== null : ep.address !== S.sdpAddr[slot] || ep.port !== S.sdpPort[slot];
-  S.sdpAddr[slot] = ep ? ep.address : null;
-  S.sdpPort[slot] = ep ? ep.port : 0;
+  // Only IP literals may reach the send path (converted once here to the backend's address form);
+  // a host name in SDP is not sent to.
+  const epAddr = c.endpoint ? io.toAddr(c.endpoint.address) : null;
+  const epPort = epAddr !== null ? c.endpoint!.port : 0;
+  const sdpChanged = epAddr === null ? S.sdpAddr[slot] !== null : epAddr !== S.sdpAddr[slot] || epPort !== S.sdpPort[slot];
+  S.sdpAddr[slot] = epAddr;
+  S.sdpPort[slot] = epPort;
   if (c.asymmetric || c.learning === 'off') {
     S.learnState[slot] = LEARN_FIXED;
     S.epAddr[slot] = S.sdpAddr[slot]!;
@@ -110,10 +121,8 @@ function configure(c: SlotConfig): void {
 
 function closeSlots(slots: number[]): void {
   for (const slot of slots) {
-    const sock = S.sockets[slot];
-    if (!sock) continue;
-    sock.removeAllListeners('message');
-    sock.close();
+    if (S.open[slot] !== 1) continue;
+    io.close(slot);
     generator.remove(slot);
     S.clear(slot);
     f64[S.table.workerBase + W_ACTIVE_SLOTS]! -= 1;
@@ -134,10 +143,11 @@ port.on('message', (m: MainToWorker) => {
       break;
     case 'shutdown': {
       const all: number[] = [];
-      for (let i = 0; i < S.slots; i++) if (S.sockets[i]) all.push(i);
+      for (let i = 0; i < S.slots; i++) if (S.open[i] === 1) all.push(i);
       closeSlots(all);
       clearInterval(clock);
       generator.close();
+      io.shutdown();
       port.close();
       break;
     }

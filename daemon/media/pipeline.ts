@@ -3,10 +3,15 @@
  * A stage returns false to stop the packet (dropped or consumed). Later features slot in here
  * (SRTP decrypt/encrypt, RTCP statistics, recording taps, transcoding) without touching the others.
  *
- * Rules for everything in this file: no allocation beyond the Buffer and rinfo dgram hands over, no
+ * A packet is (slot, buf, off, len) plus its source (srcAddr, srcPort). With the dgram backend buf is
+ * the datagram's own Buffer (off 0) and addresses are strings; with the batch backend buf is the
+ * batch's shared receive buffer and addresses are numbers (see io.ts). Stages compare addresses with
+ * `===` only, so they work on either form.
+ *
+ * Rules for everything in this file: no allocation beyond what the I/O backend hands over, no
  * closures, no promises, no postMessage except the once-per-learning-event notice.
  */
-import type { RemoteInfo } from 'node:dgram';
+import type { Addr, MediaIo } from './io.js';
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
@@ -19,9 +24,13 @@ import {
   type RelayState,
 } from './relay-state.js';
 
-export type Stage = (slot: number, pkt: Buffer, rinfo: RemoteInfo) => boolean;
+export type Stage = (slot: number, pkt: Buffer, off: number, len: number) => boolean;
 
 let S: RelayState;
+let io: MediaIo;
+/** Source of the packet being processed. */
+let srcAddr: Addr = '';
+let srcPort = 0;
 let RS: ReceiverStats;
 let ring: ReportRing;
 const scratch = new RtcpScratch();
@@ -29,7 +38,7 @@ let f64: Float64Array;
 let wBase = 0;
 /** Coarse wall clock, refreshed by the worker's tick (packets need ms, not ns). */
 let nowMs = Date.now();
-let onLearned: (slot: number, address: string, port: number, confirmed: boolean) => void = () => {};
+let onLearned: (slot: number, address: Addr, port: number, confirmed: boolean) => void = () => {};
 
 /** Minimum spacing of unconfirmed endpoint notices per slot (spoofed sources cannot flood main). */
 const ENDPOINT_NOTICE_MS = 200;
@@ -38,9 +47,11 @@ export function initPipeline(
   state: RelayState,
   receiverStats: ReceiverStats,
   reports: ReportRing,
-  learned: (slot: number, address: string, port: number, confirmed: boolean) => void,
+  learned: (slot: number, address: Addr, port: number, confirmed: boolean) => void,
+  mediaIo: MediaIo,
 ): void {
   S = state;
+  io = mediaIo;
   RS = receiverStats;
   ring = reports;
   f64 = state.table.f64;
@@ -61,45 +72,45 @@ export function currentMs(): number {
  * payload type. RTP header: RFC 3550 §5.1 (V=2 in the top bits of byte 0, PT in byte 1, SSRC at 8);
  * RTCP: RFC 3550 §6.4 (PT 200..204 in byte 1, sender SSRC at 4).
  */
-function account(slot: number, pkt: Buffer): boolean {
+function account(slot: number, pkt: Buffer, off: number, len: number): boolean {
   const b = slot * SLOT_FIELDS;
   f64[b + F_PACKETS]! += 1;
-  f64[b + F_BYTES]! += pkt.length;
+  f64[b + F_BYTES]! += len;
   f64[b + F_LAST_PACKET_MS] = nowMs;
   f64[wBase + W_PACKETS]! += 1;
-  f64[wBase + W_BYTES]! += pkt.length;
-  if (pkt.length >= 8 && (pkt[0]! & 0xc0) === 0x80) {
-    const pt = pkt[1]!;
+  f64[wBase + W_BYTES]! += len;
+  if (len >= 8 && (pkt[off]! & 0xc0) === 0x80) {
+    const pt = pkt[off + 1]!;
     if (pt >= 200 && pt <= 204) {
-      if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = pkt.readUInt32BE(4);
-    } else if (pkt.length >= 12) {
+      if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = pkt.readUInt32BE(off + 4);
+    } else if (len >= 12) {
       f64[b + F_LAST_PT] = pt & 0x7f;
-      if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = pkt.readUInt32BE(8);
+      if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = pkt.readUInt32BE(off + 8);
     }
   }
   return true;
 }
 
 /** Preference of a source for heuristic learning (spec §7.4): exact > same address > same port > any. */
-function heuristicScore(slot: number, rinfo: RemoteInfo): number {
-  const sameAddr = rinfo.address === S.sdpAddr[slot];
-  const samePort = rinfo.port === S.sdpPort[slot];
+function heuristicScore(slot: number): number {
+  const sameAddr = srcAddr === S.sdpAddr[slot];
+  const samePort = srcPort === S.sdpPort[slot];
   return sameAddr && samePort ? 3 : sameAddr ? 2 : samePort ? 1 : 0;
 }
 
 /** Stage: endpoint learning (latching) and strict-source filtering. */
-function learn(slot: number, _pkt: Buffer, rinfo: RemoteInfo): boolean {
+function learn(slot: number): boolean {
   const st = S.learnState[slot]!;
   if (st === LEARN_FIXED) return true;
   if (st === LEARN_DONE) {
-    if (S.strict[slot] === 1 && (rinfo.port !== S.epPort[slot] || rinfo.address !== S.epAddr[slot])) return drop(slot);
+    if (S.strict[slot] === 1 && (srcPort !== S.epPort[slot] || srcAddr !== S.epAddr[slot])) return drop(slot);
     return true;
   }
   const mode = S.learnMode[slot]!;
   // A packet from exactly the SDP endpoint confirms it at once (rtpengine does the same); the
   // delayed/heuristic window only applies to sources that differ from what the SDP said.
-  if (mode === MODE_IMMEDIATE || (rinfo.port === S.sdpPort[slot] && rinfo.address === S.sdpAddr[slot])) {
-    commit(slot, rinfo);
+  if (mode === MODE_IMMEDIATE || (srcPort === S.sdpPort[slot] && srcAddr === S.sdpAddr[slot])) {
+    commit(slot);
     return true;
   }
   if (st === LEARN_WAITING) {
@@ -107,36 +118,36 @@ function learn(slot: number, _pkt: Buffer, rinfo: RemoteInfo): boolean {
     S.learnDeadline[slot] = nowMs + LEARNING_WINDOW_MS;
   } else if (nowMs >= S.learnDeadline[slot]!) {
     // Window over: the next packet's source is committed (heuristic keeps its best candidate).
-    if (mode === MODE_HEURISTIC && heuristicScore(slot, rinfo) < S.learnScore[slot]!) {
+    if (mode === MODE_HEURISTIC && heuristicScore(slot) < S.learnScore[slot]!) {
       S.learnState[slot] = LEARN_DONE;
       onLearned(slot, S.epAddr[slot]!, S.epPort[slot]!, true);
       return true;
     }
-    commit(slot, rinfo);
+    commit(slot);
     return true;
   }
   // Inside the window: follow the source so NATed endpoints get media at once.
   if (mode === MODE_HEURISTIC) {
-    const score = heuristicScore(slot, rinfo);
+    const score = heuristicScore(slot);
     if (score < S.learnScore[slot]!) return true;
     S.learnScore[slot] = score;
   }
-  if (rinfo.port !== S.epPort[slot] || rinfo.address !== S.epAddr[slot]) {
-    S.epAddr[slot] = rinfo.address;
-    S.epPort[slot] = rinfo.port;
+  if (srcPort !== S.epPort[slot] || srcAddr !== S.epAddr[slot]) {
+    S.epAddr[slot] = srcAddr;
+    S.epPort[slot] = srcPort;
     if (nowMs - S.noticeMs[slot]! >= ENDPOINT_NOTICE_MS) {
       S.noticeMs[slot] = nowMs;
-      onLearned(slot, rinfo.address, rinfo.port, false);
+      onLearned(slot, srcAddr, srcPort, false);
     }
   }
   return true;
 }
 
-function commit(slot: number, rinfo: RemoteInfo): void {
-  S.epAddr[slot] = rinfo.address;
-  S.epPort[slot] = rinfo.port;
+function commit(slot: number): void {
+  S.epAddr[slot] = srcAddr;
+  S.epPort[slot] = srcPort;
   S.learnState[slot] = LEARN_DONE;
-  onLearned(slot, rinfo.address, rinfo.port, true);
+  onLearned(slot, srcAddr, srcPort, true);
 }
 
 /**
@@ -144,17 +155,17 @@ function commit(slot: number, rinfo: RemoteInfo): void {
  * jitter) in the shared ReceiverStats; RTCP (RFC 3550 §6.4, RFC 3611) is parsed into a reused
  * scratch and its report data queued for the main thread's MOS computation.
  */
-function inspect(slot: number, pkt: Buffer): boolean {
-  if (pkt.length < 8 || (pkt[0]! & 0xc0) !== 0x80) return true;
-  const pt = pkt[1]!;
+function inspect(slot: number, pkt: Buffer, off: number, len: number): boolean {
+  if (len < 8 || (pkt[off]! & 0xc0) !== 0x80) return true;
+  const pt = pkt[off + 1]!;
   if (pt >= 192 && pt <= 223) {
-    if (parseRtcpInto(pkt, pkt.length, scratch)) queueReports(slot);
+    if (parseRtcpInto(pkt, len, scratch, off)) queueReports(slot);
     // generate-RTCP terminates RTCP here: the other side gets our reports instead.
     return S.genRtcp[slot] === 0;
   }
-  if (pkt.length < 12 || S.component[slot] !== 1) return true;
+  if (len < 12 || S.component[slot] !== 1) return true;
   const clock = S.clockRate[slot]!;
-  RS.update(slot, pkt.readUInt32BE(8), pkt.readUInt16BE(2), pkt.readUInt32BE(4), (performance.now() * clock) / 1000);
+  RS.update(slot, pkt.readUInt32BE(off + 8), pkt.readUInt16BE(off + 2), pkt.readUInt32BE(off + 4), (performance.now() * clock) / 1000);
   return true;
 }
 
@@ -192,16 +203,15 @@ function queueReports(slot: number): void {
 }
 
 /** Stage: send out of the other side's socket to the other side's endpoint. */
-function forward(slot: number, pkt: Buffer): boolean {
+function forward(slot: number, pkt: Buffer, off: number, len: number): boolean {
   let out = S.sink[slot]!;
   // rtcp-mux (RFC 5761 §4): RTCP on an RTP port has a packet type of 192..223 in byte 1.
   const rs = S.rtcpSink[slot]!;
-  if (rs >= 0 && pkt.length >= 2 && pkt[1]! >= 192 && pkt[1]! <= 223) out = rs;
+  if (rs >= 0 && len >= 2 && pkt[off + 1]! >= 192 && pkt[off + 1]! <= 223) out = rs;
   if (out < 0) return drop(slot);
-  const sock = S.sockets[out];
   const addr = S.epAddr[out];
-  if (sock === null || sock === undefined || addr === null || addr === undefined) return drop(slot);
-  sock.send(pkt, S.epPort[out]!, addr);
+  if (S.open[out] !== 1 || addr === null || addr === undefined) return drop(slot);
+  io.send(out, pkt, off, len, S.epPort[out]!, addr);
   f64[slot * SLOT_FIELDS + F_FORWARDED]! += 1;
   return true;
 }
@@ -215,9 +225,11 @@ function drop(slot: number): boolean {
 /** The stage list. Order matters: account first so drops are still counted as received. */
 const stages: Stage[] = [learn, inspect, forward];
 
-/** The 'message' listener of every media socket (`this` is the socket, which carries its slot). */
-export function onDatagram(this: { slot: number }, pkt: Buffer, rinfo: RemoteInfo): void {
-  const slot = this.slot;
-  account(slot, pkt);
-  for (let i = 0; i < stages.length; i++) if (!stages[i]!(slot, pkt, rinfo)) return;
+/** Runs the pipeline on one datagram received on `slot` from (addr, port). */
+export function onPacket(slot: number, pkt: Buffer, off: number, len: number, addr: Addr, port: number): void {
+  if (S.open[slot] !== 1) return;
+  srcAddr = addr;
+  srcPort = port;
+  account(slot, pkt, off, len);
+  for (let i = 0; i < stages.length; i++) if (!stages[i]!(slot, pkt, off, len)) return;
 }

@@ -3,7 +3,7 @@
  * no per-packet allocation). Owned by the worker thread only; counters go to the shared
  * StreamTable so the main thread can read them.
  */
-import type * as dgram from 'node:dgram';
+import type { Addr } from './io.js';
 import { StreamTable } from './stream-table.js';
 
 /** Learning states of a slot's endpoint. */
@@ -19,21 +19,18 @@ export const MODE_HEURISTIC = 2;
 /** How long delayed/heuristic learning watches sources before committing (rtpengine: 3 s). */
 export const LEARNING_WINDOW_MS = 3000;
 
-export interface SlotSocket extends dgram.Socket {
-  slot: number;
-}
-
 export class RelayState {
-  readonly sockets: (SlotSocket | null)[];
+  /** 1 while the slot's socket is open (the socket itself lives in the I/O backend, io.ts). */
+  readonly open: Uint8Array;
   /** Slot whose socket and endpoint carry packets received on this slot to the other side. */
   readonly sink: Int32Array;
   /** rtcp-mux: where RTCP arriving on this (RTP) slot goes; -1 = same as sink. */
   readonly rtcpSink: Int32Array;
-  /** Where we send to this slot's participant. Strings come from SDP or from dgram's rinfo. */
-  readonly epAddr: (string | null)[];
+  /** Where we send to this slot's participant, in the I/O backend's address form (io.ts). */
+  readonly epAddr: (Addr | null)[];
   readonly epPort: Int32Array;
   /** SDP-advertised endpoint, kept for heuristic learning. */
-  readonly sdpAddr: (string | null)[];
+  readonly sdpAddr: (Addr | null)[];
   readonly sdpPort: Int32Array;
   readonly learnState: Uint8Array;
   readonly learnMode: Uint8Array;
@@ -54,12 +51,12 @@ export class RelayState {
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
     this.table = new StreamTable(sab, slots);
-    this.sockets = new Array<SlotSocket | null>(slots).fill(null);
+    this.open = new Uint8Array(slots);
     this.sink = new Int32Array(slots).fill(-1);
     this.rtcpSink = new Int32Array(slots).fill(-1);
-    this.epAddr = new Array<string | null>(slots).fill(null);
+    this.epAddr = new Array<Addr | null>(slots).fill(null);
     this.epPort = new Int32Array(slots);
-    this.sdpAddr = new Array<string | null>(slots).fill(null);
+    this.sdpAddr = new Array<Addr | null>(slots).fill(null);
     this.sdpPort = new Int32Array(slots);
     this.learnState = new Uint8Array(slots);
     this.learnMode = new Uint8Array(slots);
@@ -74,7 +71,7 @@ export class RelayState {
   }
 
   clear(slot: number): void {
-    this.sockets[slot] = null;
+    this.open[slot] = 0;
     this.sink[slot] = -1;
     this.rtcpSink[slot] = -1;
     this.epAddr[slot] = null;

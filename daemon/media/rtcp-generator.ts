@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { buildReceiverReport, buildSdesCname } from '../../protocol/rtcp/build.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
+import type { MediaIo } from './io.js';
 import type { RelayState } from './relay-state.js';
 
 /** RFC 3550 §6.2: 5 s is the recommended minimum report interval. */
@@ -20,7 +21,7 @@ export class RtcpGenerator {
   private readonly cname = Buffer.from(`rtpengine-ts@${randomBytes(4).toString('hex')}`, 'latin1');
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly S: RelayState, private readonly stats: ReceiverStats) {
+  constructor(private readonly S: RelayState, private readonly stats: ReceiverStats, private readonly io: MediaIo) {
     this.timer = setInterval(() => this.send(), RTCP_INTERVAL_MS);
     this.timer.unref();
   }
@@ -38,16 +39,14 @@ export class RtcpGenerator {
     const now = Date.now();
     for (const slot of this.slots) {
       const out = this.S.rtcpSlot[slot]!;
-      const sock = out >= 0 ? this.S.sockets[out] : null;
       const addr = out >= 0 ? this.S.epAddr[out] : null;
-      if (!sock || !addr) continue;
+      if (out < 0 || this.S.open[out] !== 1 || addr === null || addr === undefined) continue;
       this.one[0] = slot;
       const rr = buildReceiverReport(this.buf, 0, this.ssrc, this.stats, this.one, this.stats.valid(slot) ? 1 : 0, now);
       if (rr < 0) continue;
       const sdes = buildSdesCname(this.buf, rr, this.ssrc, this.cname);
       if (sdes < 0) continue;
-      // dgram may send after this returns: each report gets its own copy (every 5 s, not per packet).
-      sock.send(Buffer.from(this.buf.subarray(0, rr + sdes)), this.S.epPort[out]!, addr);
+      this.io.sendCopy(out, this.buf.subarray(0, rr + sdes), this.S.epPort[out]!, addr);
     }
   }
 

@@ -1,0 +1,309 @@
+/**
+ * The media worker's UDP I/O backends. The pipeline (pipeline.ts) is the same for both; only how
+ * datagrams come in and go out differs:
+ *   - `dgram`: node:dgram, one 'message' event (Buffer + rinfo) and one send call per packet.
+ *     Addresses are strings.
+ *   - `batch`: the optional native addon in ./native (recvmmsg/sendmmsg, one JS call per batch of
+ *     up to 64 datagrams, see native/src/batch_io.c for why). Addresses are numbers (see addr.ts).
+ * RTPENGINE_TS_IO=dgram|batch selects one; the default is batch when the addon loads, else dgram.
+ */
+import * as dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { createRequire } from 'node:module';
+import type { BindRequest, BindResult } from './messages.js';
+import { formatIpv6, ipv4ToU32, parseIpv6, u32ToIpv4 } from './addr.js';
+
+/** An address as the active backend keeps it: a string (dgram) or a number (batch). */
+export type Addr = string | number;
+
+export interface MediaIo {
+  readonly kind: 'dgram' | 'batch';
+  /** Opens and binds the slot's socket; `onPacket` runs for every datagram it receives. */
+  bind(req: BindRequest): Promise<BindResult>;
+  close(slot: number): void;
+  /** Sends buf[off, off+len) from the slot's socket. Valid only until the current batch ends. */
+  send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void;
+  /** Sends a copy of `data` (timer-driven packets, e.g. generated RTCP). */
+  sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void;
+  /** An SDP address in this backend's form; null if it is not an IP literal. */
+  toAddr(ip: string): Addr | null;
+  addrString(a: Addr): string;
+  shutdown(): void;
+}
+
+/** Called per datagram: the slot it arrived on, its bytes, its source. */
+export type PacketHandler = (slot: number, buf: Buffer, off: number, len: number, addr: Addr, port: number) => void;
+/** Called per failed send or receive, with the slot whose socket failed. */
+export type ErrorHandler = (slot: number) => void;
+
+interface SlotSocket extends dgram.Socket { slot: number }
+
+/**
+ * dgram resolves the destination of every unconnected send() through its `lookup` function; the
+ * default, dns.lookup(), validates even an IP literal and defers the callback with process.nextTick —
+ * per packet. Every address a media worker sends to is already an IP (SDP endpoints are checked in
+ * toAddr(), learned ones come from rinfo), so answering synchronously is exact and saves that turn.
+ */
+function ipLiteralLookup(address: string, family: unknown, callback: (err: null, address: string, family: number) => void): void {
+  callback(null, address, family === 6 ? 6 : 4);
+}
+
+export class DgramIo implements MediaIo {
+  readonly kind = 'dgram';
+  private readonly sockets: (SlotSocket | null)[];
+  private readonly onMessage: (this: SlotSocket, pkt: Buffer, rinfo: dgram.RemoteInfo) => void;
+  private readonly onError: (this: SlotSocket) => void;
+
+  constructor(slots: number, onPacket: PacketHandler, onError: ErrorHandler) {
+    this.sockets = new Array<SlotSocket | null>(slots).fill(null);
+    this.onMessage = function (this: SlotSocket, pkt: Buffer, rinfo: dgram.RemoteInfo): void {
+      onPacket(this.slot, pkt, 0, pkt.length, rinfo.address, rinfo.port);
+    };
+    /** Send errors (e.g. ICMP unreachable on loopback) are counted on the slot, never thrown. */
+    this.onError = function (this: SlotSocket): void {
+      onError(this.slot);
+    };
+  }
+
+  bind(req: BindRequest): Promise<BindResult> {
+    return new Promise((resolve) => {
+      const sock = dgram.createSocket({
+        type: req.family === 6 ? 'udp6' : 'udp4',
+        reuseAddr: false,
+        lookup: ipLiteralLookup as unknown as dgram.SocketOptions['lookup'],
+      }) as SlotSocket;
+      sock.slot = req.slot;
+      const fail = (err: NodeJS.ErrnoException): void => {
+        sock.close();
+        resolve({ slot: req.slot, ok: false, code: err.code ?? 'EBIND' });
+      };
+      sock.once('error', fail);
+      sock.bind({ port: req.port, address: req.address, exclusive: true }, () => {
+        sock.off('error', fail);
+        sock.on('error', this.onError);
+        sock.on('message', this.onMessage);
+        this.sockets[req.slot] = sock;
+        resolve({ slot: req.slot, ok: true });
+      });
+    });
+  }
+
+  close(slot: number): void {
+    const sock = this.sockets[slot];
+    if (!sock) return;
+    this.sockets[slot] = null;
+    sock.removeAllListeners('message');
+    sock.close();
+  }
+
+  send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void {
+    const sock = this.sockets[slot]!;
+    if (off === 0 && len === buf.length) sock.send(buf, port, addr as string);
+    else sock.send(buf, off, len, port, addr as string);
+  }
+
+  sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void {
+    // dgram may send after this returns: each packet gets its own copy.
+    this.sockets[slot]?.send(Buffer.from(data), port, addr as string);
+  }
+
+  toAddr(ip: string): Addr | null {
+    return isIP(ip) !== 0 ? ip : null;
+  }
+
+  addrString(a: Addr): string {
+    return a as string;
+  }
+
+  shutdown(): void {
+    for (let i = 0; i < this.sockets.length; i++) this.close(i);
+  }
+}
+
+/** The native addon's interface (daemon/media/native/src/batch_io.c). */
+interface BatchNative {
+  init(slots: number, onBatch: (n: number) => void): {
+    buf: Uint8Array; rx: Int32Array; tx: Int32Array; txerr: Int32Array; addr6: Uint8Array; rx6: Uint8Array;
+    stats: Float64Array; batch: number; stride: number; rxFields: number; txFields: number; txMax: number;
+    addr6Max: number; sendBase: number; sendBytes: number;
+  };
+  open(slot: number, family: number, address: string, port: number): number;
+  close(slot: number): number;
+  flush(n: number): number;
+  stop(): number;
+}
+
+/** Loads the addon: the optional dependency, else the source tree's build. Null if neither loads. */
+export function loadBatchNative(): { native: BatchNative | null; error: string } {
+  const require = createRequire(import.meta.url);
+  let error = '';
+  for (const id of ['rtpengine-ts-batch-io', '../../../daemon/media/native/index.cjs', './native/index.cjs']) {
+    try {
+      return { native: require(id) as BatchNative, error: '' };
+    } catch (e) {
+      error = (e as Error).message.split('\n')[0]!;
+    }
+  }
+  return { native: null, error };
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
+
+export class BatchIo implements MediaIo {
+  readonly kind = 'batch';
+  private readonly buf: Buffer;
+  private readonly rx: Int32Array;
+  private readonly tx: Int32Array;
+  private readonly txerr: Int32Array;
+  private readonly addr6: Uint8Array;
+  private readonly rx6: Buffer;
+  readonly stats: Float64Array;
+  private readonly txMax: number;
+  private readonly addr6Max: number;
+  private readonly sendBase: number;
+  private readonly sendBytes: number;
+  private queued = 0;
+  /** IPv6 intern table: 16-byte key (latin1) → id; the address number is -(id + 1). */
+  private readonly v6Ids = new Map<string, number>();
+
+  /**
+   * `eachV6` must pass every IPv6 address number the caller keeps (endpoints, SDP addresses) through
+   * `visit` and store what it returns: when the intern table is full, ids still in use are renumbered
+   * and the others freed. `v6Limit` (tests) caps the table below the addon's size.
+   */
+  constructor(
+    private readonly native: BatchNative, slots: number, onPacket: PacketHandler, private readonly onError: ErrorHandler,
+    private readonly eachV6: (visit: (a: number) => number) => void = () => {}, v6Limit = Infinity,
+  ) {
+    const rxFields = 6;
+    const h = native.init(slots, (n: number): void => {
+      const rx = this.rx;
+      try {
+        for (let i = 0; i < n; i++) {
+          const b = i * rxFields;
+          const slot = rx[b]!;
+          const len = rx[b + 2]!;
+          if (len < 0) { onError(slot); continue; } // receive error (e.g. ICMP refused), -errno
+          const fam = rx[b + 3]!;
+          let addr: number;
+          if (fam === 4) addr = rx[b + 4]! >>> 0;
+          else if (fam === 6) {
+            addr = this.intern6(this.rx6, rx[b + 4]! * 16);
+            if (addr === 0) { onError(slot); continue; }
+          } else continue;
+          onPacket(slot, this.buf, rx[b + 1]!, len, addr, rx[b + 5]!);
+        }
+      } finally {
+        this.flush();
+      }
+    });
+    if (h.rxFields !== rxFields || h.txFields !== 6) throw new Error('batch I/O addon: layout mismatch');
+    this.buf = Buffer.from(h.buf.buffer, h.buf.byteOffset, h.buf.byteLength);
+    this.rx = h.rx;
+    this.tx = h.tx;
+    this.txerr = h.txerr;
+    this.addr6 = h.addr6;
+    this.rx6 = Buffer.from(h.rx6.buffer, h.rx6.byteOffset, h.rx6.byteLength);
+    this.stats = h.stats;
+    this.txMax = h.txMax;
+    this.addr6Max = Math.min(h.addr6Max, v6Limit);
+    this.sendBase = h.sendBase;
+    this.sendBytes = h.sendBytes;
+  }
+
+  /** Interns the 16 bytes at b[at]; returns -(id + 1), or 0 when the table is full of live addresses. */
+  private intern6(b: Uint8Array, at: number): number {
+    const key = Buffer.from(b.buffer, b.byteOffset + at, 16).toString('latin1');
+    let id = this.v6Ids.get(key);
+    if (id === undefined) {
+      if (this.v6Ids.size >= this.addr6Max) this.reclaim6();
+      if (this.v6Ids.size >= this.addr6Max) return 0;
+      id = this.v6Ids.size;
+      this.v6Ids.set(key, id);
+      this.addr6.set(b.subarray(at, at + 16), id * 16);
+    }
+    return -(id + 1);
+  }
+
+  /** Renumbers the IPv6 ids still referenced (see eachV6) and frees the rest. */
+  private reclaim6(): void {
+    this.flush(); // queued sends hold ids
+    const keys = [...this.v6Ids.keys()]; // index = old id
+    const old = this.addr6.slice(0, keys.length * 16);
+    this.v6Ids.clear();
+    this.eachV6((a) => {
+      if (a >= 0) return a;
+      const oldId = -a - 1;
+      const key = keys[oldId]!;
+      let id = this.v6Ids.get(key);
+      if (id === undefined) {
+        id = this.v6Ids.size;
+        this.v6Ids.set(key, id);
+        this.addr6.set(old.subarray(oldId * 16, oldId * 16 + 16), id * 16);
+      }
+      return -(id + 1);
+    });
+  }
+
+  bind(req: BindRequest): Promise<BindResult> {
+    const r = this.native.open(req.slot, req.family === 6 ? 6 : 4, req.address, req.port);
+    if (r === 0) return Promise.resolve({ slot: req.slot, ok: true });
+    return Promise.resolve({ slot: req.slot, ok: false, code: ERRNO_NAMES.get(-r) ?? 'EBIND' });
+  }
+
+  close(slot: number): void {
+    this.native.close(slot);
+  }
+
+  send(slot: number, _buf: Buffer, off: number, len: number, port: number, addr: Addr): void {
+    // _buf is always this.buf (the batch's receive area): the pipeline forwards what it was handed.
+    const a = addr as number;
+    const t = this.tx;
+    const b = this.queued * 6;
+    t[b] = slot;
+    t[b + 1] = off;
+    t[b + 2] = len;
+    if (a >= 0) { t[b + 3] = 4; t[b + 4] = a | 0; } else { t[b + 3] = 6; t[b + 4] = -a - 1; }
+    t[b + 5] = port;
+    if (++this.queued === this.txMax) this.flush();
+  }
+
+  sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void {
+    this.flush();
+    if (data.length > this.sendBytes) { this.onError(slot); return; }
+    this.buf.set(data, this.sendBase);
+    this.send(slot, this.buf, this.sendBase, data.length, port, addr);
+    this.flush();
+  }
+
+  /** Sends everything queued (one native call; sendmmsg per socket run). */
+  flush(): void {
+    const n = this.queued;
+    if (n === 0) return;
+    this.queued = 0;
+    const failed = this.native.flush(n);
+    if (failed > 0) for (let i = 0; i < n; i++) if (this.txerr[i] !== 0) this.onError(this.tx[i * 6]!);
+  }
+
+  toAddr(ip: string): Addr | null {
+    const fam = isIP(ip);
+    if (fam === 4) return ipv4ToU32(ip);
+    if (fam !== 6) return null;
+    const tmp = new Uint8Array(16);
+    if (!parseIpv6(ip, tmp, 0)) return null;
+    const a = this.intern6(tmp, 0);
+    return a === 0 ? null : a;
+  }
+
+  addrString(a: Addr): string {
+    const n = a as number;
+    if (n >= 0) return u32ToIpv4(n);
+    return formatIpv6(this.addr6, (-n - 1) * 16);
+  }
+
+  shutdown(): void {
+    this.flush();
+    this.native.stop();
+  }
+}
