@@ -175,6 +175,7 @@ export class BatchIo implements MediaIo {
   constructor(
     private readonly native: BatchNative, slots: number, onPacket: PacketHandler, private readonly onError: ErrorHandler,
     private readonly eachV6: (visit: (a: number) => number) => void = () => {}, v6Limit = Infinity,
+    onException: (e: unknown) => void = () => {},
   ) {
     const rxFields = 6;
     const h = native.init(slots, (n: number): void => {
@@ -194,6 +195,9 @@ export class BatchIo implements MediaIo {
           } else continue;
           onPacket(slot, this.buf, rx[b + 1]!, len, addr, rx[b + 5]!);
         }
+      } catch (e) {
+        // The rest of this batch is lost; the worker logs it (dgram would have crashed the worker).
+        onException(e);
       } finally {
         this.flush();
       }

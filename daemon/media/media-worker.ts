@@ -40,6 +40,15 @@ function eachV6(visit: (a: number) => number): void {
   }
 }
 
+let lastExceptionLog = 0;
+/** A bug in the pipeline must not go unnoticed: logged at most once a second. */
+function onBatchException(e: unknown): void {
+  const now = Date.now();
+  if (now - lastExceptionLog < 1000) return;
+  lastExceptionLog = now;
+  post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: packet pipeline error: ${(e as Error)?.stack ?? String(e)}` });
+}
+
 /** RTPENGINE_TS_IO=dgram|batch; default batch when the native addon loads (see io.ts). */
 function createIo(): MediaIo {
   const want = process.env.RTPENGINE_TS_IO ?? '';
@@ -47,7 +56,7 @@ function createIo(): MediaIo {
     const { native, error } = loadBatchNative();
     if (native !== null) {
       try {
-        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6);
+        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException);
       } catch (e) {
         post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O unavailable (${(e as Error).message}), using node:dgram` });
       }
