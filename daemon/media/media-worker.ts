@@ -11,7 +11,7 @@ import { initPipeline, onPacket, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
-  LEARN_FIXED, LEARN_WAITING, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState,
+  LEARN_FIXED, LEARN_WAITING, LEARN_WINDOW, LEARNING_WINDOW_MS, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState,
 } from './relay-state.js';
 import { F_ERRORS, SLOT_FIELDS, W_ACTIVE_SLOTS, W_ERRORS } from './stream-table.js';
 
@@ -123,8 +123,11 @@ function configure(c: SlotConfig): void {
     S.epAddr[slot] = S.sdpAddr[slot]!;
     S.epPort[slot] = S.sdpPort[slot]!;
   }
-  // Every signalling event restarts learning ("confirmed" is cleared until media arrives again).
-  S.learnState[slot] = LEARN_WAITING;
+  // Every signalling event restarts learning ("confirmed" is cleared until media arrives again). As
+  // in rtpengine 10.5 the window runs from this signalling event, in whole seconds, whatever the
+  // first packet's source is; the first packet after it commits its source.
+  S.learnState[slot] = c.learning === 'immediate' ? LEARN_WAITING : LEARN_WINDOW;
+  S.learnDeadline[slot] = (Math.floor(Date.now() / 1000) * 1000) + LEARNING_WINDOW_MS;
   S.learnScore[slot] = -1;
 }
 

@@ -16,11 +16,11 @@ import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
-  F_BYTES, F_DROPPED, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
+  F_BYTES, F_DROPPED, F_ERRORS, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
   W_BYTES, W_DROPS, W_PACKETS,
 } from './stream-table.js';
 import {
-  LEARN_DONE, LEARN_FIXED, LEARN_WAITING, LEARN_WINDOW, LEARNING_WINDOW_MS, MODE_HEURISTIC, MODE_IMMEDIATE,
+  LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE,
   type RelayState,
 } from './relay-state.js';
 
@@ -61,6 +61,7 @@ export function initPipeline(
 
 export function tick(now: number): void {
   nowMs = now;
+  if (pendingNotices.length > 0) flushNotices();
 }
 
 export function currentMs(): number {
@@ -103,20 +104,21 @@ function learn(slot: number): boolean {
   const st = S.learnState[slot]!;
   if (st === LEARN_FIXED) return true;
   if (st === LEARN_DONE) {
-    if (S.strict[slot] === 1 && (srcPort !== S.epPort[slot] || srcAddr !== S.epAddr[slot])) return drop(slot);
+    // strict-source: rtpengine counts the rejected packets as errors of the stream.
+    if (S.strict[slot] === 1 && (srcPort !== S.epPort[slot] || srcAddr !== S.epAddr[slot])) {
+      f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
+      return drop(slot);
+    }
     return true;
   }
   const mode = S.learnMode[slot]!;
-  // A packet from exactly the SDP endpoint confirms it at once (rtpengine does the same); the
-  // delayed/heuristic window only applies to sources that differ from what the SDP said.
-  if (mode === MODE_IMMEDIATE || (srcPort === S.sdpPort[slot] && srcAddr === S.sdpAddr[slot])) {
+  if (mode === MODE_IMMEDIATE) {
     commit(slot);
     return true;
   }
-  if (st === LEARN_WAITING) {
-    S.learnState[slot] = LEARN_WINDOW;
-    S.learnDeadline[slot] = nowMs + LEARNING_WINDOW_MS;
-  } else if (nowMs >= S.learnDeadline[slot]!) {
+  // delayed/heuristic: the window was opened by the signalling event (configure()); inside it the
+  // destination follows the source, the first packet after it commits its source.
+  if (nowMs >= S.learnDeadline[slot]!) {
     // Window over: the next packet's source is committed (heuristic keeps its best candidate).
     if (mode === MODE_HEURISTIC && heuristicScore(slot) < S.learnScore[slot]!) {
       S.learnState[slot] = LEARN_DONE;
@@ -138,9 +140,33 @@ function learn(slot: number): boolean {
     if (nowMs - S.noticeMs[slot]! >= ENDPOINT_NOTICE_MS) {
       S.noticeMs[slot] = nowMs;
       onLearned(slot, srcAddr, srcPort, false);
+    } else if (S.noticePending[slot] === 0) {
+      // Rate-limited: the latest endpoint is reported by tick() once the spacing allows.
+      S.noticePending[slot] = 1;
+      pendingNotices.push(slot);
     }
   }
   return true;
+}
+
+/** Slots whose endpoint change still has to be reported (rare: only on quick source switches). */
+const pendingNotices: number[] = [];
+
+function flushNotices(): void {
+  for (let i = pendingNotices.length - 1; i >= 0; i--) {
+    const slot = pendingNotices[i]!;
+    if (S.noticePending[slot] === 0 || S.open[slot] !== 1) {
+      S.noticePending[slot] = 0;
+      pendingNotices.splice(i, 1);
+      continue;
+    }
+    if (nowMs - S.noticeMs[slot]! < ENDPOINT_NOTICE_MS) continue;
+    S.noticePending[slot] = 0;
+    pendingNotices.splice(i, 1);
+    if (S.learnState[slot] === LEARN_DONE) continue; // the commit already reported it
+    S.noticeMs[slot] = nowMs;
+    onLearned(slot, S.epAddr[slot]!, S.epPort[slot]!, false);
+  }
 }
 
 function commit(slot: number): void {

@@ -40,6 +40,8 @@ export class RelayState {
   readonly strict: Uint8Array;
   /** Last unconfirmed-endpoint notice to the main thread (rate limit). */
   readonly noticeMs: Float64Array;
+  /** 1 = an endpoint change waits for the notice rate limit (pipeline.ts flushNotices). */
+  readonly noticePending: Uint8Array;
   readonly component: Uint8Array;
   /** RTP clock rate of what this slot's participant sends (jitter is in timestamp units). */
   readonly clockRate: Int32Array;
@@ -64,6 +66,7 @@ export class RelayState {
     this.learnScore = new Int8Array(slots);
     this.strict = new Uint8Array(slots);
     this.noticeMs = new Float64Array(slots);
+    this.noticePending = new Uint8Array(slots);
     this.component = new Uint8Array(slots);
     this.clockRate = new Int32Array(slots).fill(8000);
     this.genRtcp = new Uint8Array(slots);
@@ -82,6 +85,7 @@ export class RelayState {
     this.learnScore[slot] = -1;
     this.strict[slot] = 0;
     this.noticeMs[slot] = 0;
+    this.noticePending[slot] = 0;
     this.genRtcp[slot] = 0;
     this.rtcpSlot[slot] = -1;
   }

@@ -46,8 +46,11 @@ describe('garbage and hostile input', () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
     try {
-      const { toA, toB } = await twoPartyCall(d, 'garbage-media', a.port, b.port);
-      a.send(rtpPacket(0, 1, 1, 7), toA); // A confirmed from its SDP address
+      // Immediate learning commits A's first packet (with the default delayed learning rtpengine, and
+      // we, follow any source during the first 3 s, so a spoofer could take over inside that window).
+      const learning = { 'endpoint-learning': ['immediate'] };
+      const { toA, toB } = await twoPartyCall(d, 'garbage-media', a.port, b.port, { offer: learning, answer: learning });
+      a.send(rtpPacket(0, 1, 1, 7), toA); // A committed
       await b.waitFor(1);
       const spoof = await RtpPeer.open();
       for (let i = 0; i < 100; i++) spoof.send(Buffer.from([i, 0xff, 0x00]), toA);

@@ -687,5 +687,47 @@ describe('per-participant options (offer or answer) and hold', () => {
     await expectRelayed({ from: a, to: c.toA }, b, c.toB, all);
     await expectDropped({ from: b, to: c.toB }, all);
   });
+  it('query shows the newest endpoint after a quick NAT switch inside the learning window', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat1 = await single();
+    const nat2 = await single();
+    const all = [a, aRtcp, b, bRtcp, nat1, nat2];
+    const c = await call(d, 'bug-stale', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: nat1, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: nat2, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat2, c.toB, all); // media really goes to nat2
+    await sleep(500);
+    const q = await query(d, 'bug-stale');
+    expect(endpoint(stream(q, 'b'))).toEqual({ address: '127.0.0.1', port: nat2.port });
+  });
 
+  it('strict-source rejections count as stream errors and the stream carries "strict source address"', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const intruder = await single();
+    const all = [a, aRtcp, b, bRtcp, nat, intruder];
+    const c = await call(immediate, 'bug-strict-q', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { flags: ['strict-source'] } });
+    await expectRelayed({ from: nat, to: c.toA }, b, c.toB, all);
+    await expectDropped({ from: intruder, to: c.toA }, all);
+    await expectDropped({ from: intruder, to: c.toA }, all);
+    await expectRelayed({ from: nat, to: c.toA }, b, c.toB, all);
+    const q = await query(immediate, 'bug-strict-q');
+    console.log('strict stats', stats(stream(q, 'a')), JSON.stringify(dict(q.get('totals')).get('RTP')));
+    expect(stats(stream(q, 'a')).errors).toBe(2);
+    expect(strings(stream(q, 'a').get('flags'))).toContain('strict source address');
+    expect(strings(stream(q, 'b').get('flags'))).not.toContain('strict source address');
+  });
+
+  it('delayed learning: a packet from the exact SDP endpoint does not end the 3 s window', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const c = await call(d, 'probe-exact', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: nat, to: c.toB }, a, c.toA, all);
+    await expectRelayed({ from: a, to: c.toA }, nat, c.toB, all);
+  });
 });

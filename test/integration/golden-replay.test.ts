@@ -55,8 +55,13 @@ const mkcall = (callId: string): Prelude => async ({ d }) => {
   await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'a', 'to-tag': 'b', sdp: baseSdp('127.0.0.20', 6000, [0, 101]) });
 };
 
-/** The media golden 04 was captured after: 75 RTP + 5×(SR 28 B, RR 32 B) RTCP from each side. */
+/**
+ * The media golden 04 was captured after: 75 RTP + 5×(SR 28 B, RR 32 B) RTCP from each side. The
+ * capture sent it ~9 s after the answer, past the 3 s endpoint-learning window (which is why every
+ * stream is "confirmed" there), so the replay waits for the window too.
+ */
 const media04: Prelude = async ({ d }) => {
+  await new Promise((r) => setTimeout(r, 4100));
   const q = await d.ng.request({ command: 'query', 'call-id': 'golden-call-1@127.0.0.1' });
   const tags = dict(q.get('tags'));
   const portOf = (tag: string): number => {
