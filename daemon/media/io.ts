@@ -8,6 +8,7 @@
  * RTPENGINE_TS_IO=dgram|batch selects one; the default is batch when the addon loads, else dgram.
  */
 import * as dgram from 'node:dgram';
+import { ipLiteralLookup } from '../net/ip-literal-lookup.js';
 import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { createRequire } from 'node:module';
@@ -39,16 +40,7 @@ export type ErrorHandler = (slot: number) => void;
 
 interface SlotSocket extends dgram.Socket { slot: number }
 
-/**
- * dgram resolves the destination of every unconnected send() through its `lookup` function; the
- * default, dns.lookup(), validates even an IP literal and defers the callback with process.nextTick —
- * per packet. Every address a media worker sends to is already an IP (SDP endpoints are checked in
- * toAddr(), learned ones come from rinfo), so answering synchronously is exact and saves that turn.
- */
-function ipLiteralLookup(address: string, family: unknown, callback: (err: null, address: string, family: number) => void): void {
-  callback(null, address, family === 6 ? 6 : 4);
-}
-
+/** SDP endpoints are checked in toAddr() and learned ones come from rinfo: only IP literals are sent to. */
 export class DgramIo implements MediaIo {
   readonly kind = 'dgram';
   private readonly sockets: (SlotSocket | null)[];
@@ -71,7 +63,7 @@ export class DgramIo implements MediaIo {
       const sock = dgram.createSocket({
         type: req.family === 6 ? 'udp6' : 'udp4',
         reuseAddr: false,
-        lookup: ipLiteralLookup as unknown as dgram.SocketOptions['lookup'],
+        lookup: ipLiteralLookup,
       }) as SlotSocket;
       sock.slot = req.slot;
       const fail = (err: NodeJS.ErrnoException): void => {
