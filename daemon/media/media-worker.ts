@@ -10,6 +10,7 @@ import { BatchIo, DgramIo, loadBatchNative, type MediaIo } from './io.js';
 import { initPipeline, onPacket, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
+import { decodeConfigs } from './slot-config-codec.js';
 import {
   LEARN_FIXED, LEARN_WAITING, LEARN_WINDOW, LEARNING_WINDOW_MS, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState,
 } from './relay-state.js';
@@ -147,7 +148,7 @@ port.on('message', (m: MainToWorker) => {
       void Promise.all(m.binds.map(bindOne)).then((results) => post({ type: 'bound', id: m.id, results }));
       break;
     case 'configure':
-      for (const c of m.configs) configure(c);
+      for (const c of decodeConfigs(m.configs)) configure(c);
       break;
     case 'close':
       closeSlots(m.slots);

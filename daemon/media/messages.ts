@@ -3,6 +3,8 @@
  * configure, close), never per packet.
  */
 
+import type { EncodedConfigs } from './slot-config-codec.js';
+
 export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
 export interface BindRequest { slot: number; address: string; port: number; family: 4 | 6 }
@@ -35,7 +37,8 @@ export interface SlotConfig {
 
 export type MainToWorker =
   | { type: 'bind'; id: number; binds: BindRequest[] }
-  | { type: 'configure'; configs: SlotConfig[] }
+  /** SlotConfig[] encoded by slot-config-codec.ts (cheap to clone). */
+  | { type: 'configure'; configs: EncodedConfigs }
   | { type: 'close'; id: number; slots: number[] }
   | { type: 'shutdown' };
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
+import { encodeConfigs } from './slot-config-codec.js';
 import { StreamTable } from './stream-table.js';
 
 /** RTCP records a worker can queue between two drains (200 ms): plenty for 10k calls at 1 RTCP/5 s. */
@@ -128,7 +129,7 @@ export class WorkerPool {
   }
 
   configure(worker: number, configs: SlotConfig[]): void {
-    if (configs.length > 0) this.workers[worker]!.thread.postMessage({ type: 'configure', configs } satisfies MainToWorker);
+    if (configs.length > 0) this.workers[worker]!.thread.postMessage({ type: 'configure', configs: encodeConfigs(configs) } satisfies MainToWorker);
   }
 
   /** Closes the sockets; the slots return to the free list once the worker confirms. */
