@@ -68,6 +68,7 @@ export class Daemon {
       maxSessions: o.maxSessions,
       instanceId: randomBytes(6).toString('hex'),
       mosType: o.mos,
+      tos: o.tos,
     }, mosTotals);
     this.calls = new CallManager(ctx, this.log);
     const rates = new TrafficRates();

@@ -13,6 +13,8 @@ export class Call {
   quality: SsrcQuality | undefined;
   /** generate-RTCP for the whole call (offer option). */
   generateRtcp = false;
+  /** TOS byte for the call's media (offer `TOS` key, else --tos); undefined = leave the default. */
+  tos: number | undefined;
   private untaggedCount = 0;
   destroyed = false;
 

@@ -18,6 +18,8 @@ export interface CallSettings {
   endpointLearning: 'delayed' | 'immediate' | 'off' | 'heuristic';
   sipSource: boolean;
   maxSessions: number;
+  /** `--tos`: default TOS byte for media (undefined = leave the system default). */
+  tos: number | undefined;
   /** `--mos`: CQ (default) or LQ. */
   mosType: 'CQ' | 'LQ';
   /** 12 hex digits naming this daemon in `a=rtpengine:` (loop-protect). */

@@ -28,6 +28,12 @@ export interface Negotiation {
 export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buffer> {
   const { sender, recipient, sdp } = n;
   if (n.opts.generateRtcp !== undefined) n.call.generateRtcp = n.opts.generateRtcp;
+  // TOS (spec §3.3): only offers; < 0 keeps the call's value, absent or > 255 reverts to --tos.
+  if (n.isOffer) {
+    const t = n.opts.tos;
+    if (t === undefined || t > 255) n.call.tos = ctx.settings.tos;
+    else if (t >= 0) n.call.tos = t;
+  }
   selectInterfaces(ctx, n);
 
   const needs: StreamNeed[] = [];
@@ -169,6 +175,7 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         learning: mine.zeroAddress ? 'off' as const : m.learning ?? ctx.settings.endpointLearning,
         asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
         generateRtcp: call.generateRtcp,
+        tos: call.tos ?? -1,
         // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
       };

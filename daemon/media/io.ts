@@ -27,6 +27,8 @@ export interface MediaIo {
   send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void;
   /** Sends a copy of `data` (timer-driven packets, e.g. generated RTCP). */
   sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void;
+  /** Sets the TOS/traffic-class byte of the slot's packets; false where the backend cannot. */
+  setTos(slot: number, tos: number): boolean;
   /** An SDP address in this backend's form; null if it is not an IP literal. */
   toAddr(ip: string): Addr | null;
   addrString(a: Addr): string;
@@ -108,6 +110,11 @@ export class DgramIo implements MediaIo {
     return a as string;
   }
 
+  /** node:dgram (Node 20) has no way to set IP_TOS on a socket. */
+  setTos(): boolean {
+    return false;
+  }
+
   shutdown(): void {
     for (let i = 0; i < this.sockets.length; i++) this.close(i);
   }
@@ -121,6 +128,8 @@ interface BatchNative {
     addr6Max: number; sendBase: number; sendBytes: number;
   };
   open(slot: number, family: number, address: string, port: number): number;
+  setTos(slot: number, tos: number): number;
+  getTos(slot: number): number;
   close(slot: number): number;
   flush(n: number): number;
   stop(): number;
@@ -296,6 +305,10 @@ export class BatchIo implements MediaIo {
     const n = a as number;
     if (n >= 0) return u32ToIpv4(n);
     return formatIpv6(this.addr6, (-n - 1) * 16);
+  }
+
+  setTos(slot: number, tos: number): boolean {
+    return this.native.setTos(slot, tos) === 0;
   }
 
   shutdown(): void {

@@ -93,6 +93,20 @@ async function bindOne(req: BindRequest): Promise<BindResult> {
   return r;
 }
 
+/** TOS set on each slot's socket (-1 = never set); changed only when the call's TOS changes. */
+const slotTos = new Int16Array(init.slots).fill(-1);
+let tosUnsupportedLogged = false;
+
+function applyTos(slot: number, tos: number): void {
+  if (tos < 0 || tos > 255 || slotTos[slot] === tos) return;
+  if (io.setTos(slot, tos)) {
+    slotTos[slot] = tos;
+  } else if (!tosUnsupportedLogged) {
+    tosUnsupportedLogged = true;
+    post({ type: 'log', level: 'warn', msg: `TOS ${tos} not applied: the ${io.kind} media I/O backend cannot set it` });
+  }
+}
+
 function configure(c: SlotConfig): void {
   const slot = c.slot;
   if (S.open[slot] !== 1) return;
@@ -102,6 +116,7 @@ function configure(c: SlotConfig): void {
   S.component[slot] = c.component;
   S.clockRate[slot] = c.clockRate > 0 ? c.clockRate : 8000;
   S.genRtcp[slot] = c.generateRtcp ? 1 : 0;
+  applyTos(slot, c.tos);
   S.rtcpSlot[slot] = c.rtcpSlot;
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);
@@ -137,6 +152,7 @@ function closeSlots(slots: number[]): void {
     if (S.open[slot] !== 1) continue;
     io.close(slot);
     generator.remove(slot);
+    slotTos[slot] = -1;
     S.clear(slot);
     f64[S.table.workerBase + W_ACTIVE_SLOTS]! -= 1;
   }

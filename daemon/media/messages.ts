@@ -33,6 +33,8 @@ export interface SlotConfig {
    */
   generateRtcp: boolean;
   rtcpSlot: number;
+  /** TOS/DSCP byte for this slot's packets (the call's `TOS` or --tos), -1 = leave the default. */
+  tos: number;
 }
 
 export type MainToWorker =

@@ -5,7 +5,7 @@
  */
 import type { LearningMode, SlotConfig } from './messages.js';
 
-const FIELDS = 11;
+const FIELDS = 12;
 const LEARNING: readonly LearningMode[] = ['delayed', 'immediate', 'off', 'heuristic'];
 
 export interface EncodedConfigs {
@@ -31,6 +31,7 @@ export function encodeConfigs(configs: readonly SlotConfig[]): EncodedConfigs {
     nums[b + 8] = c.clockRate;
     nums[b + 9] = c.generateRtcp ? 1 : 0;
     nums[b + 10] = c.rtcpSlot;
+    nums[b + 11] = c.tos;
     addrs[i] = c.endpoint ? c.endpoint.address : '';
   }
   return { nums, addrs };
@@ -47,7 +48,7 @@ export function decodeConfigs(e: EncodedConfigs): SlotConfig[] {
       learning: LEARNING[n[b + 4]!] ?? 'delayed',
       asymmetric: n[b + 5] === 1, strictSource: n[b + 6] === 1,
       component: n[b + 7] === 2 ? 2 : 1, clockRate: n[b + 8]!,
-      generateRtcp: n[b + 9] === 1, rtcpSlot: n[b + 10]!,
+      generateRtcp: n[b + 9] === 1, rtcpSlot: n[b + 10]!, tos: n[b + 11]!,
     });
   }
   return out;

@@ -365,6 +365,46 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return num(env, 0);
 }
 
+/*
+ * setTos(slot, tos) -> 0 or -errno: the DSCP/ECN byte of the slot's outgoing packets (--tos, the ng
+ * `TOS` key): IP_TOS for IPv4, IPV6_TCLASS (and IP_TOS for v4-mapped traffic) for IPv6 sockets.
+ * getTos(slot) -> the IPv4 TOS / IPv6 traffic class now set, or -errno (diagnostics and tests).
+ */
+static napi_value js_set_tos(napi_env env, napi_callback_info info) {
+  Ctx *c = get_ctx(env);
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t slot, tos;
+  if (!c || argc < 2 || !get_i32(env, argv[0], &slot) || !get_i32(env, argv[1], &tos)) return num(env, -EINVAL);
+  if (slot < 0 || slot >= c->slots || tos < 0 || tos > 255) return num(env, -EINVAL);
+  int fd = c->fds[slot];
+  if (fd < 0) return num(env, -EBADF);
+  int v = tos;
+  if (c->fam[slot] == 6) {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v)) != 0) return num(env, -errno);
+    setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)); /* v4-mapped peers; not every kernel allows it */
+    return num(env, 0);
+  }
+  if (setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)) != 0) return num(env, -errno);
+  return num(env, 0);
+}
+
+static napi_value js_get_tos(napi_env env, napi_callback_info info) {
+  Ctx *c = get_ctx(env);
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t slot;
+  if (!c || argc < 1 || !get_i32(env, argv[0], &slot) || slot < 0 || slot >= c->slots) return num(env, -EINVAL);
+  int fd = c->fds[slot];
+  if (fd < 0) return num(env, -EBADF);
+  int v = 0;
+  socklen_t l = sizeof(v);
+  int r = c->fam[slot] == 6 ? getsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &v, &l) : getsockopt(fd, IPPROTO_IP, IP_TOS, &v, &l);
+  return num(env, r == 0 ? v : -errno);
+}
+
 /* close(slot) -> 0 or -errno */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   Ctx *c = get_ctx(env);
@@ -497,6 +537,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
+    { "setTos", NULL, js_set_tos, NULL, NULL, NULL, napi_default, NULL },
+    { "getTos", NULL, js_get_tos, NULL, NULL, NULL, napi_default, NULL },
     { "stop", NULL, js_stop, NULL, NULL, NULL, napi_default, NULL },
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
