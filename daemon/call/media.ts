@@ -15,7 +15,7 @@ export class CallMedia {
   codecs: Codec[] = [];
   /** Codecs in the last SDP we sent to this participant (an answer from it may only use those PTs). */
   sentCodecs: Codec[] | null = null;
-  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
+  direction: Direction = 'sendrecv';
   /** Participant sent c=0.0.0.0 (old-style hold). */
   zeroAddress = false;
   /** Participant's SDP offered or accepted rtcp-mux. */

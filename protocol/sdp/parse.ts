@@ -3,7 +3,7 @@
 // known line types, a port on every m= line; parsing stops at the first empty
 // line (the remainder of the body is ignored and not reproduced).
 
-import type { AddrFamily, Codec, Direction, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession } from './types.js';
+import type { AddrFamily, Direction, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession } from './types.js';
 import { attrName, bufferToBinary, splitLines } from './lines.js';
 import { asDirection, isIceAttr, parseDecimal, parseRtcpAttr } from './attributes.js';
 import { buildCodecs } from './codec-parse.js';
