@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
-import { dict, str, type Reply } from '../helpers/ng-client.js';
+import { dict, type Reply } from '../helpers/ng-client.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
 import { twoPartyCall } from '../helpers/calls.js';
 
