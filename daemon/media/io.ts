@@ -129,7 +129,6 @@ interface BatchNative {
   };
   open(slot: number, family: number, address: string, port: number): number;
   setTos(slot: number, tos: number): number;
-  getTos(slot: number): number;
   close(slot: number): number;
   flush(n: number): number;
   stop(): number;

@@ -365,10 +365,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return num(env, 0);
 }
 
+/* The open fd of the slot named by argv[0], or -errno (bad argument / no such slot / not open). */
+static int slot_fd(Ctx *c, napi_env env, size_t argc, napi_value *argv, int32_t *slot) {
+  if (!c || argc < 1 || !get_i32(env, argv[0], slot) || *slot < 0 || *slot >= c->slots) return -EINVAL;
+  return c->fds[*slot] >= 0 ? c->fds[*slot] : -EBADF;
+}
+
 /*
  * setTos(slot, tos) -> 0 or -errno: the DSCP/ECN byte of the slot's outgoing packets (--tos, the ng
  * `TOS` key): IP_TOS for IPv4, IPV6_TCLASS (and IP_TOS for v4-mapped traffic) for IPv6 sockets.
- * getTos(slot) -> the IPv4 TOS / IPv6 traffic class now set, or -errno (diagnostics and tests).
  */
 static napi_value js_set_tos(napi_env env, napi_callback_info info) {
   Ctx *c = get_ctx(env);
@@ -376,10 +381,9 @@ static napi_value js_set_tos(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slot, tos;
-  if (!c || argc < 2 || !get_i32(env, argv[0], &slot) || !get_i32(env, argv[1], &tos)) return num(env, -EINVAL);
-  if (slot < 0 || slot >= c->slots || tos < 0 || tos > 255) return num(env, -EINVAL);
-  int fd = c->fds[slot];
-  if (fd < 0) return num(env, -EBADF);
+  if (argc < 2 || !get_i32(env, argv[1], &tos) || tos < 0 || tos > 255) return num(env, -EINVAL);
+  int fd = slot_fd(c, env, argc, argv, &slot);
+  if (fd < 0) return num(env, fd);
   int v = tos;
   if (c->fam[slot] == 6) {
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v)) != 0) return num(env, -errno);
@@ -390,21 +394,6 @@ static napi_value js_set_tos(napi_env env, napi_callback_info info) {
   return num(env, 0);
 }
 
-static napi_value js_get_tos(napi_env env, napi_callback_info info) {
-  Ctx *c = get_ctx(env);
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t slot;
-  if (!c || argc < 1 || !get_i32(env, argv[0], &slot) || slot < 0 || slot >= c->slots) return num(env, -EINVAL);
-  int fd = c->fds[slot];
-  if (fd < 0) return num(env, -EBADF);
-  int v = 0;
-  socklen_t l = sizeof(v);
-  int r = c->fam[slot] == 6 ? getsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &v, &l) : getsockopt(fd, IPPROTO_IP, IP_TOS, &v, &l);
-  return num(env, r == 0 ? v : -errno);
-}
-
 /* close(slot) -> 0 or -errno */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   Ctx *c = get_ctx(env);
@@ -412,9 +401,8 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slot;
-  if (!c || argc < 1 || !get_i32(env, argv[0], &slot) || slot < 0 || slot >= c->slots) return num(env, -EINVAL);
-  int fd = c->fds[slot];
-  if (fd < 0) return num(env, -EBADF);
+  int fd = slot_fd(c, env, argc, argv, &slot);
+  if (fd < 0) return num(env, fd);
   epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
   close(fd);
   c->fds[slot] = -1;
@@ -538,7 +526,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
     { "setTos", NULL, js_set_tos, NULL, NULL, NULL, napi_default, NULL },
-    { "getTos", NULL, js_get_tos, NULL, NULL, NULL, napi_default, NULL },
     { "stop", NULL, js_stop, NULL, NULL, NULL, napi_default, NULL },
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
