@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define MAGIC 0x52544c47u /* "RTLG" */
 #define BATCH 256
 #define MAX_SOCKS 64
@@ -127,27 +129,6 @@ static int phase; /* 0 warmup, 1 window, 2 drain (no sending) */
 
 static uint64_t c_tx, c_rx, c_rx_arrive_win, c_bad, c_misrouted, c_dup, c_send_fail, c_skipped,
 	c_stall_lost, c_late_ticks, c_ticks;
-
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static double cpu_s(void)
-{
-	struct rusage r;
-	getrusage(RUSAGE_SELF, &r);
-	return (double)r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + (double)r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
-}
 
 static void fail(const char *what)
 {

@@ -13,13 +13,15 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/bench/lib -> <repo>/bench */
 export const BENCH_SRC = join(HERE, '..', '..', '..', 'bench');
 
-/** Compiles bench/NAME.c to bench/.build/NAME when the binary is missing or older; returns its path. */
+/** Compiles bench/NAME.c (with bench/clock.h) to bench/.build/NAME when missing or stale; returns its path. */
 export function buildTool(name: string): string {
   const src = join(BENCH_SRC, `${name}.c`);
   const outDir = join(BENCH_SRC, '.build');
   const bin = join(outDir, name);
   if (!existsSync(src)) throw new Error(`missing ${src}`);
-  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+  // Rebuild when the binary is older than its source or the shared header.
+  const newest = Math.max(statSync(src).mtimeMs, statSync(join(BENCH_SRC, 'clock.h')).mtimeMs);
+  if (!existsSync(bin) || statSync(bin).mtimeMs < newest) {
     mkdirSync(outDir, { recursive: true });
     execFileSync('gcc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit' });
   }
