@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
- * `--max-semi-space-size=1` (shebang, npm start): the main thread's garbage is short-lived per ng
- * request, and V8's default 16 MB semi-spaces mostly add RSS — bench: RSS at 1000 calls 109 → 92 MB
- * with the same CPU per packet. It must be on node's command line (V8 sizes the heap at start-up).
+ * `--max-semi-space-size=4` (shebang, npm start): V8's default 16 MB semi-spaces mostly add RSS.
+ * Measured with bench/: RSS at 1000 calls 109 → 101 MB at the same CPU per packet and the same ng
+ * rate; 1 MB semi-spaces give 93 MB but cost ~10 % of the ng rate (more scavenges per request). It
+ * must be on node's command line (V8 sizes the heap at start-up).
  *
  * rtpengine-ts entry point: parse rtpengine's options, start the media workers and the ng control
  * socket(s), run the lifecycle timer, and shut down cleanly on SIGINT/SIGTERM.

@@ -46,11 +46,11 @@ export function targetArgv(name: string, c: TargetConfig): string[] {
   if (name === 'ts') {
     if (c.tsCmd) return ['bash', '-c', `exec ${c.tsCmd}`];
     // As the rtpengine-ts bin runs it (its shebang passes the same node flag).
-    return [process.execPath, '--max-semi-space-size=1', TS_MAIN, ...commonArgs(c, c.threads)];
+    return [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
   }
   // rtpengine-ts forced onto its node:dgram media I/O (daemon/media/io.ts), for comparing backends.
   if (name === 'ts-dgram') {
-    const inner = c.tsCmd ? ['bash', '-c', `exec ${c.tsCmd}`] : [process.execPath, '--max-semi-space-size=1', TS_MAIN, ...commonArgs(c, c.threads)];
+    const inner = c.tsCmd ? ['bash', '-c', `exec ${c.tsCmd}`] : [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
     return ['env', 'RTPENGINE_TS_IO=dgram', ...inner];
   }
   if (name === 'rtpengine') return [c.rtpengineBin, ...commonArgs(c, c.rtpengineThreads)];
