@@ -50,6 +50,15 @@ function writeBlocks(buf: Uint8Array, p: number, stats: ReceiverStats, slots: Ar
   return p;
 }
 
+/** RFC 3550 §6.4.1/6.4.2 common header: V=2, no padding, report count, PT, length in words − 1, sender SSRC. */
+function writeHeader(buf: Uint8Array, off: number, rc: number, pt: number, size: number, ssrc: number): void {
+  buf[off] = 0x80 | rc;
+  buf[off + 1] = pt;
+  buf[off + 2] = (size / 4 - 1) >>> 8;
+  buf[off + 3] = (size / 4 - 1) & 0xff;
+  put32(buf, off + 4, ssrc >>> 0);
+}
+
 /**
  * Receiver report from `senderSsrc` with one block per valid source among `slots[0..count)` (at
  * most 31; sources still in probation are skipped).
@@ -61,11 +70,7 @@ export function buildReceiverReport(
   const rc = blockCount(stats, slots, count);
   const size = 8 + rc * 24;
   if (off < 0 || off + size > buf.length) return -1;
-  buf[off] = 0x80 | rc;
-  buf[off + 1] = RTCP_RR;
-  buf[off + 2] = (size / 4 - 1) >>> 8;
-  buf[off + 3] = (size / 4 - 1) & 0xff;
-  put32(buf, off + 4, senderSsrc >>> 0);
+  writeHeader(buf, off, rc, RTCP_RR, size, senderSsrc);
   writeBlocks(buf, off + 8, stats, slots, count, nowMs, rc);
   return size;
 }
@@ -82,11 +87,7 @@ export function buildSenderReport(
   const rc = blockCount(stats, slots, count);
   const size = 28 + rc * 24;
   if (off < 0 || off + size > buf.length) return -1;
-  buf[off] = 0x80 | rc;
-  buf[off + 1] = RTCP_SR;
-  buf[off + 2] = (size / 4 - 1) >>> 8;
-  buf[off + 3] = (size / 4 - 1) & 0xff;
-  put32(buf, off + 4, senderSsrc >>> 0);
+  writeHeader(buf, off, rc, RTCP_SR, size, senderSsrc);
   put32(buf, off + 8, ntpSec >>> 0);
   put32(buf, off + 12, ntpFrac >>> 0);
   put32(buf, off + 16, rtpTs >>> 0);
