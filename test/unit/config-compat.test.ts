@@ -1,19 +1,10 @@
 // Every rtpengine 10.5 option is accepted; those rtpengine-ts does not interpret produce a warning.
 import { describe, expect, it } from 'vitest';
-import { loadOptions, type LoadEnv } from '../../daemon/config/options.js';
+import { loadOptions } from '../../daemon/config/options.js';
+import { isolatedEnv } from '../helpers/config-env.js';
 import { OPTION_TABLE, findShortOption } from '../../daemon/config/option-table.js';
 
-const env: LoadEnv = {
-  defaultConfigFile: '/nonexistent/rtpengine.conf',
-  readFile: async (p) => {
-    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
-  },
-  networkInterfaces: () => ({}),
-  lookup: async (host) => {
-    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  },
-  availableParallelism: () => 2,
-};
+const env = isolatedEnv;
 
 const base = ['--config-file=none', '-i', '127.0.0.1', '-n', '127.0.0.1:2223'];
 const ignored = (long: string): string => `option --${long} is accepted for compatibility and ignored`;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOptions, type LoadEnv } from '../../daemon/config/options.js';
+import { isolatedEnv } from '../helpers/config-env.js';
 
 // Written from the facts in spec §6.2: the values Debian's default file sets, with
 // everything else commented out, plus the [rtpengine-testing] example section.
@@ -54,16 +55,14 @@ const nic = (address: string, family: 'IPv4' | 'IPv6', internal: boolean): Netwo
     ? { address, family, internal, netmask: '255.255.255.0', mac: '00:00:00:00:00:00', cidr: null }
     : { address, family, internal, netmask: 'ffff::', mac: '00:00:00:00:00:00', cidr: null, scopeid: 0 });
 
+// Isolated, but with loopback and one Ethernet interface for `interface = any`.
 const env: LoadEnv = {
-  defaultConfigFile: '/nonexistent/rtpengine.conf',
+  ...isolatedEnv,
+  readFile: undefined,
   networkInterfaces: () => ({
     lo: [nic('127.0.0.1', 'IPv4', true), nic('::1', 'IPv6', true)],
     eth0: [nic('192.0.2.2', 'IPv4', false), nic('fd00::2', 'IPv6', false)],
   }),
-  lookup: async (host) => {
-    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  },
-  availableParallelism: () => 2,
 };
 
 let dir = '';

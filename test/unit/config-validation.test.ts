@@ -1,18 +1,9 @@
 // loadOptions start-up validation (spec §6.1 "Validation at start-up").
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadOptions, type LoadEnv } from '../../daemon/config/options.js';
+import { ConfigError, loadOptions } from '../../daemon/config/options.js';
+import { isolatedEnv } from '../helpers/config-env.js';
 
-const env: LoadEnv = {
-  defaultConfigFile: '/nonexistent/rtpengine.conf',
-  readFile: async (p) => {
-    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
-  },
-  networkInterfaces: () => ({}),
-  lookup: async (host) => {
-    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  },
-  availableParallelism: () => 2,
-};
+const env = isolatedEnv;
 
 const base = ['--config-file=none', '-i', '127.0.0.1', '-n', '127.0.0.1:2223'];
 const load = (...extra: string[]) => loadOptions([...base, ...extra], env);
