@@ -80,8 +80,8 @@ options (defaults of the full run; --quick in brackets):
                           limit when this process may not raise it)
   --nice N                run daemons, load generator and this process at nice N (0); e.g. -10
                           on a busy shared machine, at the expense of everybody else
-  --ts-cmd "CMD"          run this instead of node dist/daemon/main.js (run by bash in the cwd;
-                          must exec the daemon in the foreground with the ng/port options above)
+  --ts-cmd "CMD"          run this instead of node dist/daemon/main.js (run by bash in the cwd, the
+                          daemon options above appended), e.g. "node --cpu-prof dist/daemon/main.js"
   --rtpengine PATH        rtpengine binary (/usr/bin/rtpengine)
   --daemon-arg ARG        extra argument for both daemons (repeatable)
   --out DIR               raw JSON, markdown table and daemon logs go here (bench/out)

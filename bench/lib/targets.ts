@@ -42,15 +42,20 @@ function commonArgs(c: TargetConfig, threads: number): string[] {
   ];
 }
 
+/** --ts-cmd runs under bash; the daemon options above follow it as "$@". */
+function tsCmdArgv(c: TargetConfig): string[] {
+  return ['bash', '-c', `exec ${c.tsCmd} "$@"`, 'rtpengine-ts', ...commonArgs(c, c.threads)];
+}
+
 export function targetArgv(name: string, c: TargetConfig): string[] {
   if (name === 'ts') {
-    if (c.tsCmd) return ['bash', '-c', `exec ${c.tsCmd}`];
+    if (c.tsCmd) return tsCmdArgv(c);
     // As the rtpengine-ts bin runs it (its shebang passes the same node flag).
     return [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
   }
   // rtpengine-ts forced onto its node:dgram media I/O (daemon/media/io.ts), for comparing backends.
   if (name === 'ts-dgram') {
-    const inner = c.tsCmd ? ['bash', '-c', `exec ${c.tsCmd}`] : [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
+    const inner = c.tsCmd ? tsCmdArgv(c) : [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
     return ['env', 'RTPENGINE_TS_IO=dgram', ...inner];
   }
   if (name === 'rtpengine') return [c.rtpengineBin, ...commonArgs(c, c.rtpengineThreads)];

@@ -53,6 +53,11 @@ export class CallManager {
 
   constructor(private readonly ctx: MediaContext, private readonly log: Logger) {}
 
+  /** Null, or settles once the media workers have been sent what the commands so far queued. */
+  mediaFlushed(): Promise<void> | null {
+    return this.ctx.pool.flushed();
+  }
+
   /** A worker follows (or committed to) a participant's real source address. */
   learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void {
     const s = this.ctx.stream(worker, slot);
@@ -218,7 +223,7 @@ export class CallManager {
     if (target.tag === '' && call.monologues.some((m) => m !== target && m.tag !== '' && m.subscriptions.some((s) => s !== target))) {
       target.deleted = true;
       target.deleteAtMs = null;
-      for (const md of target.medias) await releaseStreams(this.ctx, md);
+      for (const md of target.medias) releaseStreams(this.ctx, md);
       this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
       return;
     }
@@ -235,7 +240,7 @@ export class CallManager {
     }
     for (const m of gone) {
       m.unsubscribeAll();
-      for (const md of m.medias) await releaseStreams(this.ctx, md);
+      for (const md of m.medias) releaseStreams(this.ctx, md);
       call.monologues.splice(call.monologues.indexOf(m), 1);
     }
     this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
@@ -287,7 +292,7 @@ export class CallManager {
     this.countStreamDirections(call);
     this.onCallEnd?.(call);
     this.log.info({ callId: call.callId, reason, durationS: duration }, 'Call deleted');
-    for (const m of call.monologues) for (const md of m.medias) await releaseStreams(this.ctx, md);
+    for (const m of call.monologues) for (const md of m.medias) releaseStreams(this.ctx, md);
   }
 
   /** Per media of an ending call: did packets flow in no / one direction (rtpengine's zero/one-way). */

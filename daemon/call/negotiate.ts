@@ -43,12 +43,12 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buff
     const endpointMoved = recordSenderMedia(ctx, n, from, to, sm);
     if (from.rejected) {
       // A rejected section (port 0) has no sockets on either side.
-      await releaseStreams(ctx, from);
-      await releaseStreams(ctx, to);
+      releaseStreams(ctx, from);
+      releaseStreams(ctx, to);
       continue;
     }
     // A new remote endpoint gets new recipient-facing ports (spec §4.7), unless port latching.
-    if (endpointMoved && !n.opts.flags.has('port-latching')) await releaseStreams(ctx, to);
+    if (endpointMoved && !n.opts.flags.has('port-latching')) releaseStreams(ctx, to);
     // Recipient-facing first, as rtpengine allocates them (golden 03: offer port < answer port).
     if (!to.hasSockets) needs.push({ media: to, local: recipient.local! });
     if (!from.hasSockets) needs.push({ media: from, local: sender.local! });

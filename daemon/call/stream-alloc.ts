@@ -1,6 +1,6 @@
 /**
  * Gives media sections their local RTP/RTCP port pair: ports from the local address's pool, slots on
- * the call's worker, sockets bound by the worker. A port some other process holds (EADDRINUSE) is
+ * the call's worker, sockets bound by the worker pool (see worker-pool.ts). A port some other process holds (EADDRINUSE) is
  * marked foreign and another pair is tried; an empty pool is rtpengine's "Ran out of ports".
  */
 import type { BindRequest } from '../media/messages.js';
@@ -20,6 +20,7 @@ const MAX_BIND_ATTEMPTS = 8;
 
 export async function allocateStreams(ctx: MediaContext, call: Call, needs: StreamNeed[], now: number): Promise<void> {
   const worker = call.worker;
+  ctx.pool.reap();
   let todo = needs;
   for (let attempt = 0; todo.length > 0; attempt++) {
     if (attempt >= MAX_BIND_ATTEMPTS) throw new NgError('Ran out of ports');
@@ -46,7 +47,8 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
       { slot: p.slots[0], address: p.need.local.address, port: p.port, family: family(p.need.local) },
       { slot: p.slots[1], address: p.need.local.address, port: p.port + 1, family: family(p.need.local) },
     ]);
-    const results = await ctx.pool.bind(worker, binds);
+    const bound = ctx.pool.bind(worker, binds);
+    const results = Array.isArray(bound) ? bound : await bound;
     const ok = new Set(results.filter((r) => r.ok).map((r) => r.slot));
     const retry: StreamNeed[] = [];
     for (const p of planned) {
@@ -61,13 +63,19 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
         }
         continue;
       }
-      // One of the pair is taken by another process: give back what bound, skip that port.
-      const bound = p.slots.filter((s) => ok.has(s));
-      await ctx.pool.closeSlots(worker, bound);
-      for (const s of p.slots) if (!ok.has(s)) ctx.pool.freeSlot(worker, s);
-      p.need.local.pool.release(p.port, 2);
-      if (!ok.has(p.slots[0])) p.need.local.pool.markForeign(p.port);
-      if (!ok.has(p.slots[1])) p.need.local.pool.markForeign(p.port + 1);
+      // One of the pair is taken by another process: skip that port, give back what bound (its port
+      // once the worker has closed the socket).
+      const pool = p.need.local.pool;
+      p.slots.forEach((s, i) => {
+        const port = p.port + i;
+        if (ok.has(s)) {
+          ctx.pool.closeSlots(worker, [s], () => pool.release(port, 1));
+        } else {
+          ctx.pool.freeSlot(worker, s);
+          pool.release(port, 1);
+          pool.markForeign(port);
+        }
+      });
       retry.push(p.need);
     }
     todo = retry;
@@ -80,10 +88,11 @@ function release(ctx: MediaContext, worker: number, local: LocalAddress, port: n
 }
 
 /**
- * Closes a media section's sockets and returns its ports and slots. The streams stay (query lists
- * them without local port); their counters are frozen first because the slot will be reused.
+ * Closes a media section's sockets and returns its ports and slots (once the worker has closed
+ * them). The streams stay (query lists them without local port); their counters are frozen first
+ * because the slot will be reused.
  */
-export async function releaseStreams(ctx: MediaContext, media: CallMedia): Promise<void> {
+export function releaseStreams(ctx: MediaContext, media: CallMedia): void {
   const socks: StreamSocket[] = [];
   for (const st of media.streams()) {
     const sock = st.sock;
@@ -94,6 +103,7 @@ export async function releaseStreams(ctx: MediaContext, media: CallMedia): Promi
     socks.push(sock);
   }
   if (socks.length === 0) return;
-  await ctx.pool.closeSlots(socks[0]!.worker, socks.map((s) => s.slot));
-  for (const s of socks) s.local.pool.release(s.port, 1);
+  ctx.pool.closeSlots(socks[0]!.worker, socks.map((s) => s.slot), () => {
+    for (const s of socks) s.local.pool.release(s.port, 1);
+  });
 }

@@ -25,6 +25,8 @@ export class NgCommands {
     const command = cmdRaw.toString('latin1');
     const started = performance.now();
     const reply = await this.dispatch(command, req);
+    const flushed = this.calls.mediaFlushed();
+    if (flushed) await flushed; // the reply must not overtake what the command told the workers
     const error = reply.get('result') === 'error';
     this.control.record(peerAddress(peer), command, (performance.now() - started) / 1000, error);
     return reply;

@@ -22,6 +22,8 @@ export interface MediaIo {
   readonly kind: 'dgram' | 'batch';
   /** Opens and binds the slot's socket; `onPacket` runs for every datagram it receives. */
   bind(req: BindRequest): Promise<BindResult>;
+  /** Takes over a socket the main thread bound (batch I/O only; see worker-pool.ts). */
+  adopt(slot: number, family: 4 | 6, fd: number): BindResult;
   close(slot: number): void;
   /** Sends buf[off, off+len) from the slot's socket. Valid only until the current batch ends. */
   send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void;
@@ -83,6 +85,11 @@ export class DgramIo implements MediaIo {
     });
   }
 
+  /** The main thread binds only for batch workers; a dgram worker is never asked to adopt. */
+  adopt(slot: number): BindResult {
+    return { slot, ok: false, code: 'ENOTSUP' };
+  }
+
   close(slot: number): void {
     const sock = this.sockets[slot];
     if (!sock) return;
@@ -121,13 +128,18 @@ export class DgramIo implements MediaIo {
 }
 
 /** The native addon's interface (daemon/media/native/src/batch_io.c). */
-interface BatchNative {
+export interface BatchNative {
   init(slots: number, onBatch: (n: number) => void): {
     buf: Uint8Array; rx: Int32Array; tx: Int32Array; txerr: Int32Array; addr6: Uint8Array; rx6: Uint8Array;
     stats: Float64Array; batch: number; stride: number; rxFields: number; txFields: number; txMax: number;
     addr6Max: number; sendBase: number; sendBytes: number;
   };
   open(slot: number, family: number, address: string, port: number): number;
+  /** Any thread: a bound socket's fd, or -errno. */
+  bindSocket(family: number, address: string, port: number): number;
+  /** This thread's slot takes over a bindSocket() fd: 0 or -errno. */
+  adopt(slot: number, family: number, fd: number): number;
+  closeFd(fd: number): number;
   setTos(slot: number, tos: number): number;
   close(slot: number): number;
   flush(n: number): number;
@@ -149,6 +161,11 @@ export function loadBatchNative(): { native: BatchNative | null; error: string }
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
+
+/** The addon's -errno results as node's error codes (EADDRINUSE, ...). */
+export function errnoName(negErrno: number): string {
+  return ERRNO_NAMES.get(-negErrno) ?? 'EBIND';
+}
 
 export class BatchIo implements MediaIo {
   readonly kind = 'batch';
@@ -253,7 +270,12 @@ export class BatchIo implements MediaIo {
   bind(req: BindRequest): Promise<BindResult> {
     const r = this.native.open(req.slot, req.family === 6 ? 6 : 4, req.address, req.port);
     if (r === 0) return Promise.resolve({ slot: req.slot, ok: true });
-    return Promise.resolve({ slot: req.slot, ok: false, code: ERRNO_NAMES.get(-r) ?? 'EBIND' });
+    return Promise.resolve({ slot: req.slot, ok: false, code: errnoName(r) });
+  }
+
+  adopt(slot: number, family: 4 | 6, fd: number): BindResult {
+    const r = this.native.adopt(slot, family, fd);
+    return r === 0 ? { slot, ok: true } : { slot, ok: false, code: errnoName(r) };
   }
 
   close(slot: number): void {

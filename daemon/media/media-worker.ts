@@ -1,10 +1,10 @@
 /**
  * Entry point of a media worker thread. It owns the UDP sockets of the calls placed on it, runs the
  * packet pipeline, and writes counters into its SharedArrayBuffer. The main thread talks to it only
- * per call event (bind / configure / close).
+ * per call event (adopt or bind / configure / close), one batch of commands per message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import type { Adoption, BindRequest, BindResult, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, loadBatchNative, type MediaIo } from './io.js';
 import { initPipeline, onPacket, tick } from './pipeline.js';
@@ -14,7 +14,7 @@ import { decodeConfigs } from './slot-config-codec.js';
 import {
   LEARN_FIXED, LEARN_WAITING, LEARN_WINDOW, LEARNING_WINDOW_MS, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState,
 } from './relay-state.js';
-import { F_ERRORS, SLOT_FIELDS, W_ACTIVE_SLOTS, W_ERRORS } from './stream-table.js';
+import { F_ERRORS, SLOT_FIELDS, W_ACTIVE_SLOTS, W_CLOSED_UPTO, W_ERRORS } from './stream-table.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -81,16 +81,29 @@ initPipeline(
 );
 const clock = setInterval(() => tick(Date.now()), 10);
 
+/** A slot whose socket just opened starts from zero. */
+function opened(slot: number): void {
+  S.clear(slot);
+  S.table.reset(slot);
+  receiver.clear(slot);
+  S.open[slot] = 1;
+  f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
+}
+
 async function bindOne(req: BindRequest): Promise<BindResult> {
   const r = await io.bind(req);
-  if (r.ok) {
-    S.clear(req.slot);
-    S.table.reset(req.slot);
-    receiver.clear(req.slot);
-    S.open[req.slot] = 1;
-    f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
-  }
+  if (r.ok) opened(req.slot);
   return r;
+}
+
+/** Sockets the main thread bound (batch I/O). Adoption cannot fail for a free slot; if it does the
+ * socket is closed and logged (the stream then stays silent, as with a dead socket). */
+function adopt(sockets: Adoption[]): void {
+  for (const a of sockets) {
+    const r = io.adopt(a.slot, a.family, a.fd);
+    if (r.ok) opened(a.slot);
+    else post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot take over socket of slot ${a.slot}: ${r.code}` });
+  }
 }
 
 /** TOS set on each slot's socket (-1 = never set); changed only when the call's TOS changes. */
@@ -158,17 +171,20 @@ function closeSlots(slots: number[]): void {
   }
 }
 
-port.on('message', (m: MainToWorker) => {
+function run(m: MainToWorker): void {
   switch (m.type) {
     case 'bind':
       void Promise.all(m.binds.map(bindOne)).then((results) => post({ type: 'bound', id: m.id, results }));
+      break;
+    case 'adopt':
+      adopt(m.sockets);
       break;
     case 'configure':
       for (const c of decodeConfigs(m.configs)) configure(c);
       break;
     case 'close':
       closeSlots(m.slots);
-      post({ type: 'closed', id: m.id });
+      f64[S.table.workerBase + W_CLOSED_UPTO] = m.id;
       break;
     case 'shutdown': {
       const all: number[] = [];
@@ -181,6 +197,10 @@ port.on('message', (m: MainToWorker) => {
       break;
     }
   }
+}
+
+port.on('message', (b: MainToWorkerBatch) => {
+  for (const m of b.msgs) run(m);
 });
 
-post({ type: 'ready' });
+post({ type: 'ready', io: io.kind });

@@ -37,19 +37,27 @@ export interface SlotConfig {
   tos: number;
 }
 
+/** A socket the main thread bound (batch I/O): the worker puts `fd` into `slot`. */
+export interface Adoption { slot: number; family: 4 | 6; fd: number }
+
 export type MainToWorker =
   | { type: 'bind'; id: number; binds: BindRequest[] }
+  | { type: 'adopt'; sockets: Adoption[] }
   /** SlotConfig[] encoded by slot-config-codec.ts (cheap to clone). */
   | { type: 'configure'; configs: EncodedConfigs }
+  /** Done when the worker's W_CLOSED_UPTO counter (stream-table.ts) reaches `id`: no reply message. */
   | { type: 'close'; id: number; slots: number[] }
   | { type: 'shutdown' };
+
+/** What the main thread posts: the commands of one event-loop turn, in order, as one message. */
+export interface MainToWorkerBatch { type: 'batch'; msgs: MainToWorker[] }
 
 export interface BindResult { slot: number; ok: boolean; code?: string }
 
 export type WorkerToMain =
-  | { type: 'ready' }
+  /** `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself. */
+  | { type: 'ready'; io: 'batch' | 'dgram' }
   | { type: 'bound'; id: number; results: BindResult[] }
-  | { type: 'closed'; id: number }
   /**
    * The worker now sends to a new address for this slot (learning), or committed it (`confirmed`).
    * Sent on change only and at most every ENDPOINT_NOTICE_MS per slot, never per packet.

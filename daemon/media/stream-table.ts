@@ -28,6 +28,8 @@ export const W_BYTES = 1;
 export const W_DROPS = 2;
 export const W_ERRORS = 3;
 export const W_ACTIVE_SLOTS = 4;
+/** Id of the last close command the worker has carried out (ids grow; commands run in order). */
+export const W_CLOSED_UPTO = 5;
 export const WORKER_FIELDS = 8;
 
 export function streamTableBytes(slots: number): number {

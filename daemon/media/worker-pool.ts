@@ -1,13 +1,28 @@
 /**
- * Main-thread side of the media workers: spawns them, hands out stream slots, and turns bind/close
- * round trips into promises. All sockets of a call live on one worker, picked by least load.
+ * Main-thread side of the media workers: spawns them, hands out stream slots, binds sockets and
+ * tells the workers about them. All sockets of a call live on one worker, picked by least load.
+ *
+ * WHY the main thread binds: with the batch I/O backend a socket is a plain fd, and fds are
+ * process-wide, so the main thread binds it synchronously while it handles the offer and the worker
+ * only adopts it. An ng command then never waits for a worker: with a bind round trip per offer and
+ * answer and a close round trip per media on delete, main<->worker messages took ~19 % of the main
+ * thread and bounded the ng rate (bench/RESULTS.md). Commands for a worker are queued and posted as
+ * one message per event-loop turn (or before an ng reply goes out, see flush()). Closing stays in the
+ * worker (it may be in the middle of a batch on that socket); slots and ports come back when it
+ * confirms through its W_CLOSED_UPTO counter (read by reap(), no message). With the node:dgram fallback the worker binds (dgram sockets belong to its loop).
  */
 import { Worker } from 'node:worker_threads';
-import type { BindRequest, BindResult, MainToWorker, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import type {
+  Adoption, BindRequest, BindResult, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain,
+} from './messages.js';
+import { errnoName, loadBatchNative, type BatchNative } from './io.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
 import { encodeConfigs } from './slot-config-codec.js';
-import { StreamTable } from './stream-table.js';
+import { StreamTable, W_CLOSED_UPTO } from './stream-table.js';
+
+/** How often finished closes are reaped when no allocation asks first. */
+const REAP_MS = 50;
 
 /** RTCP records a worker can queue between two drains (200 ms): plenty for 10k calls at 1 RTCP/5 s. */
 const REPORT_RING_RECORDS = 16384;
@@ -25,10 +40,18 @@ class MediaWorker {
   private readonly freeSlots: number[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, (m: WorkerToMain) => void>();
+  /** Close commands not yet carried out, in id order. */
+  private readonly closing: { id: number; done: () => void }[] = [];
+  private closingHead = 0;
+  private nextCloseId = 1;
+  private outbox: MainToWorker[] = [];
   readonly ready: Promise<void>;
   active = 0;
+  /** Set when the worker runs batch I/O: then sockets are bound here (see the file comment). */
+  binder: BatchNative | null = null;
 
-  constructor(readonly index: number, slots: number, events: PoolEvents) {
+  /** `queued`: a command was queued (the pool schedules the flush). */
+  constructor(readonly index: number, slots: number, events: PoolEvents, private readonly queued: () => void) {
     this.table = StreamTable.create(slots);
     const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
     this.receiver = new ReceiverStats(slots, receiverSab, true, false);
@@ -40,13 +63,17 @@ class MediaWorker {
       this.thread.once('error', reject);
       this.thread.on('message', (m: WorkerToMain) => {
         switch (m.type) {
-          case 'ready': resolve(); break;
-          case 'bound': case 'closed': {
+          case 'ready':
+            if (m.io === 'batch') this.binder = loadBatchNative().native;
+            resolve();
+            break;
+          case 'bound': {
             const done = this.pending.get(m.id);
             this.pending.delete(m.id);
             done?.(m);
             break;
           }
+
           case 'learned': events.learned(index, m.slot, m.address, m.port, m.confirmed); break;
           case 'log': events.log(m.level, m.msg); break;
         }
@@ -65,11 +92,43 @@ class MediaWorker {
     this.active--;
   }
 
+  /** Queues a command; everything queued goes out as one message (see flush). */
+  send(m: MainToWorker): void {
+    this.outbox.push(m);
+    this.queued();
+  }
+
+  flush(): void {
+    if (this.outbox.length === 0) return;
+    const msgs = this.outbox;
+    this.outbox = [];
+    this.thread.postMessage({ type: 'batch', msgs } satisfies MainToWorkerBatch);
+  }
+
   request(m: MainToWorker & { id: number }): Promise<WorkerToMain> {
     return new Promise((resolve) => {
       this.pending.set(m.id, resolve);
-      this.thread.postMessage(m);
+      this.send(m);
+      this.flush();
     });
+  }
+
+  /** Queues a close; `done` runs in reap() once the worker has closed the sockets. */
+  close(slots: number[], done: () => void): void {
+    const id = this.nextCloseId++;
+    this.closing.push({ id, done });
+    this.send({ type: 'close', id, slots });
+  }
+
+  /** Runs `done` of every close the worker has carried out. */
+  reap(): void {
+    const upTo = this.table.workerCounter(W_CLOSED_UPTO);
+    const q = this.closing;
+    while (this.closingHead < q.length && q[this.closingHead]!.id <= upTo) q[this.closingHead++]!.done();
+    if (this.closingHead > 1024 && this.closingHead * 2 > q.length) {
+      q.splice(0, this.closingHead);
+      this.closingHead = 0;
+    }
   }
 
   newId(): number {
@@ -80,13 +139,23 @@ class MediaWorker {
 export class WorkerPool {
   private readonly workers: MediaWorker[] = [];
   private closed = false;
+  private reaper: NodeJS.Timeout | null = null;
+  /** Settles when the queued commands have been posted (see flushed()). */
+  private flushing: Promise<void> | null = null;
 
   constructor(count: number, slotsPerWorker: number, events: PoolEvents) {
-    for (let i = 0; i < count; i++) this.workers.push(new MediaWorker(i, slotsPerWorker, events));
+    const queued = (): void => this.scheduleFlush();
+    for (let i = 0; i < count; i++) this.workers.push(new MediaWorker(i, slotsPerWorker, events, queued));
   }
 
   async start(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.ready));
+    if (!this.closed) this.reaper = setInterval(() => this.reap(), REAP_MS).unref();
+  }
+
+  /** Gives back the slots and ports of closes the workers have carried out (also every REAP_MS). */
+  reap(): void {
+    for (const w of this.workers) w.reap();
   }
 
   get size(): number {
@@ -121,24 +190,72 @@ export class WorkerPool {
     for (const w of this.workers) w.reports.drain((base, rec) => fn(w.index, base, rec));
   }
 
-  async bind(worker: number, binds: BindRequest[]): Promise<BindResult[]> {
+  /**
+   * Binds the sockets of `binds`: here and at once with batch I/O (the worker adopts them), else in
+   * the worker (a promise). A slot's counters are zeroed before its bind result is known.
+   */
+  bind(worker: number, binds: BindRequest[]): BindResult[] | Promise<BindResult[]> {
     const w = this.workers[worker]!;
-    const id = w.newId();
-    const reply = await w.request({ type: 'bind', id, binds });
-    return reply.type === 'bound' ? reply.results : [];
+    for (const b of binds) {
+      w.table.reset(b.slot);
+      w.receiver.clear(b.slot);
+    }
+    const native = w.binder;
+    if (native === null) {
+      return w.request({ type: 'bind', id: w.newId(), binds }).then((reply) => (reply.type === 'bound' ? reply.results : []));
+    }
+    const results: BindResult[] = [];
+    const sockets: Adoption[] = [];
+    for (const b of binds) {
+      const fd = native.bindSocket(b.family, b.address, b.port);
+      if (fd >= 0) {
+        sockets.push({ slot: b.slot, family: b.family, fd });
+        results.push({ slot: b.slot, ok: true });
+      } else {
+        results.push({ slot: b.slot, ok: false, code: errnoName(fd) });
+      }
+    }
+    if (sockets.length > 0) w.send({ type: 'adopt', sockets });
+    return results;
   }
 
   configure(worker: number, configs: SlotConfig[]): void {
-    if (configs.length > 0) this.workers[worker]!.thread.postMessage({ type: 'configure', configs: encodeConfigs(configs) } satisfies MainToWorker);
+    if (configs.length > 0) this.workers[worker]!.send({ type: 'configure', configs: encodeConfigs(configs) });
   }
 
-  /** Closes the sockets; the slots return to the free list once the worker confirms. */
-  async closeSlots(worker: number, slots: number[]): Promise<void> {
-    if (slots.length === 0) return;
+  /**
+   * Closes the slots' sockets. Returns at once; once the worker has closed them the slots return to
+   * the free list and `done` runs (the caller gives the ports back there).
+   */
+  closeSlots(worker: number, slots: number[], done: () => void = () => {}): void {
+    if (slots.length === 0) {
+      done();
+      return;
+    }
     const w = this.workers[worker]!;
-    const id = w.newId();
-    await w.request({ type: 'close', id, slots });
-    for (const s of slots) w.freeSlot(s);
+    w.close(slots, () => {
+      for (const s of slots) w.freeSlot(s);
+      done();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise((resolve) => setImmediate(() => {
+      this.flushing = null;
+      for (const w of this.workers) w.flush();
+      resolve();
+    }));
+  }
+
+  /**
+   * Null when nothing is queued, else a promise that settles once the queued commands are posted (at
+   * the end of this event-loop turn, one message per worker for all commands of the turn). An ng
+   * reply waits for it, so a client's next packet or command never overtakes the commands its
+   * request caused.
+   */
+  flushed(): Promise<void> | null {
+    return this.flushing;
   }
 
   /** Sum of a worker-wide counter over all workers. */
@@ -151,8 +268,10 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.reaper) clearInterval(this.reaper);
     await Promise.all(this.workers.map(async (w) => {
-      w.thread.postMessage({ type: 'shutdown' } satisfies MainToWorker);
+      w.send({ type: 'shutdown' });
+      w.flush();
       await w.thread.terminate();
     }));
   }

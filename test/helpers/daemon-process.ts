@@ -49,7 +49,10 @@ async function freeRange(count: number): Promise<number> {
   throw new Error('no free port range');
 }
 
-export async function startDaemon(extraArgs: string[] = [], opts: { ports?: number; portMin?: number } = {}): Promise<DaemonHandle> {
+/** `io`: the media I/O backend (RTPENGINE_TS_IO); the daemon's default (batch when the addon loads) if unset. */
+export async function startDaemon(
+  extraArgs: string[] = [], opts: { ports?: number; portMin?: number; io?: 'batch' | 'dgram' } = {},
+): Promise<DaemonHandle> {
   const ngPort = await freeUdpPort();
   const span = opts.ports ?? 100;
   let portMin = 44000 + ((nextBase += span) % 14000);
@@ -61,7 +64,8 @@ export async function startDaemon(extraArgs: string[] = [], opts: { ports?: numb
     MAIN, '--config-file=none', '-t', '-1', ...(extraArgs.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...extraArgs,
   ];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.io ? { ...process.env, RTPENGINE_TS_IO: opts.io } : process.env;
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -10,8 +10,6 @@ import { twoPartyCall } from '../helpers/calls.js';
 import { cAddr, mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
 
 let d: DaemonHandle;
-beforeAll(async () => { d = await startDaemon(); });
-afterAll(async () => { await d.close(); });
 
 async function setUp(callId: string, a: RtpPeer, b: RtpPeer): Promise<{ toA: number; toB: number }> {
   const { toA, toB, offer } = await twoPartyCall(d, callId, a.port, b.port, {
@@ -32,7 +30,16 @@ function streamsOf(q: Reply, tag: string): Map<string, unknown>[] {
   return media.get('streams') as Map<string, unknown>[];
 }
 
-describe('RTP/RTCP relay', () => {
+// Both media I/O backends: with batch I/O the main thread binds the sockets and the worker adopts
+// them; with node:dgram the worker binds (daemon/media/worker-pool.ts).
+describe.each(['batch', 'dgram'] as const)('RTP/RTCP relay, %s media I/O', (io) => {
+  beforeAll(async () => { d = await startDaemon([], { io }); });
+  afterAll(async () => { await d.close(); });
+
+  it(`runs the ${io} backend`, () => {
+    expect(d.log()).toContain(`media worker 0: ${io} I/O`);
+  });
+
   it('forwards RTP and RTCP both ways, from the ports in the SDP, and counts them', async () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();

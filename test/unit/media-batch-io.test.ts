@@ -1,7 +1,7 @@
 import * as dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { formatIpv6, ipv4ToU32, parseIpv6, u32ToIpv4 } from '../../daemon/media/addr.js';
-import { BatchIo, loadBatchNative, type Addr } from '../../daemon/media/io.js';
+import { BatchIo, errnoName, loadBatchNative, type Addr } from '../../daemon/media/io.js';
 
 describe('numeric addresses of the batch I/O backend', () => {
   it('round-trips IPv4 and IPv6 in inet_ntop form', () => {
@@ -93,6 +93,26 @@ describe.skipIf(native === null)('batch I/O addon', () => {
     expect(io.addrString(kept[0]!)).toBe('::1');
     kept.push(a2 as number);
     expect(io.toAddr('2001:db8::3')).toBeNull(); // full of live addresses
+
+    // A socket bound without a slot (the main thread does this, see worker-pool.ts) is taken over by
+    // a slot and receives there.
+    expect(errnoName(native!.bindSocket(4, '127.0.0.1', p4))).toBe('EADDRINUSE');
+    expect(errnoName(native!.bindSocket(5, '127.0.0.1', 0))).toBe('EINVAL');
+    expect(errnoName(native!.bindSocket(4, 'nonsense', 0))).toBe('EINVAL');
+    let fd = -1, pa = 0;
+    for (let p = 41200; p < 41300 && fd < 0; p++) if ((fd = native!.bindSocket(4, '127.0.0.1', p)) >= 0) pa = p;
+    expect(fd).toBeGreaterThanOrEqual(0);
+    expect(io.adopt(6, 4, fd)).toEqual({ slot: 6, ok: true });
+    const spare = native!.bindSocket(4, '127.0.0.1', 0);
+    expect(io.adopt(6, 4, spare)).toEqual({ slot: 6, ok: false, code: 'EBUSY' });
+    expect(io.adopt(99, 4, spare).code).toBe('EINVAL');
+    expect(native!.closeFd(spare)).toBe(0);
+    expect(native!.closeFd(-1)).toBeLessThan(0);
+    c4.send('adopted', pa, '127.0.0.1');
+    for (let t = 0; t < 50 && echoes4.length < 101; t++) await new Promise((r) => setTimeout(r, 20));
+    expect(echoes4[100]).toBe('adopted');
+    expect(got.at(-1)!.slot).toBe(6);
+    io.close(6);
 
     io.close(2);
     io.shutdown();

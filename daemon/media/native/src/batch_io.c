@@ -310,20 +310,9 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   return ret;
 }
 
-/* open(slot, family 4|6, address, port) -> 0 or -errno */
-static napi_value js_open(napi_env env, napi_callback_info info) {
-  Ctx *c = get_ctx(env);
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t slot, fam, port;
-  char addr[INET6_ADDRSTRLEN + 1];
-  size_t alen = 0;
-  if (!c || argc < 4 || !get_i32(env, argv[0], &slot) || !get_i32(env, argv[1], &fam) || !get_i32(env, argv[3], &port) ||
-      napi_get_value_string_utf8(env, argv[2], addr, sizeof(addr), &alen) != napi_ok)
-    return num(env, -EINVAL);
-  if (slot < 0 || slot >= c->slots || (fam != 4 && fam != 6) || port < 0 || port > 65535) return num(env, -EINVAL);
-  if (c->fds[slot] >= 0) return num(env, -EBUSY);
+/* A new non-blocking UDP socket bound to address:port (IPv6 ones dual-stack, as node:dgram's udp6
+ * without ipv6Only): the fd, or -errno. Needs no Ctx, so any thread may bind (see js_bind_socket). */
+static int bind_socket(int fam, const char *addr, int port) {
   struct sockaddr_storage ss;
   socklen_t sl;
   memset(&ss, 0, sizeof(ss));
@@ -331,38 +320,107 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     s4->sin_family = AF_INET;
     s4->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1) return num(env, -EINVAL);
+    if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1) return -EINVAL;
     sl = sizeof(*s4);
   } else {
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     s6->sin6_family = AF_INET6;
     s6->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1) return num(env, -EINVAL);
+    if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1) return -EINVAL;
     sl = sizeof(*s6);
   }
   int fd = socket(fam == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return num(env, -errno);
+  if (fd < 0) return -errno;
   if (fam == 6) {
-    int off = 0; /* dual-stack, as node:dgram's udp6 without ipv6Only */
+    int off = 0;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
   }
   if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
     int e = errno;
     close(fd);
-    return num(env, -e);
+    return -e;
   }
+  return fd;
+}
+
+/* Puts an open socket into the slot and the epoll set: 0 or -errno (the fd stays the caller's then). */
+static int adopt_fd(Ctx *c, int slot, int fam, int fd) {
+  if (slot < 0 || slot >= c->slots || (fam != 4 && fam != 6) || fd < 0) return -EINVAL;
+  if (c->fds[slot] >= 0) return -EBUSY;
   struct epoll_event ev;
   memset(&ev, 0, sizeof(ev));
   ev.events = EPOLLIN;
   ev.data.u32 = (uint32_t)slot;
-  if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    int e = errno;
-    close(fd);
-    return num(env, -e);
-  }
+  if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return -errno;
   c->fds[slot] = fd;
   c->fam[slot] = (unsigned char)fam;
-  return num(env, 0);
+  return 0;
+}
+
+/* Reads (family, address, port) from argv[first..first+2]; 0 or -EINVAL. */
+static int get_endpoint(napi_env env, napi_value *argv, int32_t *fam, char *addr, size_t addrsz, int32_t *port) {
+  size_t alen = 0;
+  if (!get_i32(env, argv[0], fam) || !get_i32(env, argv[2], port) ||
+      napi_get_value_string_utf8(env, argv[1], addr, addrsz, &alen) != napi_ok)
+    return -EINVAL;
+  if ((*fam != 4 && *fam != 6) || *port < 0 || *port > 65535) return -EINVAL;
+  return 0;
+}
+
+/*
+ * bindSocket(family 4|6, address, port) -> fd or -errno. Thread-agnostic: the main thread binds
+ * synchronously while handling an offer (no round trip to the worker for the port), then the worker
+ * takes the fd over with adopt(). File descriptors are process-wide, so this is safe across threads.
+ */
+static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fam, port;
+  char addr[INET6_ADDRSTRLEN + 1];
+  if (argc < 3 || get_endpoint(env, argv, &fam, addr, sizeof(addr), &port) != 0) return num(env, -EINVAL);
+  return num(env, bind_socket(fam, addr, port));
+}
+
+/* closeFd(fd) -> 0 or -errno: for a bindSocket() fd that no worker adopted. */
+static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || !get_i32(env, argv[0], &fd) || fd < 0) return num(env, -EINVAL);
+  return num(env, close(fd) == 0 ? 0 : -errno);
+}
+
+/* adopt(slot, family, fd) -> 0 or -errno: this thread's slot takes over a bindSocket() fd. */
+static napi_value js_adopt(napi_env env, napi_callback_info info) {
+  Ctx *c = get_ctx(env);
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t slot, fam, fd;
+  if (!c || argc < 3 || !get_i32(env, argv[0], &slot) || !get_i32(env, argv[1], &fam) || !get_i32(env, argv[2], &fd))
+    return num(env, -EINVAL);
+  return num(env, adopt_fd(c, slot, fam, fd));
+}
+
+/* open(slot, family 4|6, address, port) -> 0 or -errno: bindSocket + adopt in this thread. */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  Ctx *c = get_ctx(env);
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t slot, fam, port;
+  char addr[INET6_ADDRSTRLEN + 1];
+  if (!c || argc < 4 || !get_i32(env, argv[0], &slot) || get_endpoint(env, argv + 1, &fam, addr, sizeof(addr), &port) != 0)
+    return num(env, -EINVAL);
+  if (slot < 0 || slot >= c->slots) return num(env, -EINVAL);
+  if (c->fds[slot] >= 0) return num(env, -EBUSY);
+  int fd = bind_socket(fam, addr, port);
+  if (fd < 0) return num(env, fd);
+  int r = adopt_fd(c, slot, fam, fd);
+  if (r != 0) close(fd);
+  return num(env, r);
 }
 
 /* The open fd of the slot named by argv[0], or -errno (bad argument / no such slot / not open). */
@@ -523,6 +581,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
     { "init", NULL, js_init, NULL, NULL, NULL, napi_default, NULL },
     { "open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
+    { "bindSocket", NULL, js_bind_socket, NULL, NULL, NULL, napi_default, NULL },
+    { "adopt", NULL, js_adopt, NULL, NULL, NULL, napi_default, NULL },
+    { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
     { "setTos", NULL, js_set_tos, NULL, NULL, NULL, napi_default, NULL },
