@@ -129,11 +129,13 @@ export class DgramIo implements MediaIo {
 
 /** The native addon's interface (daemon/media/native/src/batch_io.c). */
 export interface BatchNative {
-  init(slots: number, onBatch: (n: number) => void): {
+  /** With onWake, `wakeFd` is an eventfd: wake(wakeFd) from any thread runs onWake in this one. */
+  init(slots: number, onBatch: (n: number) => void, onWake?: () => void): {
     buf: Uint8Array; rx: Int32Array; tx: Int32Array; txerr: Int32Array; addr6: Uint8Array; rx6: Uint8Array;
     stats: Float64Array; batch: number; stride: number; rxFields: number; txFields: number; txMax: number;
-    addr6Max: number; sendBase: number; sendBytes: number;
+    addr6Max: number; sendBase: number; sendBytes: number; wakeFd: number;
   };
+  wake(fd: number): number;
   open(slot: number, family: number, address: string, port: number): number;
   /** Any thread: a bound socket's fd, or -errno. */
   bindSocket(family: number, address: string, port: number): number;
@@ -181,6 +183,9 @@ export class BatchIo implements MediaIo {
   private readonly sendBase: number;
   private readonly sendBytes: number;
   private queued = 0;
+  /** The eventfd that wakes this thread (see command-ring.ts), -1 without onWake. */
+  readonly wakeFd: number;
+  private readonly v6Scratch = new Uint8Array(16);
   /** IPv6 intern table: 16-byte key (latin1) → id; the address number is -(id + 1). */
   private readonly v6Ids = new Map<string, number>();
 
@@ -193,6 +198,7 @@ export class BatchIo implements MediaIo {
     private readonly native: BatchNative, slots: number, onPacket: PacketHandler, private readonly onError: ErrorHandler,
     private readonly eachV6: (visit: (a: number) => number) => void = () => {}, v6Limit = Infinity,
     onException: (e: unknown) => void = () => {},
+    onWake: (() => void) | null = null,
   ) {
     const rxFields = 6;
     const h = native.init(slots, (n: number): void => {
@@ -218,7 +224,16 @@ export class BatchIo implements MediaIo {
       } finally {
         this.flush();
       }
+    }, onWake === null ? undefined : (): void => {
+      try {
+        onWake();
+      } catch (e) {
+        onException(e);
+      } finally {
+        this.flush();
+      }
     });
+    this.wakeFd = h.wakeFd;
     if (h.rxFields !== rxFields || h.txFields !== 6) throw new Error('batch I/O addon: layout mismatch');
     this.buf = Buffer.from(h.buf.buffer, h.buf.byteOffset, h.buf.byteLength);
     this.rx = h.rx;
@@ -319,6 +334,17 @@ export class BatchIo implements MediaIo {
     const tmp = new Uint8Array(16);
     if (!parseIpv6(ip, tmp, 0)) return null;
     const a = this.intern6(tmp, 0);
+    return a === 0 ? null : a;
+  }
+
+  /** An IPv6 address given as four big-endian 32-bit words (command-ring.ts); null when the table is full. */
+  v6FromWords(w: readonly number[]): Addr | null {
+    const b = this.v6Scratch;
+    for (let i = 0; i < 4; i++) {
+      const x = w[i]!;
+      b[i * 4] = x >>> 24; b[i * 4 + 1] = (x >>> 16) & 255; b[i * 4 + 2] = (x >>> 8) & 255; b[i * 4 + 3] = x & 255;
+    }
+    const a = this.intern6(b, 0);
     return a === 0 ? null : a;
   }
 

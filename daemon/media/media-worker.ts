@@ -4,9 +4,10 @@
  * per call event (adopt or bind / configure / close), one batch of commands per message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Adoption, BindRequest, BindResult, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import type { BindRequest, BindResult, ConfigFields, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from './command-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
-import { BatchIo, DgramIo, loadBatchNative, type MediaIo } from './io.js';
+import { BatchIo, DgramIo, loadBatchNative, type Addr, type MediaIo } from './io.js';
 import { initPipeline, onPacket, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
@@ -57,7 +58,7 @@ function createIo(): MediaIo {
     const { native, error } = loadBatchNative();
     if (native !== null) {
       try {
-        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException);
+        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException, drainCommands);
       } catch (e) {
         post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O unavailable (${(e as Error).message}), using node:dgram` });
       }
@@ -96,14 +97,24 @@ async function bindOne(req: BindRequest): Promise<BindResult> {
   return r;
 }
 
-/** Sockets the main thread bound (batch I/O). Adoption cannot fail for a free slot; if it does the
- * socket is closed and logged (the stream then stays silent, as with a dead socket). */
-function adopt(sockets: Adoption[]): void {
-  for (const a of sockets) {
-    const r = io.adopt(a.slot, a.family, a.fd);
-    if (r.ok) opened(a.slot);
-    else post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot take over socket of slot ${a.slot}: ${r.code}` });
-  }
+/** A socket the main thread bound (batch I/O). Adoption cannot fail for a free slot; if it does it
+ * is logged (the stream then stays silent, as with a dead socket). */
+function adopt(slot: number, family: 4 | 6, fd: number): void {
+  const r = io.adopt(slot, family, fd);
+  if (r.ok) opened(slot);
+  else post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot take over socket of slot ${slot}: ${r.code}` });
+}
+
+function closeCommand(id: number, slots: ArrayLike<number>, from: number, count: number): void {
+  closeSlots(slots, from, count);
+  f64[S.table.workerBase + W_CLOSED_UPTO] = id;
+}
+
+/** Commands from the main thread's ring (batch I/O: woken through the addon's eventfd). */
+const commands = new CommandReader(init.ring);
+const ringSink: CommandSink = { adopt, configure: configureFromRing, close: closeCommand };
+function drainCommands(): void {
+  commands.drain(ringSink);
 }
 
 /** TOS set on each slot's socket (-1 = never set); changed only when the call's TOS changes. */
@@ -120,7 +131,23 @@ function applyTos(slot: number, tos: number): void {
   }
 }
 
-function configure(c: SlotConfig): void {
+/** A SlotConfig from a postMessage (dgram workers): its endpoint becomes the backend's address form. */
+function configureFromMessage(c: SlotConfig): void {
+  // Only IP literals may reach the send path (converted once here to the backend's address form);
+  // a host name in SDP is not sent to.
+  const epAddr = c.endpoint ? io.toAddr(c.endpoint.address) : null;
+  configure(c, epAddr, epAddr !== null ? c.endpoint!.port : 0);
+}
+
+/** A configure command from the ring (batch workers): the endpoint comes as numbers already. */
+function configureFromRing(c: RingConfig): void {
+  let epAddr: Addr | null = null;
+  if (c.epKind === EP_V4) epAddr = c.ep[0] >>> 0;
+  else if (c.epKind === EP_V6) epAddr = (io as BatchIo).v6FromWords(c.ep);
+  configure(c, epAddr, epAddr !== null ? c.port : 0);
+}
+
+function configure(c: ConfigFields, epAddr: Addr | null, epPort: number): void {
   const slot = c.slot;
   if (S.open[slot] !== 1) return;
   S.sink[slot] = c.sink;
@@ -133,10 +160,6 @@ function configure(c: SlotConfig): void {
   S.rtcpSlot[slot] = c.rtcpSlot;
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);
-  // Only IP literals may reach the send path (converted once here to the backend's address form);
-  // a host name in SDP is not sent to.
-  const epAddr = c.endpoint ? io.toAddr(c.endpoint.address) : null;
-  const epPort = epAddr !== null ? c.endpoint!.port : 0;
   const sdpChanged = epAddr === null ? S.sdpAddr[slot] !== null : epAddr !== S.sdpAddr[slot] || epPort !== S.sdpPort[slot];
   S.sdpAddr[slot] = epAddr;
   S.sdpPort[slot] = epPort;
@@ -160,8 +183,9 @@ function configure(c: SlotConfig): void {
   S.learnScore[slot] = -1;
 }
 
-function closeSlots(slots: number[]): void {
-  for (const slot of slots) {
+function closeSlots(slots: ArrayLike<number>, from = 0, count = slots.length): void {
+  for (let i = from; i < from + count; i++) {
+    const slot = slots[i]!;
     if (S.open[slot] !== 1) continue;
     io.close(slot);
     generator.remove(slot);
@@ -177,14 +201,13 @@ function run(m: MainToWorker): void {
       void Promise.all(m.binds.map(bindOne)).then((results) => post({ type: 'bound', id: m.id, results }));
       break;
     case 'adopt':
-      adopt(m.sockets);
+      for (const a of m.sockets) adopt(a.slot, a.family, a.fd);
       break;
     case 'configure':
-      for (const c of decodeConfigs(m.configs)) configure(c);
+      for (const c of decodeConfigs(m.configs)) configureFromMessage(c);
       break;
     case 'close':
-      closeSlots(m.slots);
-      f64[S.table.workerBase + W_CLOSED_UPTO] = m.id;
+      closeCommand(m.id, m.slots, 0, m.slots.length);
       break;
     case 'shutdown': {
       const all: number[] = [];
@@ -203,4 +226,4 @@ port.on('message', (b: MainToWorkerBatch) => {
   for (const m of b.msgs) run(m);
 });
 
-post({ type: 'ready', io: io.kind });
+post({ type: 'ready', io: io.kind, wakeFd: io instanceof BatchIo ? io.wakeFd : -1 });

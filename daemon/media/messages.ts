@@ -4,6 +4,7 @@
  */
 
 import type { EncodedConfigs } from './slot-config-codec.js';
+import type { RingBuffers } from './command-ring.js';
 
 export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
@@ -40,6 +41,9 @@ export interface SlotConfig {
 /** A socket the main thread bound (batch I/O): the worker puts `fd` into `slot`. */
 export interface Adoption { slot: number; family: 4 | 6; fd: number }
 
+/** A SlotConfig without its endpoint (which each command channel carries in its own form). */
+export type ConfigFields = Omit<SlotConfig, 'endpoint'>;
+
 export type MainToWorker =
   | { type: 'bind'; id: number; binds: BindRequest[] }
   | { type: 'adopt'; sockets: Adoption[] }
@@ -55,8 +59,11 @@ export interface MainToWorkerBatch { type: 'batch'; msgs: MainToWorker[] }
 export interface BindResult { slot: number; ok: boolean; code?: string }
 
 export type WorkerToMain =
-  /** `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself. */
-  | { type: 'ready'; io: 'batch' | 'dgram' }
+  /**
+   * `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself, and
+   * with a `wakeFd` >= 0 it sends commands through the ring (command-ring.ts) instead of messages.
+   */
+  | { type: 'ready'; io: 'batch' | 'dgram'; wakeFd: number }
   | { type: 'bound'; id: number; results: BindResult[] }
   /**
    * The worker now sends to a new address for this slot (learning), or committed it (`confirmed`).
@@ -73,4 +80,6 @@ export interface WorkerInit {
   receiverSab: SharedArrayBuffer;
   /** ReportRing storage: RTCP report data for the main thread. */
   reportSab: SharedArrayBuffer;
+  /** Main → worker command ring (command-ring.ts). */
+  ring: RingBuffers;
 }

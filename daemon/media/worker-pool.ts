@@ -6,8 +6,9 @@
  * process-wide, so the main thread binds it synchronously while it handles the offer and the worker
  * only adopts it. An ng command then never waits for a worker: with a bind round trip per offer and
  * answer and a close round trip per media on delete, main<->worker messages took ~19 % of the main
- * thread and bounded the ng rate (bench/RESULTS.md). Commands for a worker are queued and posted as
- * one message per event-loop turn (or before an ng reply goes out, see flush()). Closing stays in the
+ * thread and bounded the ng rate (bench/RESULTS.md). Commands for a batch worker go into a shared
+ * ring with one eventfd wake per event-loop turn (command-ring.ts); a dgram worker gets them as one
+ * message per turn. ng replies wait for that flush (see flushed()). Closing stays in the
  * worker (it may be in the middle of a batch on that socket); slots and ports come back when it
  * confirms through its W_CLOSED_UPTO counter (read by reap(), no message). With the node:dgram fallback the worker binds (dgram sockets belong to its loop).
  */
@@ -20,6 +21,7 @@ import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
 import { encodeConfigs } from './slot-config-codec.js';
 import { StreamTable, W_CLOSED_UPTO } from './stream-table.js';
+import { CommandWriter, createRing } from './command-ring.js';
 
 /** How often finished closes are reaped when no allocation asks first. */
 const REAP_MS = 50;
@@ -44,7 +46,16 @@ class MediaWorker {
   private readonly closing: { id: number; done: () => void }[] = [];
   private closingHead = 0;
   private nextCloseId = 1;
+  /** Commands for the next postMessage (dgram workers, and shutdown). */
   private outbox: MainToWorker[] = [];
+  private readonly ring: CommandWriter;
+  /** Ring commands that did not fit (the worker is behind): written first at the next flush. */
+  private readonly overflow: (() => boolean)[] = [];
+  private wakePending = false;
+  /** The worker's eventfd (command-ring.ts); -1 = it takes commands by postMessage. */
+  private wakeFd = -1;
+  /** Set once shutdown is sent: the eventfd may close with the worker, so it is never written again. */
+  private stopped = false;
   readonly ready: Promise<void>;
   active = 0;
   /** Set when the worker runs batch I/O: then sockets are bound here (see the file comment). */
@@ -57,7 +68,9 @@ class MediaWorker {
     this.receiver = new ReceiverStats(slots, receiverSab, true, false);
     this.reports = ReportRing.create(REPORT_RING_RECORDS);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
-    const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab };
+    const ring = createRing();
+    this.ring = new CommandWriter(ring);
+    const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring };
     this.thread = new Worker(new URL('./media-worker.js', import.meta.url), { workerData: init, name: `media-${index}` });
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject);
@@ -65,6 +78,7 @@ class MediaWorker {
         switch (m.type) {
           case 'ready':
             if (m.io === 'batch') this.binder = loadBatchNative().native;
+            if (this.binder !== null) this.wakeFd = m.wakeFd;
             resolve();
             break;
           case 'bound': {
@@ -92,13 +106,54 @@ class MediaWorker {
     this.active--;
   }
 
-  /** Queues a command; everything queued goes out as one message (see flush). */
+  /** Queues a command for the next message (see flush). */
   send(m: MainToWorker): void {
     this.outbox.push(m);
     this.queued();
   }
 
+  private get viaRing(): boolean {
+    return this.wakeFd >= 0;
+  }
+
+  /** Writes a ring command now (the worker sees it at the next wake), or keeps it for the next flush. */
+  private ringWrite(write: () => boolean): void {
+    if (this.overflow.length === 0 && write()) this.wakePending = true;
+    else this.overflow.push(write);
+    this.queued();
+  }
+
+  adopt(sockets: Adoption[]): void {
+    if (!this.viaRing) {
+      this.send({ type: 'adopt', sockets });
+      return;
+    }
+    for (const a of sockets) this.ringWrite(() => this.ring.adopt(a));
+  }
+
+  configure(configs: SlotConfig[]): void {
+    if (!this.viaRing) {
+      this.send({ type: 'configure', configs: encodeConfigs(configs) });
+      return;
+    }
+    for (const c of configs) this.ringWrite(() => this.ring.configure(c));
+  }
+
+  /** Sends what this turn queued: one wake for the ring's commands, one message for the others. */
   flush(): void {
+    if (this.viaRing) {
+      let i = 0;
+      while (i < this.overflow.length && this.overflow[i]!()) i++;
+      if (i > 0) {
+        this.overflow.splice(0, i);
+        this.wakePending = true;
+      }
+      if (this.wakePending && !this.stopped) {
+        this.wakePending = false;
+        this.binder!.wake(this.wakeFd);
+      }
+      if (this.overflow.length > 0) this.queued(); // the worker is behind: try again next turn
+    }
     if (this.outbox.length === 0) return;
     const msgs = this.outbox;
     this.outbox = [];
@@ -113,11 +168,18 @@ class MediaWorker {
     });
   }
 
+  shutdown(): void {
+    this.send({ type: 'shutdown' });
+    this.flush();
+    this.stopped = true;
+  }
+
   /** Queues a close; `done` runs in reap() once the worker has closed the sockets. */
   close(slots: number[], done: () => void): void {
     const id = this.nextCloseId++;
     this.closing.push({ id, done });
-    this.send({ type: 'close', id, slots });
+    if (this.viaRing) this.ringWrite(() => this.ring.close(id, slots));
+    else this.send({ type: 'close', id, slots });
   }
 
   /** Runs `done` of every close the worker has carried out. */
@@ -215,12 +277,12 @@ export class WorkerPool {
         results.push({ slot: b.slot, ok: false, code: errnoName(fd) });
       }
     }
-    if (sockets.length > 0) w.send({ type: 'adopt', sockets });
+    if (sockets.length > 0) w.adopt(sockets);
     return results;
   }
 
   configure(worker: number, configs: SlotConfig[]): void {
-    if (configs.length > 0) this.workers[worker]!.send({ type: 'configure', configs: encodeConfigs(configs) });
+    if (configs.length > 0) this.workers[worker]!.configure(configs);
   }
 
   /**
@@ -270,8 +332,7 @@ export class WorkerPool {
     this.closed = true;
     if (this.reaper) clearInterval(this.reaper);
     await Promise.all(this.workers.map(async (w) => {
-      w.send({ type: 'shutdown' });
-      w.flush();
+      w.shutdown();
       await w.thread.terminate();
     }));
   }

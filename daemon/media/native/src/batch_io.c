@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@
 #define ADDR6_MAX 65536
 /* epoll rounds per uv_poll wakeup before returning to the loop (timers, messages stay fair). */
 #define MAX_ROUNDS 16
+/* epoll tag of the wake eventfd (slots are < 2^22). */
+#define WAKE_TAG 0xFFFFFFFFu
 
 /* stats[] indexes (Float64Array shared with JS) */
 enum { ST_RX_PACKETS, ST_RX_BATCHES, ST_RX_ERRORS, ST_TX_PACKETS, ST_TX_ERRORS, ST_TX_CALLS, ST_CB_EXCEPTIONS, ST_TRUNCATED, ST_FIELDS };
@@ -62,6 +65,8 @@ typedef struct {
   int *fds;
   unsigned char *fam; /* family of each slot's socket (4/6) */
   napi_ref cb;
+  napi_ref wake_cb; /* NULL without a wake callback */
+  int wakefd;       /* eventfd in the epoll set, written by wake() from another thread; -1 = none */
   napi_ref buf_ref, rx_ref, tx_ref, addr6_ref, rx6_ref, stats_ref, txerr_ref;
   unsigned char *buf;   /* BATCH * STRIDE receive area + SEND_AREA */
   int32_t *rx;          /* BATCH * RX_FIELDS */
@@ -108,6 +113,7 @@ static void close_sockets(Ctx *c) {
 static void on_poll_closed(uv_handle_t *h) {
   Ctx *c = (Ctx *)h->data;
   if (c->epfd >= 0) { close(c->epfd); c->epfd = -1; }
+  if (c->wakefd >= 0) { close(c->wakefd); c->wakefd = -1; }
   napi_async_cleanup_hook_handle hh = c->cleanup;
   /* The env is going away: its references die with it; only our own memory is freed here. */
   free(c->fds);
@@ -126,14 +132,13 @@ static void on_env_cleanup(napi_async_cleanup_hook_handle hh, void *arg) {
   uv_close((uv_handle_t *)&c->poll, on_poll_closed);
 }
 
-static void deliver(Ctx *c, int n) {
-  if (n <= 0) return;
-  c->stats[ST_RX_BATCHES] += 1;
+/* Calls the JS function behind `ref` with one number; an exception is counted and cleared. */
+static void call_js(Ctx *c, napi_ref ref, int n) {
   napi_env env = c->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, global, arg, result;
-  if (napi_get_reference_value(env, c->cb, &cb) == napi_ok && cb != NULL &&
+  if (napi_get_reference_value(env, ref, &cb) == napi_ok && cb != NULL &&
       napi_get_global(env, &global) == napi_ok) {
     arg = num(env, n);
     c->in_callback = 1;
@@ -152,6 +157,12 @@ static void deliver(Ctx *c, int n) {
   napi_close_handle_scope(env, scope);
 }
 
+static void deliver(Ctx *c, int n) {
+  if (n <= 0) return;
+  c->stats[ST_RX_BATCHES] += 1;
+  call_js(c, c->cb, n);
+}
+
 /* Drains ready sockets into the batch; calls JS whenever the batch is full and at the end. */
 static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
@@ -162,6 +173,17 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     int ne = epoll_wait(c->epfd, c->events, BATCH, 0);
     if (ne <= 0) break;
     for (int e = 0; e < ne; e++) {
+      if (c->events[e].data.u32 == WAKE_TAG) {
+        /* Commands from the main thread: packets read so far go first, then JS runs the commands. */
+        uint64_t v;
+        while (read(c->wakefd, &v, sizeof(v)) < 0 && errno == EINTR) {}
+        deliver(c, n);
+        n = 0;
+        if (c->closing) return;
+        call_js(c, c->wake_cb, 0);
+        if (c->closing) return;
+        continue;
+      }
       int slot = (int)c->events[e].data.u32;
       /* A socket may be drained in several pieces if the batch fills up. */
       for (int guard = 0; guard < 64; guard++) {
@@ -232,16 +254,21 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   deliver(c, n);
 }
 
-/* init(slots, callback) -> { buf, rx, tx, txerr, addr6, rx6, stats, batch, stride, rxFields, txFields, txMax, sendBase, sendBytes } */
+/*
+ * init(slots, callback[, wakeCallback]) -> { buf, rx, tx, txerr, addr6, rx6, stats, batch, stride,
+ * rxFields, txFields, txMax, sendBase, sendBytes, wakeFd }. With wakeCallback, wakeFd is an eventfd
+ * in this thread's epoll set: wake(wakeFd) from any thread makes this thread call wakeCallback(0).
+ */
 static napi_value js_init(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slots = 0;
-  napi_valuetype t;
+  napi_valuetype t, t3 = napi_undefined;
   if (argc < 2 || !get_i32(env, argv[0], &slots) || slots <= 0 || slots > (1 << 22) ||
-      napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) {
-    napi_throw_type_error(env, NULL, "init(slots, callback)");
+      napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function ||
+      (argc >= 3 && (napi_typeof(env, argv[2], &t3) != napi_ok || (t3 != napi_function && t3 != napi_undefined)))) {
+    napi_throw_type_error(env, NULL, "init(slots, callback[, wakeCallback])");
     return NULL;
   }
   if (get_ctx(env) != NULL) {
@@ -253,6 +280,7 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   c->env = env;
   c->slots = slots;
   c->epfd = -1;
+  c->wakefd = -1;
   c->fds = (int *)malloc(sizeof(int) * (size_t)slots);
   c->fam = (unsigned char *)calloc((size_t)slots, 1);
   if (!c->fds || !c->fam) { napi_throw_error(env, NULL, "out of memory"); return NULL; }
@@ -287,6 +315,17 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, ret, "sendBase", num(env, (double)BATCH * STRIDE)));
   CHECK(napi_set_named_property(env, ret, "sendBytes", num(env, SEND_AREA)));
   CHECK(napi_create_reference(env, argv[1], 1, &c->cb));
+  if (t3 == napi_function) {
+    c->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->wakefd < 0) { napi_throw_error(env, NULL, "eventfd failed"); return NULL; }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.u32 = WAKE_TAG;
+    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &ev) != 0) { napi_throw_error(env, NULL, "epoll_ctl failed"); return NULL; }
+    CHECK(napi_create_reference(env, argv[2], 1, &c->wake_cb));
+  }
+  CHECK(napi_set_named_property(env, ret, "wakeFd", num(env, c->wakefd)));
 
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) {
@@ -390,6 +429,21 @@ static napi_value js_close_fd(napi_env env, napi_callback_info info) {
   int32_t fd;
   if (argc < 1 || !get_i32(env, argv[0], &fd) || fd < 0) return num(env, -EINVAL);
   return num(env, close(fd) == 0 ? 0 : -errno);
+}
+
+/* wake(fd) -> 0 or -errno: from any thread, makes the thread owning that wakeFd run its wakeCallback. */
+static napi_value js_wake(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || !get_i32(env, argv[0], &fd) || fd < 0) return num(env, -EINVAL);
+  uint64_t one = 1;
+  for (;;) {
+    if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one)) return num(env, 0);
+    if (errno == EAGAIN) return num(env, 0); /* counter saturated: a wake is pending anyway */
+    if (errno != EINTR) return num(env, -errno);
+  }
 }
 
 /* adopt(slot, family, fd) -> 0 or -errno: this thread's slot takes over a bindSocket() fd. */
@@ -584,6 +638,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "bindSocket", NULL, js_bind_socket, NULL, NULL, NULL, napi_default, NULL },
     { "adopt", NULL, js_adopt, NULL, NULL, NULL, napi_default, NULL },
     { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
+    { "wake", NULL, js_wake, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
     { "setTos", NULL, js_set_tos, NULL, NULL, NULL, napi_default, NULL },
