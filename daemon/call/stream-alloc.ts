@@ -21,6 +21,7 @@ const MAX_BIND_ATTEMPTS = 8;
 export async function allocateStreams(ctx: MediaContext, call: Call, needs: StreamNeed[], now: number): Promise<void> {
   const worker = call.worker;
   ctx.pool.reap();
+  let settled = false;
   let todo = needs;
   for (let attempt = 0; todo.length > 0; attempt++) {
     if (attempt >= MAX_BIND_ATTEMPTS) throw new NgError('Ran out of ports');
@@ -40,6 +41,14 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
       }
     } catch (e) {
       for (const p of planned) release(ctx, worker, p.need.local, p.port, p.slots);
+      // Ports and slots of sockets still being closed (a delete just before) come back once the
+      // worker has closed them: wait for that, once, before running out.
+      if (!settled && ctx.pool.closesPending()) {
+        settled = true;
+        await ctx.pool.settleCloses();
+        attempt--;
+        continue;
+      }
       throw e;
     }
     const family = (l: LocalAddress): 4 | 6 => (l.family === 'IP6' ? 6 : 4);

@@ -183,7 +183,7 @@ export class BatchIo implements MediaIo {
   private readonly sendBase: number;
   private readonly sendBytes: number;
   private queued = 0;
-  /** The eventfd that wakes this thread (see command-ring.ts), -1 without onWake. */
+  /** The eventfd that wakes this thread (see command-ring.ts), -1 without onCommands. */
   readonly wakeFd: number;
   private readonly v6Scratch = new Uint8Array(16);
   /** IPv6 intern table: 16-byte key (latin1) → id; the address number is -(id + 1). */
@@ -192,18 +192,21 @@ export class BatchIo implements MediaIo {
   /**
    * `eachV6` must pass every IPv6 address number the caller keeps (endpoints, SDP addresses) through
    * `visit` and store what it returns: when the intern table is full, ids still in use are renumbered
-   * and the others freed. `v6Limit` (tests) caps the table below the addon's size.
+   * and the others freed. `v6Limit` (tests) caps the table below the addon's size. `onCommands`
+   * (the command ring's drain) runs when another thread wakes this one and before every batch.
    */
   constructor(
     private readonly native: BatchNative, slots: number, onPacket: PacketHandler, private readonly onError: ErrorHandler,
     private readonly eachV6: (visit: (a: number) => number) => void = () => {}, v6Limit = Infinity,
     onException: (e: unknown) => void = () => {},
-    onWake: (() => void) | null = null,
+    onCommands: (() => void) | null = null,
   ) {
     const rxFields = 6;
     const h = native.init(slots, (n: number): void => {
       const rx = this.rx;
       try {
+        // Commands first: a packet the client sent after the command's ng reply must see its effect.
+        if (onCommands !== null) onCommands();
         for (let i = 0; i < n; i++) {
           const b = i * rxFields;
           const slot = rx[b]!;
@@ -224,9 +227,9 @@ export class BatchIo implements MediaIo {
       } finally {
         this.flush();
       }
-    }, onWake === null ? undefined : (): void => {
+    }, onCommands === null ? undefined : (): void => {
       try {
-        onWake();
+        onCommands();
       } catch (e) {
         onException(e);
       } finally {

@@ -23,6 +23,9 @@ import { encodeConfigs } from './slot-config-codec.js';
 import { StreamTable, W_CLOSED_UPTO } from './stream-table.js';
 import { CommandWriter, createRing } from './command-ring.js';
 
+/** Minimum time between two wakes of a worker for ring commands (see MediaWorker.wakeSoon). */
+const WAKE_MS = 1;
+
 /** How often finished closes are reaped when no allocation asks first. */
 const REAP_MS = 50;
 
@@ -52,6 +55,8 @@ class MediaWorker {
   /** Ring commands that did not fit (the worker is behind): written first at the next flush. */
   private readonly overflow: (() => boolean)[] = [];
   private wakePending = false;
+  private lastWake = -Infinity;
+  private wakeTimer: NodeJS.Timeout | null = null;
   /** The worker's eventfd (command-ring.ts); -1 = it takes commands by postMessage. */
   private wakeFd = -1;
   /** Set once shutdown is sent: the eventfd may close with the worker, so it is never written again. */
@@ -61,8 +66,13 @@ class MediaWorker {
   /** Set when the worker runs batch I/O: then sockets are bound here (see the file comment). */
   binder: BatchNative | null = null;
 
-  /** `queued`: a command was queued (the pool schedules the flush). */
-  constructor(readonly index: number, slots: number, events: PoolEvents, private readonly queued: () => void) {
+  /**
+   * `queued`: a command was queued and the pool schedules the flush; `holdReplies`: ng replies must
+   * wait for it (the command is not where the worker can see it yet).
+   */
+  constructor(
+    readonly index: number, slots: number, events: PoolEvents, private readonly queued: (holdReplies: boolean) => void,
+  ) {
     this.table = StreamTable.create(slots);
     const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
     this.receiver = new ReceiverStats(slots, receiverSab, true, false);
@@ -109,7 +119,7 @@ class MediaWorker {
   /** Queues a command for the next message (see flush). */
   send(m: MainToWorker): void {
     this.outbox.push(m);
-    this.queued();
+    this.queued(true);
   }
 
   private get viaRing(): boolean {
@@ -118,9 +128,13 @@ class MediaWorker {
 
   /** Writes a ring command now (the worker sees it at the next wake), or keeps it for the next flush. */
   private ringWrite(write: () => boolean): void {
-    if (this.overflow.length === 0 && write()) this.wakePending = true;
-    else this.overflow.push(write);
-    this.queued();
+    if (this.overflow.length === 0 && write()) {
+      this.wakePending = true;
+      this.queued(false);
+    } else {
+      this.overflow.push(write);
+      this.queued(true);
+    }
   }
 
   adopt(sockets: Adoption[]): void {
@@ -139,7 +153,32 @@ class MediaWorker {
     for (const c of configs) this.ringWrite(() => this.ring.configure(c));
   }
 
-  /** Sends what this turn queued: one wake for the ring's commands, one message for the others. */
+  /**
+   * Wakes the worker for the ring's commands at most every WAKE_MS. Between wakes it reads them
+   * before every batch of packets, so a packet can never overtake a command written before it was
+   * sent; the wake matters only when no packets come (a new socket to adopt, an idle worker).
+   */
+  private wakeSoon(): void {
+    if (this.wakeTimer !== null || this.stopped) return;
+    const wait = this.lastWake + WAKE_MS - performance.now();
+    if (wait <= 0) {
+      this.wake();
+      return;
+    }
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wake();
+    }, wait);
+  }
+
+  private wake(): void {
+    if (this.stopped) return;
+    this.wakePending = false;
+    this.lastWake = performance.now();
+    this.binder!.wake(this.wakeFd);
+  }
+
+  /** Sends what this turn queued: a wake (soon) for the ring's commands, one message for the others. */
   flush(): void {
     if (this.viaRing) {
       let i = 0;
@@ -148,11 +187,8 @@ class MediaWorker {
         this.overflow.splice(0, i);
         this.wakePending = true;
       }
-      if (this.wakePending && !this.stopped) {
-        this.wakePending = false;
-        this.binder!.wake(this.wakeFd);
-      }
-      if (this.overflow.length > 0) this.queued(); // the worker is behind: try again next turn
+      if (this.wakePending) this.wakeSoon();
+      if (this.overflow.length > 0) this.queued(true); // the worker is behind: try again next turn
     }
     if (this.outbox.length === 0) return;
     const msgs = this.outbox;
@@ -172,6 +208,7 @@ class MediaWorker {
     this.send({ type: 'shutdown' });
     this.flush();
     this.stopped = true;
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
   }
 
   /** Queues a close; `done` runs in reap() once the worker has closed the sockets. */
@@ -180,6 +217,20 @@ class MediaWorker {
     this.closing.push({ id, done });
     if (this.viaRing) this.ringWrite(() => this.ring.close(id, slots));
     else this.send({ type: 'close', id, slots });
+  }
+
+  get closesPending(): boolean {
+    return this.closingHead < this.closing.length;
+  }
+
+  /** Sends everything queued and wakes the worker now (no WAKE_MS wait). */
+  wakeNow(): void {
+    this.flush();
+    if (this.viaRing && this.wakeTimer !== null) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = null;
+    }
+    if (this.viaRing) this.wake();
   }
 
   /** Runs `done` of every close the worker has carried out. */
@@ -204,9 +255,11 @@ export class WorkerPool {
   private reaper: NodeJS.Timeout | null = null;
   /** Settles when the queued commands have been posted (see flushed()). */
   private flushing: Promise<void> | null = null;
+  private releaseReplies: (() => void) | null = null;
+  private flushScheduled = false;
 
   constructor(count: number, slotsPerWorker: number, events: PoolEvents) {
-    const queued = (): void => this.scheduleFlush();
+    const queued = (hold: boolean): void => this.scheduleFlush(hold);
     for (let i = 0; i < count; i++) this.workers.push(new MediaWorker(i, slotsPerWorker, events, queued));
   }
 
@@ -301,19 +354,41 @@ export class WorkerPool {
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushing) return;
-    this.flushing = new Promise((resolve) => setImmediate(() => {
-      this.flushing = null;
-      for (const w of this.workers) w.flush();
-      resolve();
-    }));
+  closesPending(): boolean {
+    return this.workers.some((w) => w.closesPending);
+  }
+
+  /** Wakes the workers and waits (up to `timeoutMs`) until every close sent so far is done and reaped. */
+  async settleCloses(timeoutMs = 200): Promise<void> {
+    for (const w of this.workers) w.wakeNow();
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      this.reap();
+      if (!this.closesPending() || performance.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  /** One flush per event-loop turn (setImmediate); `hold` also makes flushed() return its promise. */
+  private scheduleFlush(hold: boolean): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        for (const w of this.workers) w.flush();
+        const release = this.releaseReplies;
+        this.flushing = null;
+        this.releaseReplies = null;
+        release?.();
+      });
+    }
+    if (hold && this.flushing === null) this.flushing = new Promise((resolve) => { this.releaseReplies = resolve; });
   }
 
   /**
-   * Null when nothing is queued, else a promise that settles once the queued commands are posted (at
-   * the end of this event-loop turn, one message per worker for all commands of the turn). An ng
-   * reply waits for it, so a client's next packet or command never overtakes the commands its
+   * Null when the queued commands are already where the workers see them (the ring), else a promise
+   * that settles once they are posted (at the end of this event-loop turn, one message per worker).
+   * An ng reply waits for it, so a client's next packet or command never overtakes the commands its
    * request caused.
    */
   flushed(): Promise<void> | null {
