@@ -66,13 +66,8 @@ class MediaWorker {
   /** Set when the worker runs batch I/O: then sockets are bound here (see the file comment). */
   binder: BatchNative | null = null;
 
-  /**
-   * `queued`: a command was queued and the pool schedules the flush; `holdReplies`: ng replies must
-   * wait for it (the command is not where the worker can see it yet).
-   */
-  constructor(
-    readonly index: number, slots: number, events: PoolEvents, private readonly queued: (holdReplies: boolean) => void,
-  ) {
+  /** `queued`: a command was queued (the pool schedules the flush, and ng replies wait for it). */
+  constructor(readonly index: number, slots: number, events: PoolEvents, private readonly queued: () => void) {
     this.table = StreamTable.create(slots);
     const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
     this.receiver = new ReceiverStats(slots, receiverSab, true, false);
@@ -119,22 +114,18 @@ class MediaWorker {
   /** Queues a command for the next message (see flush). */
   send(m: MainToWorker): void {
     this.outbox.push(m);
-    this.queued(true);
+    this.queued();
   }
 
   private get viaRing(): boolean {
     return this.wakeFd >= 0;
   }
 
-  /** Writes a ring command now (the worker sees it at the next wake), or keeps it for the next flush. */
+  /** Writes a ring command now (the worker sees it before its next batch or at the next wake), or keeps it for the next flush. */
   private ringWrite(write: () => boolean): void {
-    if (this.overflow.length === 0 && write()) {
-      this.wakePending = true;
-      this.queued(false);
-    } else {
-      this.overflow.push(write);
-      this.queued(true);
-    }
+    if (this.overflow.length === 0 && write()) this.wakePending = true;
+    else this.overflow.push(write);
+    this.queued();
   }
 
   adopt(sockets: Adoption[]): void {
@@ -188,7 +179,7 @@ class MediaWorker {
         this.wakePending = true;
       }
       if (this.wakePending) this.wakeSoon();
-      if (this.overflow.length > 0) this.queued(true); // the worker is behind: try again next turn
+      if (this.overflow.length > 0) this.queued(); // the worker is behind: try again next turn
     }
     if (this.outbox.length === 0) return;
     const msgs = this.outbox;
@@ -255,11 +246,9 @@ export class WorkerPool {
   private reaper: NodeJS.Timeout | null = null;
   /** Settles when the queued commands have been posted (see flushed()). */
   private flushing: Promise<void> | null = null;
-  private releaseReplies: (() => void) | null = null;
-  private flushScheduled = false;
 
   constructor(count: number, slotsPerWorker: number, events: PoolEvents) {
-    const queued = (hold: boolean): void => this.scheduleFlush(hold);
+    const queued = (): void => this.scheduleFlush();
     for (let i = 0; i < count; i++) this.workers.push(new MediaWorker(i, slotsPerWorker, events, queued));
   }
 
@@ -369,27 +358,22 @@ export class WorkerPool {
     }
   }
 
-  /** One flush per event-loop turn (setImmediate); `hold` also makes flushed() return its promise. */
-  private scheduleFlush(hold: boolean): void {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        for (const w of this.workers) w.flush();
-        const release = this.releaseReplies;
-        this.flushing = null;
-        this.releaseReplies = null;
-        release?.();
-      });
-    }
-    if (hold && this.flushing === null) this.flushing = new Promise((resolve) => { this.releaseReplies = resolve; });
+  /** One flush per event-loop turn (setImmediate); flushed() returns its promise meanwhile. */
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise((resolve) => setImmediate(() => {
+      this.flushing = null;
+      for (const w of this.workers) w.flush();
+      resolve();
+    }));
   }
 
   /**
-   * Null when the queued commands are already where the workers see them (the ring), else a promise
-   * that settles once they are posted (at the end of this event-loop turn, one message per worker).
-   * An ng reply waits for it, so a client's next packet or command never overtakes the commands its
-   * request caused.
+   * Null when no command is queued, else a promise that settles at the end of this event-loop turn,
+   * once the queued commands are sent (ring wake soon, or one message per worker). An ng reply of a
+   * command that queued any waits for it: it never overtakes what its command told the workers,
+   * and the replies of one turn leave together after every request the turn read was handled, so
+   * the next requests also arrive together (measured: 1.3-1.7x the ng rate of replying at once).
    */
   flushed(): Promise<void> | null {
     return this.flushing;
