@@ -9,9 +9,11 @@ import { CallMedia } from './media.js';
 export class Monologue {
   viaBranch: string | undefined;
   label: string | undefined;
-  readonly subscriptions: Monologue[] = [];
-  readonly subscribers: Monologue[] = [];
-  readonly medias: CallMedia[] = [];
+  // These lists hold one or two entries. They grow by concat() (exact length) rather than push() or
+  // spread, which give each a 17-slot backing store: ~0.9 MB per 1000 calls.
+  subscriptions: Monologue[] = [];
+  subscribers: Monologue[] = [];
+  medias: CallMedia[] = [];
   /** Local address (logical interface) whose sockets face this participant. */
   local: LocalAddress | null = null;
   /** rtpengine 10.5 marks the participant that received the initial offer "ICE controlling". */
@@ -41,16 +43,15 @@ export class Monologue {
     let m = this.medias.find((x) => x.index === index);
     if (!m) {
       m = new CallMedia(index, now);
-      this.medias.push(m);
-      this.medias.sort((a, b) => a.index - b.index);
+      this.medias = this.medias.concat([m]).sort((a, b) => a.index - b.index);
     }
     return m;
   }
 
   /** This participant receives `other`'s media (rtpengine's offer/answer subscription). */
   subscribe(other: Monologue): void {
-    if (!this.subscriptions.includes(other)) this.subscriptions.push(other);
-    if (!other.subscribers.includes(this)) other.subscribers.push(this);
+    if (!this.subscriptions.includes(other)) this.subscriptions = this.subscriptions.concat([other]);
+    if (!other.subscribers.includes(this)) other.subscribers = other.subscribers.concat([this]);
   }
 
   unsubscribeAll(): void {

@@ -9,7 +9,7 @@ import { rewriteSdp, type MediaPlan, type SessionPlan } from '../../protocol/sdp
 import type { SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
 import type { SlotConfig } from '../media/messages.js';
 import type { Call } from './call.js';
-import type { CallMedia } from './media.js';
+import { NO_MUX_OPTIONS, type CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
 import { allocateStreams, releaseStreams, type StreamNeed } from './stream-alloc.js';
@@ -91,12 +91,11 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
     to.protocol = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : sm.proto;
   }
   from.rejected = sm.port === 0;
-  from.lastSdp = sm;
   from.mid = sm.mid;
   from.ptime = sm.ptime;
   from.direction = sm.direction ?? sdp.direction ?? 'sendrecv';
   from.rtcpMuxOffered = sm.rtcpMux;
-  if (n.isOffer) from.muxOptions = new Set(opts.rtcpMux);
+  if (n.isOffer) from.muxOptions = opts.rtcpMux.size > 0 ? new Set(opts.rtcpMux) : NO_MUX_OPTIONS;
   if (sm.isRtp) {
     from.codecs = n.isOffer
       ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })

@@ -13,6 +13,7 @@
  * confirms through its W_CLOSED_UPTO counter (read by reap(), no message). With the node:dgram fallback the worker binds (dgram sockets belong to its loop).
  */
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import type {
   Adoption, BindRequest, BindResult, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain,
 } from './messages.js';
@@ -25,6 +26,13 @@ import { CommandWriter, createRing } from './command-ring.js';
 
 /** Minimum time between two wakes of a worker for ring commands (see MediaWorker.wakeSoon). */
 const WAKE_MS = 1;
+
+/**
+ * Semi-space size (MB) of a media worker's young generation. The worker allocates ~50 bytes per
+ * forwarded packet, so 1 MB semi-spaces mean a scavenge every ~0.2 s at 100k pps (~1 ms each)
+ * instead of the 2-4 MB the main thread's --max-semi-space-size=4 would give it: ~2 MB less RSS.
+ */
+const WORKER_SEMI_SPACE_MB = 1;
 
 /** How often finished closes are reaped when no allocation asks first. */
 const REAP_MS = 50;
@@ -76,6 +84,10 @@ class MediaWorker {
     const ring = createRing();
     this.ring = new CommandWriter(ring);
     const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring };
+    // V8 flags are process-wide and override a Worker's resourceLimits, so node's
+    // --max-semi-space-size (meant for the ng thread) would size this worker's heap too. V8 reads the
+    // flag only when it creates an isolate: changing it now leaves the main isolate as it is.
+    setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
     this.thread = new Worker(new URL('./media-worker.js', import.meta.url), { workerData: init, name: `media-${index}` });
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject);

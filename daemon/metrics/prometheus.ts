@@ -7,7 +7,6 @@
  */
 import client from 'prom-client';
 import type { BEncodable } from '../../protocol/ng/bencode.js';
-import { MosTotals } from '../../protocol/rtcp/mos.js';
 import type { Call } from '../call/call.js';
 import { estimatedQuality } from '../call/quality.js';
 import type { CallManager } from '../call/call-manager.js';
@@ -128,15 +127,7 @@ export class Metrics {
   }
 }
 
-/** MOS sums that also feed the MOS histogram (called per RTCP report block, on the main thread). */
-export class ObservedMosTotals extends MosTotals {
-  observer: ((mos: number) => void) | null = null;
-
-  override add(mos10: number): void {
-    super.add(mos10);
-    this.observer?.(mos10 / 10);
-  }
-}
+export { ObservedMosTotals } from './observed-mos.js';
 
 /** At call end: the estimated MOS of each RTP stream that had no RTCP-based MOS. */
 export function observeEstimates(m: Metrics, ctx: MediaContext, call: Call): void {

@@ -291,9 +291,12 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   napi_value ret, ab, v;
   CHECK(napi_create_object(env, &ret));
   void *p;
+/* No memset: V8's ArrayBuffer::New (behind napi_create_arraybuffer) hands out zeroed memory, which for
+   the 4.3 MB receive/send area and the 1 MB IPv6 table is calloc'd fresh mmap pages. Writing zeros
+   would make all of it resident; untouched, only the pages packets are written to are (the first
+   page of each 64 KB receive stride for RTP-sized datagrams, ~0.3 MB): ~5 MB less RSS. */
 #define AB(name, bytes, field, ref, kind, count)                                   \
   CHECK(napi_create_arraybuffer(env, (bytes), &p, &ab));                           \
-  memset(p, 0, (bytes));                                                           \
   c->field = p;                                                                    \
   CHECK(napi_create_typedarray(env, kind, (count), ab, 0, &v));                    \
   CHECK(napi_create_reference(env, v, 1, &c->ref));                                \
