@@ -15,14 +15,14 @@
  * words, the consumer reads after Atomics.load, so a record is complete when it is seen.
  */
 import { ipv4ToU32, parseIpv6 } from './addr.js';
-import type { Adoption, LearningMode, SlotConfig } from './messages.js';
+import type { Adoption, ConfigFields, SlotConfig } from './messages.js';
+import { CONFIG_FIELDS, readConfigFields, writeConfigFields } from './slot-config-codec.js';
 
 const CMD_PAD = 0;
 const CMD_ADOPT = 1;
 const CMD_CONFIGURE = 2;
 const CMD_CLOSE = 3;
 
-const LEARNING: readonly LearningMode[] = ['delayed', 'immediate', 'off', 'heuristic'];
 /** Endpoint address kinds in a configure record. */
 export const EP_NONE = 0;
 export const EP_V4 = 4;
@@ -31,7 +31,8 @@ export const EP_V6 = 6;
 export const EP_OTHER = 1;
 
 const ADOPT_WORDS = 4;
-const CONFIGURE_WORDS = 18;
+/** Type word, the config fields (slot-config-codec.ts), the endpoint kind and 4 address words. */
+const CONFIGURE_WORDS = 1 + CONFIG_FIELDS + 5;
 const W = 0; // control word: write position
 const R = 1; // control word: read position
 
@@ -103,19 +104,8 @@ export class CommandWriter {
     if (at < 0) return false;
     const d = this.d;
     d[at] = CMD_CONFIGURE;
-    d[at + 1] = c.slot;
-    d[at + 2] = c.sink;
-    d[at + 3] = c.rtcpSink;
-    d[at + 4] = c.endpoint ? c.endpoint.port : 0;
-    d[at + 5] = LEARNING.indexOf(c.learning);
-    d[at + 6] = c.asymmetric ? 1 : 0;
-    d[at + 7] = c.strictSource ? 1 : 0;
-    d[at + 8] = c.component;
-    d[at + 9] = c.clockRate;
-    d[at + 10] = c.generateRtcp ? 1 : 0;
-    d[at + 11] = c.rtcpSlot;
-    d[at + 12] = c.tos;
-    this.address(at + 13, c.endpoint?.address ?? null);
+    writeConfigFields(c, d, at + 1);
+    this.address(at + 1 + CONFIG_FIELDS, c.endpoint?.address ?? null);
     this.publish(CONFIGURE_WORDS);
     return true;
   }
@@ -162,11 +152,10 @@ export interface CommandSink {
 }
 
 /** A configure record's fields (SlotConfig with the endpoint as numbers). */
-export interface RingConfig {
-  slot: number; sink: number; rtcpSink: number; port: number; learning: LearningMode;
-  asymmetric: boolean; strictSource: boolean; component: 1 | 2; clockRate: number;
-  generateRtcp: boolean; rtcpSlot: number; tos: number;
-  epKind: number; ep: [number, number, number, number];
+export interface RingConfig extends ConfigFields {
+  port: number;
+  epKind: number;
+  ep: [number, number, number, number];
 }
 
 /** The worker's end. */
@@ -203,14 +192,10 @@ export class CommandReader {
           break;
         case CMD_CONFIGURE: {
           n = CONFIGURE_WORDS;
-          const c = this.cfg;
-          c.slot = d[at + 1]!; c.sink = d[at + 2]!; c.rtcpSink = d[at + 3]!; c.port = d[at + 4]!;
-          c.learning = LEARNING[d[at + 5]!] ?? 'delayed';
-          c.asymmetric = d[at + 6] === 1; c.strictSource = d[at + 7] === 1;
-          c.component = d[at + 8] === 2 ? 2 : 1; c.clockRate = d[at + 9]!;
-          c.generateRtcp = d[at + 10] === 1; c.rtcpSlot = d[at + 11]!; c.tos = d[at + 12]!;
-          c.epKind = d[at + 13]!;
-          for (let i = 0; i < 4; i++) c.ep[i] = d[at + 14 + i]!;
+          const c = readConfigFields(d, at + 1, this.cfg);
+          const a = at + 1 + CONFIG_FIELDS;
+          c.epKind = d[a]!;
+          for (let i = 0; i < 4; i++) c.ep[i] = d[a + 1 + i]!;
           sink.configure(c);
           ran++;
           break;

@@ -3,7 +3,7 @@
  * typed array is a copy, where cloning an array of nested objects cost ~9 % of the main thread's time
  * under ng load (bench/RESULTS.md). Sent per signalling event, never per packet.
  */
-import type { LearningMode, SlotConfig } from './messages.js';
+import type { ConfigFields, LearningMode, SlotConfig } from './messages.js';
 
 const FIELDS = 12;
 const LEARNING: readonly LearningMode[] = ['delayed', 'immediate', 'off', 'heuristic'];
@@ -14,24 +14,41 @@ export interface EncodedConfigs {
   addrs: string[];
 }
 
+/** Config fields per record, in the order writeConfigFields puts them (shared with command-ring.ts). */
+export const CONFIG_FIELDS = FIELDS;
+
+/** Writes the numeric fields of `c` at nums[at .. at + CONFIG_FIELDS); the endpoint's port is -1 when there is none. */
+export function writeConfigFields(c: SlotConfig, nums: Float64Array, at: number): void {
+  nums[at] = c.slot;
+  nums[at + 1] = c.sink;
+  nums[at + 2] = c.rtcpSink;
+  nums[at + 3] = c.endpoint ? c.endpoint.port : -1;
+  nums[at + 4] = LEARNING.indexOf(c.learning);
+  nums[at + 5] = c.asymmetric ? 1 : 0;
+  nums[at + 6] = c.strictSource ? 1 : 0;
+  nums[at + 7] = c.component;
+  nums[at + 8] = c.clockRate;
+  nums[at + 9] = c.generateRtcp ? 1 : 0;
+  nums[at + 10] = c.rtcpSlot;
+  nums[at + 11] = c.tos;
+}
+
+/** Reads what writeConfigFields wrote into `out` (the endpoint's port into `out.port`). */
+export function readConfigFields<T extends ConfigFields & { port: number }>(n: Float64Array, at: number, out: T): T {
+  out.slot = n[at]!; out.sink = n[at + 1]!; out.rtcpSink = n[at + 2]!; out.port = n[at + 3]!;
+  out.learning = LEARNING[n[at + 4]!] ?? 'delayed';
+  out.asymmetric = n[at + 5] === 1; out.strictSource = n[at + 6] === 1;
+  out.component = n[at + 7] === 2 ? 2 : 1; out.clockRate = n[at + 8]!;
+  out.generateRtcp = n[at + 9] === 1; out.rtcpSlot = n[at + 10]!; out.tos = n[at + 11]!;
+  return out;
+}
+
 export function encodeConfigs(configs: readonly SlotConfig[]): EncodedConfigs {
   const nums = new Float64Array(configs.length * FIELDS);
   const addrs: string[] = new Array<string>(configs.length);
   for (let i = 0; i < configs.length; i++) {
     const c = configs[i]!;
-    const b = i * FIELDS;
-    nums[b] = c.slot;
-    nums[b + 1] = c.sink;
-    nums[b + 2] = c.rtcpSink;
-    nums[b + 3] = c.endpoint ? c.endpoint.port : -1;
-    nums[b + 4] = LEARNING.indexOf(c.learning);
-    nums[b + 5] = c.asymmetric ? 1 : 0;
-    nums[b + 6] = c.strictSource ? 1 : 0;
-    nums[b + 7] = c.component;
-    nums[b + 8] = c.clockRate;
-    nums[b + 9] = c.generateRtcp ? 1 : 0;
-    nums[b + 10] = c.rtcpSlot;
-    nums[b + 11] = c.tos;
+    writeConfigFields(c, nums, i * FIELDS);
     addrs[i] = c.endpoint ? c.endpoint.address : '';
   }
   return { nums, addrs };
@@ -40,16 +57,12 @@ export function encodeConfigs(configs: readonly SlotConfig[]): EncodedConfigs {
 export function decodeConfigs(e: EncodedConfigs): SlotConfig[] {
   const out: SlotConfig[] = [];
   for (let i = 0; i < e.addrs.length; i++) {
-    const n = e.nums;
-    const b = i * FIELDS;
-    out.push({
-      slot: n[b]!, sink: n[b + 1]!, rtcpSink: n[b + 2]!,
-      endpoint: e.addrs[i] ? { address: e.addrs[i]!, port: n[b + 3]! } : null,
-      learning: LEARNING[n[b + 4]!] ?? 'delayed',
-      asymmetric: n[b + 5] === 1, strictSource: n[b + 6] === 1,
-      component: n[b + 7] === 2 ? 2 : 1, clockRate: n[b + 8]!,
-      generateRtcp: n[b + 9] === 1, rtcpSlot: n[b + 10]!, tos: n[b + 11]!,
+    const f = readConfigFields(e.nums, i * FIELDS, {
+      slot: 0, sink: -1, rtcpSink: -1, port: 0, learning: 'delayed', asymmetric: false, strictSource: false,
+      component: 1, clockRate: 8000, generateRtcp: false, rtcpSlot: -1, tos: -1,
     });
+    const { port, ...fields } = f;
+    out.push({ ...fields, endpoint: e.addrs[i] ? { address: e.addrs[i]!, port } : null });
   }
   return out;
 }

@@ -424,23 +424,27 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   return num(env, bind_socket(fam, addr, port));
 }
 
-/* closeFd(fd) -> 0 or -errno: for a bindSocket() fd that no worker adopted. */
-static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+/* The single fd argument of closeFd()/wake(): the fd, or -EINVAL. */
+static int fd_arg(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
-  if (argc < 1 || !get_i32(env, argv[0], &fd) || fd < 0) return num(env, -EINVAL);
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !get_i32(env, argv[0], &fd) || fd < 0)
+    return -EINVAL;
+  return fd;
+}
+
+/* closeFd(fd) -> 0 or -errno: for a bindSocket() fd that no worker adopted. */
+static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return num(env, fd);
   return num(env, close(fd) == 0 ? 0 : -errno);
 }
 
 /* wake(fd) -> 0 or -errno: from any thread, makes the thread owning that wakeFd run its wakeCallback. */
 static napi_value js_wake(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  if (argc < 1 || !get_i32(env, argv[0], &fd) || fd < 0) return num(env, -EINVAL);
+  int fd = fd_arg(env, info);
+  if (fd < 0) return num(env, fd);
   uint64_t one = 1;
   for (;;) {
     if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one)) return num(env, 0);
