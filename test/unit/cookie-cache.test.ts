@@ -22,4 +22,18 @@ describe('CookieCache (spec §1.4)', () => {
     expect((await dup).toString()).toBe('once');
     c.close();
   });
+
+  it('keeps a reply that settles after a rotation, and drops a failed one', async () => {
+    const c = new CookieCache(1_000_000);
+    let resolve!: (b: Buffer) => void;
+    c.set('late', new Promise<Buffer>((r) => { resolve = r; }));
+    c.rotate();
+    resolve(Buffer.from('\xff\x00late', 'latin1'));
+    await new Promise((r) => setImmediate(r));
+    expect((await c.get('late'))!).toEqual(Buffer.from('\xff\x00late', 'latin1'));
+    c.set('bad', Promise.reject(new Error('x')));
+    await new Promise((r) => setImmediate(r));
+    expect(c.get('bad')).toBeUndefined();
+    c.close();
+  });
 });
