@@ -14,12 +14,15 @@ export interface LoadLimitSettings {
 
 export class LoadLimits {
   private cpuPercent = 0;
-  private lastCpu = cpuTimes();
+  private lastCpu: { busy: number; total: number };
 
-  constructor(private readonly limits: LoadLimitSettings, private readonly rates: TrafficRates) {}
+  constructor(private readonly limits: LoadLimitSettings, private readonly rates: TrafficRates) {
+    this.lastCpu = limits.maxCpu > 0 ? cpuTimes() : { busy: 0, total: 0 };
+  }
 
-  /** Once a second: system CPU usage since the previous sample. */
+  /** Once a second: system CPU usage since the previous sample (only read with --max-cpu). */
   sample(): void {
+    if (this.limits.maxCpu <= 0) return;
     const now = cpuTimes();
     const total = now.total - this.lastCpu.total;
     this.cpuPercent = total > 0 ? (100 * (now.busy - this.lastCpu.busy)) / total : 0;

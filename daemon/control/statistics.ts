@@ -36,11 +36,12 @@ export interface StatisticsSources {
   startedMs: number;
 }
 
-export function statisticsReply(s: StatisticsSources): Dict {
-  const { ctx, calls, control, rates } = s;
-  const c = calls.counters;
+/**
+ * Media in use (`statistics` media_userspace, /metrics rtpengine_mediastreams): negotiated by both its
+ * participant and a peer (an offer-only leg does not count).
+ */
+export function mediaInUse(calls: CallManager): number {
   let media = 0;
-  // Media in use: negotiated by both its participant and a peer (an offer-only leg does not count).
   for (const call of calls.calls.values()) {
     for (const m of call.monologues) {
       for (const md of m.medias) {
@@ -48,6 +49,13 @@ export function statisticsReply(s: StatisticsSources): Dict {
       }
     }
   }
+  return media;
+}
+
+export function statisticsReply(s: StatisticsSources): Dict {
+  const { ctx, calls, control, rates } = s;
+  const c = calls.counters;
+  const media = mediaInUse(calls);
   const current = new Map<string, BEncodable>([
     ['sessionsown', calls.calls.size], ['sessionsforeign', 0], ['sessionstotal', calls.calls.size],
     ['transcodedmedia', 0],

@@ -12,7 +12,7 @@ import { estimatedQuality } from '../call/quality.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { MediaContext } from '../call/media-context.js';
 import { W_ACTIVE_SLOTS, W_BYTES, W_DROPS, W_ERRORS, W_PACKETS } from '../media/stream-table.js';
-import type { TrafficRates } from '../control/statistics.js';
+import { mediaInUse, type TrafficRates } from '../control/statistics.js';
 
 export interface MetricSources {
   ctx: MediaContext;
@@ -40,11 +40,6 @@ export class Metrics {
       new client.Counter({ name, help, labelNames, registers: [r], collect() { this.reset(); collect(this); } });
     };
     const c = s.calls.counters;
-    const media = (): number => {
-      let n = 0;
-      for (const call of s.calls.calls.values()) for (const m of call.monologues) for (const md of m.medias) if (md.hasSockets) n++;
-      return n;
-    };
     const workerField = (f: number): number => s.ctx.pool.workerCounter(f);
 
     // --- rtpengine 10.5's metrics (same names, labels and help) ---
@@ -54,7 +49,7 @@ export class Metrics {
     });
     gauge('rtpengine_transcoded_media', 'Transcoded media', [], (g) => g.set(0));
     gauge('rtpengine_mediastreams', 'Userspace-only media streams', ['type'], (g) => {
-      g.set({ type: 'userspace' }, media());
+      g.set({ type: 'userspace' }, mediaInUse(s.calls));
       g.set({ type: 'kernel' }, 0);
       g.set({ type: 'mixed' }, 0);
     });
@@ -126,8 +121,6 @@ export class Metrics {
     return this.registry.metrics();
   }
 }
-
-export { ObservedMosTotals } from './observed-mos.js';
 
 /** At call end: the estimated MOS of each RTP stream that had no RTCP-based MOS. */
 export function observeEstimates(m: Metrics, ctx: MediaContext, call: Call): void {
