@@ -14,6 +14,7 @@
  * PAD word skips to the start. The producer publishes with Atomics.store after writing the record's
  * words, the consumer reads after Atomics.load, so a record is complete when it is seen.
  */
+import { isIP } from 'node:net';
 import { ipv4ToU32, parseIpv6 } from './addr.js';
 import type { Adoption, ConfigFields, SlotConfig } from './messages.js';
 import { CONFIG_FIELDS, readConfigFields, writeConfigFields } from './slot-config-codec.js';
@@ -115,12 +116,13 @@ export class CommandWriter {
     const d = this.d;
     d[at + 1] = d[at + 2] = d[at + 3] = d[at + 4] = 0;
     if (ip === null) { d[at] = EP_NONE; return; }
-    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split('.').every((o) => Number(o) <= 255)) {
+    const family = isIP(ip);
+    if (family === 4) {
       d[at] = EP_V4;
       d[at + 1] = ipv4ToU32(ip);
       return;
     }
-    if (ip.includes(':') && parseIpv6(ip, this.v6, 0)) {
+    if (family === 6 && parseIpv6(ip, this.v6, 0)) {
       d[at] = EP_V6;
       for (let i = 0; i < 4; i++) d[at + 1 + i] = this.v6words.getUint32(i * 4);
       return;

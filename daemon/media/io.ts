@@ -22,8 +22,6 @@ export interface MediaIo {
   readonly kind: 'dgram' | 'batch';
   /** Opens and binds the slot's socket; `onPacket` runs for every datagram it receives. */
   bind(req: BindRequest): Promise<BindResult>;
-  /** Takes over a socket the main thread bound (batch I/O only; see worker-pool.ts). */
-  adopt(slot: number, family: 4 | 6, fd: number): BindResult;
   close(slot: number): void;
   /** Sends buf[off, off+len) from the slot's socket. Valid only until the current batch ends. */
   send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void;
@@ -83,11 +81,6 @@ export class DgramIo implements MediaIo {
         resolve({ slot: req.slot, ok: true });
       });
     });
-  }
-
-  /** The main thread binds only for batch workers; a dgram worker is never asked to adopt. */
-  adopt(slot: number): BindResult {
-    return { slot, ok: false, code: 'ENOTSUP' };
   }
 
   close(slot: number): void {
@@ -176,6 +169,11 @@ export class BatchIo implements MediaIo {
   private readonly tx: Int32Array;
   private readonly txerr: Int32Array;
   private readonly addr6: Uint8Array;
+  /** The same tables as 32-bit words, to compare an address without a key string. */
+  private readonly addr6Words: Int32Array;
+  private readonly rx6Words: Int32Array;
+  /** Per slot: the IPv6 id (+1, 0 = none) its last packet came from. */
+  private readonly slotV6: Int32Array;
   private readonly rx6: Buffer;
   readonly stats: Float64Array;
   private readonly txMax: number;
@@ -216,7 +214,7 @@ export class BatchIo implements MediaIo {
           let addr: number;
           if (fam === 4) addr = rx[b + 4]! >>> 0;
           else if (fam === 6) {
-            addr = this.intern6(this.rx6, rx[b + 4]! * 16);
+            addr = this.source6(slot, rx[b + 4]! * 4);
             if (addr === 0) { onError(slot); continue; }
           } else continue;
           onPacket(slot, this.buf, rx[b + 1]!, len, addr, rx[b + 5]!);
@@ -244,11 +242,31 @@ export class BatchIo implements MediaIo {
     this.txerr = h.txerr;
     this.addr6 = h.addr6;
     this.rx6 = Buffer.from(h.rx6.buffer, h.rx6.byteOffset, h.rx6.byteLength);
+    this.addr6Words = new Int32Array(h.addr6.buffer, h.addr6.byteOffset, h.addr6.byteLength >> 2);
+    this.rx6Words = new Int32Array(h.rx6.buffer, h.rx6.byteOffset, h.rx6.byteLength >> 2);
+    this.slotV6 = new Int32Array(slots);
     this.stats = h.stats;
     this.txMax = h.txMax;
     this.addr6Max = Math.min(h.addr6Max, v6Limit);
     this.sendBase = h.sendBase;
     this.sendBytes = h.sendBytes;
+  }
+
+  /**
+   * The address number of an IPv6 source (rx6 word `w`) received on `slot`. Allocation-free when it is
+   * the slot's previous source (the usual case: one peer per stream); else interned (a key string).
+   * Ids below the table size always hold their own bytes, also after reclaim6(), so a cached id is
+   * checked against them rather than trusted.
+   */
+  private source6(slot: number, w: number): number {
+    const id = this.slotV6[slot]! - 1;
+    if (id >= 0 && id < this.v6Ids.size) {
+      const a = this.addr6Words, r = this.rx6Words, t = id * 4;
+      if (a[t] === r[w] && a[t + 1] === r[w + 1] && a[t + 2] === r[w + 2] && a[t + 3] === r[w + 3]) return -(id + 1);
+    }
+    const addr = this.intern6(this.rx6, w * 4);
+    if (addr !== 0) this.slotV6[slot] = -addr;
+    return addr;
   }
 
   /** Interns the 16 bytes at b[at]; returns -(id + 1), or 0 when the table is full of live addresses. */
@@ -291,9 +309,15 @@ export class BatchIo implements MediaIo {
     return Promise.resolve({ slot: req.slot, ok: false, code: errnoName(r) });
   }
 
+  /** Takes over a socket the main thread bound (see worker-pool.ts); on failure the fd stays the caller's. */
   adopt(slot: number, family: 4 | 6, fd: number): BindResult {
     const r = this.native.adopt(slot, family, fd);
     return r === 0 ? { slot, ok: true } : { slot, ok: false, code: errnoName(r) };
+  }
+
+  /** Closes an fd no slot took over. */
+  closeFd(fd: number): void {
+    this.native.closeFd(fd);
   }
 
   close(slot: number): void {
@@ -313,8 +337,8 @@ export class BatchIo implements MediaIo {
     if (++this.queued === this.txMax) this.flush();
   }
 
+  /** Timer-driven packets only: nothing is queued then (batch and wake callbacks flush on return). */
   sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void {
-    this.flush();
     if (data.length > this.sendBytes) { this.onError(slot); return; }
     this.buf.set(data, this.sendBase);
     this.send(slot, this.buf, this.sendBase, data.length, port, addr);

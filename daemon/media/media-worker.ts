@@ -82,11 +82,13 @@ initPipeline(
 );
 const clock = setInterval(() => tick(Date.now()), 10);
 
-/** A slot whose socket just opened starts from zero. */
+/**
+ * A slot whose socket just opened starts from zero. Its shared counters and receiver statistics
+ * were zeroed by the main thread before the bind (WorkerPool.bind); the duplicate bitmap, which only
+ * this thread keeps, is cleared by the receiver's first packet (new SSRC).
+ */
 function opened(slot: number): void {
   S.clear(slot);
-  S.table.reset(slot);
-  receiver.clear(slot);
   S.open[slot] = 1;
   f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
 }
@@ -97,12 +99,16 @@ async function bindOne(req: BindRequest): Promise<BindResult> {
   return r;
 }
 
-/** A socket the main thread bound (batch I/O). Adoption cannot fail for a free slot; if it does it
- * is logged (the stream then stays silent, as with a dead socket). */
+/** A socket the main thread bound (batch I/O, from the ring). Adoption cannot fail for a free slot;
+ * if it does the socket is closed and logged (the stream then stays silent, as with a dead socket). */
 function adopt(slot: number, family: 4 | 6, fd: number): void {
-  const r = io.adopt(slot, family, fd);
-  if (r.ok) opened(slot);
-  else post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot take over socket of slot ${slot}: ${r.code}` });
+  const r = (io as BatchIo).adopt(slot, family, fd);
+  if (r.ok) {
+    opened(slot);
+    return;
+  }
+  (io as BatchIo).closeFd(fd);
+  post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot take over socket of slot ${slot}: ${r.code}` });
 }
 
 function closeCommand(id: number, slots: ArrayLike<number>, from: number, count: number): void {
@@ -199,9 +205,6 @@ function run(m: MainToWorker): void {
   switch (m.type) {
     case 'bind':
       void Promise.all(m.binds.map(bindOne)).then((results) => post({ type: 'bound', id: m.id, results }));
-      break;
-    case 'adopt':
-      for (const a of m.sockets) adopt(a.slot, a.family, a.fd);
       break;
     case 'configure':
       for (const c of decodeConfigs(m.configs)) configureFromMessage(c);

@@ -46,7 +46,6 @@ export type ConfigFields = Omit<SlotConfig, 'endpoint'>;
 
 export type MainToWorker =
   | { type: 'bind'; id: number; binds: BindRequest[] }
-  | { type: 'adopt'; sockets: Adoption[] }
   /** SlotConfig[] encoded by slot-config-codec.ts (cheap to clone). */
   | { type: 'configure'; configs: EncodedConfigs }
   /** Done when the worker's W_CLOSED_UPTO counter (stream-table.ts) reaches `id`: no reply message. */

@@ -58,7 +58,7 @@ export class StreamTable {
     return this.f64[this.workerBase + field]!;
   }
 
-  /** Called by the owning worker when a slot is (re)assigned, before any packet can arrive. */
+  /** Called by the main thread when a slot is (re)assigned, before its socket is bound (WorkerPool.bind). */
   reset(slot: number): void {
     const b = slot * SLOT_FIELDS;
     this.f64.fill(0, b, b + SLOT_FIELDS);

@@ -133,19 +133,24 @@ class MediaWorker {
     return this.wakeFd >= 0;
   }
 
-  /** Writes a ring command now (the worker sees it before its next batch or at the next wake), or keeps it for the next flush. */
-  private ringWrite(write: () => boolean): void {
-    if (this.overflow.length === 0 && write()) this.wakePending = true;
-    else this.overflow.push(write);
+  /** A ring command was written: the worker sees it before its next batch or at the next wake. */
+  private written(): void {
+    this.wakePending = true;
     this.queued();
   }
 
+  /** A ring command did not fit (the worker is behind): it, and every later one, waits for the next flush. */
+  private keep(retry: () => boolean): void {
+    this.overflow.push(retry);
+    this.queued();
+  }
+
+  /** Sockets the main thread bound (batch workers only, see WorkerPool.bind). */
   adopt(sockets: Adoption[]): void {
-    if (!this.viaRing) {
-      this.send({ type: 'adopt', sockets });
-      return;
+    for (const a of sockets) {
+      if (this.overflow.length === 0 && this.ring.adopt(a)) this.written();
+      else this.keep(() => this.ring.adopt(a));
     }
-    for (const a of sockets) this.ringWrite(() => this.ring.adopt(a));
   }
 
   configure(configs: SlotConfig[]): void {
@@ -153,7 +158,10 @@ class MediaWorker {
       this.send({ type: 'configure', configs: encodeConfigs(configs) });
       return;
     }
-    for (const c of configs) this.ringWrite(() => this.ring.configure(c));
+    for (const c of configs) {
+      if (this.overflow.length === 0 && this.ring.configure(c)) this.written();
+      else this.keep(() => this.ring.configure(c));
+    }
   }
 
   /**
@@ -218,8 +226,9 @@ class MediaWorker {
   close(slots: number[], done: () => void): void {
     const id = this.nextCloseId++;
     this.closing.push({ id, done });
-    if (this.viaRing) this.ringWrite(() => this.ring.close(id, slots));
-    else this.send({ type: 'close', id, slots });
+    if (!this.viaRing) this.send({ type: 'close', id, slots });
+    else if (this.overflow.length === 0 && this.ring.close(id, slots)) this.written();
+    else this.keep(() => this.ring.close(id, slots));
   }
 
   get closesPending(): boolean {

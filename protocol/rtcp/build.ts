@@ -50,7 +50,7 @@ function writeBlocks(buf: Uint8Array, p: number, stats: ReceiverStats, slots: Ar
   return p;
 }
 
-/** RFC 3550 §6.4.1/6.4.2 common header: V=2, no padding, report count, PT, length in words − 1, sender SSRC. */
+/** RFC 3550 §6.4.1/6.4.2/6.5 common header: V=2, no padding, report/source count, PT, length in words − 1, first SSRC. */
 function writeHeader(buf: Uint8Array, off: number, rc: number, pt: number, size: number, ssrc: number): void {
   buf[off] = 0x80 | rc;
   buf[off + 1] = pt;
@@ -103,11 +103,7 @@ export function buildSdesCname(buf: Uint8Array, off: number, ssrc: number, cname
   // header 4 + SSRC 4 + type/len 2 + text + at least one null, padded to 32 bits
   const size = (4 + 4 + 2 + cname.length + 1 + 3) & ~3;
   if (off < 0 || off + size > buf.length) return -1;
-  buf[off] = 0x81;
-  buf[off + 1] = RTCP_SDES;
-  buf[off + 2] = (size / 4 - 1) >>> 8;
-  buf[off + 3] = (size / 4 - 1) & 0xff;
-  put32(buf, off + 4, ssrc >>> 0);
+  writeHeader(buf, off, 1, RTCP_SDES, size, ssrc); // RFC 3550 §6.5: SC = 1, chunk 1's SSRC follows the header
   buf[off + 8] = SDES_CNAME;
   buf[off + 9] = cname.length;
   buf.set(cname, off + 10);
