@@ -61,63 +61,50 @@ export function renderReport(rows: Row[], targets: string[], tests: string[]): s
   const ref = targets.includes('rtpengine') ? 'rtpengine' : null;
   const parts: string[] = [];
 
-  const rtpTests = tests.filter((t) => /^(rate\d+|flood|scale\d+)$/.test(t));
-  if (rtpTests.length) {
+  /** One table: a row per (test, target) that ran; a failed one is padded to the header's width. */
+  const section = (title: string, sectionTests: string[], head: string[], cells: (r: Row, refRow: Row | undefined, a: Agg) => string[]): void => {
+    if (sectionTests.length === 0) return;
     const body: string[][] = [];
-    for (const test of rtpTests) {
+    for (const test of sectionTests) {
       for (const target of targets) {
         const a = get(test, target);
         if (!a) continue;
         const r = a.row;
         if (a.reps === 0) {
-          body.push([test, target, `FAILED: ${r.error ?? ''}`, ...Array<string>(14).fill('')]);
+          body.push([test, target, `FAILED: ${r.error ?? ''}`, ...Array<string>(head.length - 3).fill('')]);
           continue;
         }
         const refRow = ref && target !== ref ? get(test, ref)?.row : undefined;
-        const range = a.reps > 1 ? ` (${f(a.usPerPktRange[0], 2)}-${f(a.usPerPktRange[1], 2)})` : '';
-        body.push([
-          test, target, fi(r.calls), fi(r.offeredPps), fi(r.fwdPps), `${f(r.lossPct, 3)} (${fi(r.lost)})`,
-          f(r.p50Ms, 2), f(r.p99Ms, 2), f(r.maxMs, 1),
-          `**${f(r.usPerPkt, 2)}**${range}`, refRow ? fr(ratio(r.usPerPkt, refRow.usPerPkt)) : '',
-          f(r.utilPct, 0), f(r.rssMb, 1), f(r.lgUtilPct, 0), f(r.otherOnDaemonCpuPct, 0), f(r.setupCallsPerS, 0),
-          r.checks || '',
-        ]);
+        body.push([test, target, ...cells(r, refRow, a)]);
       }
     }
-    parts.push('### RTP forwarding\n');
-    parts.push(table([
-      'test', 'target', 'calls', 'offered pps', 'fwd pps', 'loss % (pkts)', 'p50 ms', 'p99 ms', 'max ms',
-      'daemon CPU-µs/pkt', 'ratio', 'daemon util %', 'RSS MB', 'loadgen util %', 'other on daemon CPU %',
-      'setup calls/s', 'checks',
-    ], body));
-  }
+    parts.push(title);
+    parts.push(table(head, body));
+  };
 
-  const ngTests = tests.filter((t) => /^(ng|ngrate\d+)$/.test(t));
-  if (ngTests.length) {
-    const body: string[][] = [];
-    for (const test of ngTests) {
-      for (const target of targets) {
-        const a = get(test, target);
-        if (!a) continue;
-        const r = a.row;
-        if (a.reps === 0) {
-          body.push([test, target, `FAILED: ${r.error ?? ''}`, ...Array<string>(11).fill('')]);
-          continue;
-        }
-        const refRow = ref && target !== ref ? get(test, ref)?.row : undefined;
-        body.push([
-          test, target, `**${fi(r.ngCallsPerS)}**`, refRow ? fr(ratio(r.ngCallsPerS, refRow.ngCallsPerS)) : '',
-          f(r.ngP50Ms, 2), `**${f(r.ngP99Ms, 2)}**`, f(r.ngMaxMs, 1), f(r.usPerCall, 0), f(r.utilPct, 0),
-          f(r.hwmMb, 0), f(r.lgUtilPct, 0), f(r.otherOnDaemonCpuPct, 0), r.checks || '',
-        ]);
-      }
-    }
-    parts.push('\n### ng control (offer + answer + delete per call)\n');
-    parts.push(table([
-      'test', 'target', 'calls/s', 'ratio', 'reply p50 ms', 'reply p99 ms', 'reply max ms', 'daemon CPU-µs/call',
-      'daemon util %', 'RSS peak MB', 'ng-load util %', 'other on daemon CPU %', 'checks',
-    ], body));
-  }
+  section('### RTP forwarding\n', tests.filter((t) => /^(rate\d+|flood|scale\d+)$/.test(t)), [
+    'test', 'target', 'calls', 'offered pps', 'fwd pps', 'loss % (pkts)', 'p50 ms', 'p99 ms', 'max ms',
+    'daemon CPU-µs/pkt', 'ratio', 'daemon util %', 'RSS MB', 'loadgen util %', 'other on daemon CPU %',
+    'setup calls/s', 'checks',
+  ], (r, refRow, a) => {
+    const range = a.reps > 1 ? ` (${f(a.usPerPktRange[0], 2)}-${f(a.usPerPktRange[1], 2)})` : '';
+    return [
+      fi(r.calls), fi(r.offeredPps), fi(r.fwdPps), `${f(r.lossPct, 3)} (${fi(r.lost)})`,
+      f(r.p50Ms, 2), f(r.p99Ms, 2), f(r.maxMs, 1),
+      `**${f(r.usPerPkt, 2)}**${range}`, refRow ? fr(ratio(r.usPerPkt, refRow.usPerPkt)) : '',
+      f(r.utilPct, 0), f(r.rssMb, 1), f(r.lgUtilPct, 0), f(r.otherOnDaemonCpuPct, 0), f(r.setupCallsPerS, 0),
+      r.checks || '',
+    ];
+  });
+
+  section('\n### ng control (offer + answer + delete per call)\n', tests.filter((t) => /^(ng|ngrate\d+)$/.test(t)), [
+    'test', 'target', 'calls/s', 'ratio', 'reply p50 ms', 'reply p99 ms', 'reply max ms', 'daemon CPU-µs/call',
+    'daemon util %', 'RSS peak MB', 'ng-load util %', 'other on daemon CPU %', 'checks',
+  ], (r, refRow) => [
+    `**${fi(r.ngCallsPerS)}**`, refRow ? fr(ratio(r.ngCallsPerS, refRow.ngCallsPerS)) : '',
+    f(r.ngP50Ms, 2), `**${f(r.ngP99Ms, 2)}**`, f(r.ngMaxMs, 1), f(r.usPerCall, 0), f(r.utilPct, 0),
+    f(r.hwmMb, 0), f(r.lgUtilPct, 0), f(r.otherOnDaemonCpuPct, 0), r.checks || '',
+  ]);
 
   const ts = 'ts';
   if (targets.includes(ts)) {

@@ -55,8 +55,7 @@ export function targetArgv(name: string, c: TargetConfig): string[] {
   }
   // rtpengine-ts forced onto its node:dgram media I/O (daemon/media/io.ts), for comparing backends.
   if (name === 'ts-dgram') {
-    const inner = c.tsCmd ? tsCmdArgv(c) : [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
-    return ['env', 'RTPENGINE_TS_IO=dgram', ...inner];
+    return ['env', 'RTPENGINE_TS_IO=dgram', ...targetArgv('ts', c)];
   }
   if (name === 'rtpengine') return [c.rtpengineBin, ...commonArgs(c, c.rtpengineThreads)];
   throw new Error(`unknown target ${name} (ts, ts-dgram, rtpengine)`);

@@ -95,7 +95,7 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   from.ptime = sm.ptime;
   from.direction = sm.direction ?? sdp.direction ?? 'sendrecv';
   from.rtcpMuxOffered = sm.rtcpMux;
-  if (n.isOffer) from.muxOptions = opts.rtcpMux.size > 0 ? new Set(opts.rtcpMux) : NO_MUX_OPTIONS;
+  if (n.isOffer) from.muxOptions = opts.rtcpMux.size > 0 ? opts.rtcpMux : NO_MUX_OPTIONS; // a fresh Set per request, never changed
   if (sm.isRtp) {
     from.codecs = n.isOffer
       ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })

@@ -109,10 +109,11 @@ function parseNumber(buf: Buffer, from: number, to: number, signed: boolean): nu
  * Strings are latin1 (one byte per char); Buffers are taken as their latin1 text, byte for byte.
  */
 export function bencode(value: BEncodable): Buffer {
-  return Buffer.from(encodeText(value), 'latin1');
+  return Buffer.from(bencodeText(value), 'latin1');
 }
 
-function encodeText(v: BEncodable): string {
+/** The encoding as a latin1 string (one char per byte), for callers that prepend to it. */
+export function bencodeText(v: BEncodable): string {
   if (typeof v === 'string') return `${v.length}:${v}`;
   if (Buffer.isBuffer(v)) return `${v.length}:${v.toString('latin1')}`;
   if (typeof v === 'number') return `i${Math.trunc(v)}e`;
@@ -120,15 +121,15 @@ function encodeText(v: BEncodable): string {
   let s: string;
   if (Array.isArray(v)) {
     s = 'l';
-    for (const x of v) s += encodeText(x);
+    for (const x of v) s += bencodeText(x);
   } else if (v instanceof Map) {
     s = 'd';
-    for (const [k, x] of v) s += `${k.length}:${k}${encodeText(x)}`;
+    for (const [k, x] of v) s += `${k.length}:${k}${bencodeText(x)}`;
   } else {
     s = 'd';
     for (const k of Object.keys(v)) {
       const x = v[k];
-      if (x !== undefined) s += `${k.length}:${k}${encodeText(x)}`;
+      if (x !== undefined) s += `${k.length}:${k}${bencodeText(x)}`;
     }
   }
   return `${s}e`;

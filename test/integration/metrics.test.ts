@@ -2,19 +2,12 @@
  * GET /metrics on --listen-http (issue 5): valid Prometheus text exposition with rtpengine's metric
  * names, and the counters move when traffic flows.
  */
-import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
 import { twoPartyCall } from '../helpers/calls.js';
+import { freeTcpPort } from '../helpers/ng-transports.js';
 
-async function freeTcpPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 type Samples = Map<string, number>;
 
