@@ -77,7 +77,12 @@ typedef struct {
   double *stats;
   int in_callback;
   napi_async_cleanup_hook_handle cleanup;
-  /* recvmmsg/sendmmsg scratch */
+  /* recvmmsg headers, one per batch position, set up once in init (iov k = receive stride k); only
+   * msg_namelen is restored after an entry was used, so a receive costs no header setup per packet */
+  struct mmsghdr rxmsgs[BATCH];
+  struct iovec rxiov[BATCH];
+  struct sockaddr_storage rxaddrs[BATCH];
+  /* sendmmsg scratch */
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage addrs[BATCH];
@@ -190,17 +195,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
         if (slot < 0 || slot >= c->slots || c->fds[slot] < 0) break;
         int fd = c->fds[slot];
         int want = BATCH - n;
-        for (int i = 0; i < want; i++) {
-          struct mmsghdr *m = &c->msgs[i];
-          c->iov[i].iov_base = c->buf + (size_t)(n + i) * STRIDE;
-          c->iov[i].iov_len = STRIDE;
-          memset(&m->msg_hdr, 0, sizeof(m->msg_hdr));
-          m->msg_hdr.msg_iov = &c->iov[i];
-          m->msg_hdr.msg_iovlen = 1;
-          m->msg_hdr.msg_name = &c->addrs[i];
-          m->msg_hdr.msg_namelen = sizeof(c->addrs[i]);
-        }
-        int got = recvmmsg(fd, c->msgs, (unsigned)want, MSG_DONTWAIT, NULL);
+        int got = recvmmsg(fd, c->rxmsgs + n, (unsigned)want, MSG_DONTWAIT, NULL);
         if (got < 0) {
           if (errno == EAGAIN || errno == EWOULDBLOCK) break;
           if (errno == EINTR) continue;
@@ -220,9 +215,11 @@ static void on_readable(uv_poll_t *h, int status, int events) {
           int32_t *r = c->rx + (size_t)(n + i) * RX_FIELDS;
           r[0] = slot;
           r[1] = (n + i) * STRIDE;
-          r[2] = (int32_t)c->msgs[i].msg_len;
-          if (c->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) c->stats[ST_TRUNCATED] += 1;
-          struct sockaddr_storage *sa = &c->addrs[i];
+          struct mmsghdr *m = &c->rxmsgs[n + i];
+          r[2] = (int32_t)m->msg_len;
+          if (m->msg_hdr.msg_flags & MSG_TRUNC) c->stats[ST_TRUNCATED] += 1;
+          m->msg_hdr.msg_namelen = sizeof(c->rxaddrs[0]); /* the kernel shrank it; ready for next time */
+          struct sockaddr_storage *sa = &c->rxaddrs[n + i];
           if (sa->ss_family == AF_INET) {
             struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
             r[3] = 4;
@@ -309,6 +306,14 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   AB("rx6", BATCH * 16, rx6, rx6_ref, napi_uint8_array, BATCH * 16)
   AB("stats", sizeof(double) * ST_FIELDS, stats, stats_ref, napi_float64_array, ST_FIELDS)
 #undef AB
+  for (int k = 0; k < BATCH; k++) {
+    c->rxiov[k].iov_base = c->buf + (size_t)k * STRIDE;
+    c->rxiov[k].iov_len = STRIDE;
+    c->rxmsgs[k].msg_hdr.msg_iov = &c->rxiov[k];
+    c->rxmsgs[k].msg_hdr.msg_iovlen = 1;
+    c->rxmsgs[k].msg_hdr.msg_name = &c->rxaddrs[k];
+    c->rxmsgs[k].msg_hdr.msg_namelen = sizeof(c->rxaddrs[k]);
+  }
   CHECK(napi_set_named_property(env, ret, "batch", num(env, BATCH)));
   CHECK(napi_set_named_property(env, ret, "stride", num(env, STRIDE)));
   CHECK(napi_set_named_property(env, ret, "rxFields", num(env, RX_FIELDS)));
