@@ -2,7 +2,7 @@
  * ng datagram framing (rtpengine ng protocol, spec §1.1): `<cookie> SP <payload>`, payload a bencoded
  * dict (first byte `d`) or a JSON object (first byte `{`). The reply uses the same cookie and format.
  */
-import { bdecode, bencodeText, BencodeError, type BDict, type BEncodable } from './bencode.js';
+import { bdecode, bencodeWithPrefix, BencodeError, type BDict, type BEncodable } from './bencode.js';
 import { jsonDecode, jsonEncode, JsonNgError } from './json.js';
 
 export type NgFormat = 'bencode' | 'json';
@@ -38,10 +38,10 @@ export function parseNgDatagram(data: Buffer): FramedRequest {
   }
 }
 
-/** `<cookie> SP <payload>`; a bencode reply becomes bytes once (the cookie is latin1, as parsed). */
+/** `<cookie> SP <payload>` (the cookie is latin1, as parsed). */
 export function encodeNgReply(cookie: string, format: NgFormat, reply: BEncodable): Buffer {
   if (format === 'json') return Buffer.concat([Buffer.from(cookie + ' ', 'latin1'), jsonEncode(reply)]);
-  return Buffer.from(cookie + ' ' + bencodeText(reply), 'latin1');
+  return bencodeWithPrefix(cookie + ' ', reply);
 }
 
 export function errorReply(reason: string): Map<string, BEncodable> {

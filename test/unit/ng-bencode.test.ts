@@ -1,6 +1,6 @@
 import bencodeOracle from 'bencode';
 import { describe, expect, it } from 'vitest';
-import { bdecode, bencode, BencodeError, type BValue } from '../../protocol/ng/bencode.js';
+import { bdecode, bencode, bencodeWithPrefix, BencodeError, type BValue } from '../../protocol/ng/bencode.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -12,6 +12,26 @@ describe('bencode codec', () => {
 
   it('keeps integer-like keys in insertion order (SSRC dicts)', () => {
     expect(bencode(new Map([['9', 1], ['10', 2]])).toString()).toBe('d1:9i1e2:10i2ee');
+  });
+
+  it('encodes numbers, booleans, long and short strings, nesting and growth like the oracle', () => {
+    const long = 'v=0\r\n'.repeat(20000); // 100 KB: past the encoder's scratch buffer
+    const value = { a: 0, b: -7, c: 1234567890123, d: 3.9, e: -0, f: [1, [2, ['x', 'y'.repeat(49)]]], g: long, h: Buffer.from([0, 255]) };
+    const wire = Buffer.from(bencodeOracle.encode({ ...value, d: 3, e: 0 }));
+    // The oracle sorts keys; ours keeps insertion order, which is sorted here.
+    expect(bencode(value).equals(wire)).toBe(true);
+    expect(bencode(true).toString()).toBe('i1e');
+    expect(bencode(false).toString()).toBe('i0e');
+    expect(bencode(NaN).toString()).toBe('iNaNe');
+    expect(bencode({ skipped: undefined, kept: 'x' }).toString()).toBe('d4:kept1:xe');
+    // latin1: one byte per char, as Buffer.from(s, 'latin1') writes it
+    const wide = '\u00e9\u0101' + '\u00ff'.repeat(60);
+    expect(bencode(wide).equals(Buffer.concat([Buffer.from('62:'), Buffer.from(wide, 'latin1')]))).toBe(true);
+    expect(bencodeWithPrefix('c1 ', new Map([['result', 'pong']])).toString()).toBe('c1 d6:result4:ponge');
+    // the reused scratch buffer never leaks into an earlier result
+    const first = bencode('first');
+    bencode('second!!');
+    expect(first.toString()).toBe('5:first');
   });
 
   it('round-trips arbitrary octets in byte strings', () => {
