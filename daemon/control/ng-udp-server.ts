@@ -2,39 +2,68 @@
  * The ng control socket over UDP (`--listen-ng`): one datagram per request, reply to its source with
  * the same cookie. Garbage gets rtpengine's error reply (or, without a cookie, nothing) and never
  * takes the daemon down. Framing, cookie cache and dispatch live in the shared NgProcessor.
+ *
+ * IPv4 listeners use the batch I/O addon when it loads (ng-udp-batch.ts: recvmmsg/sendmmsg, one JS
+ * callback per batch); IPv6 ones, and all with RTPENGINE_TS_IO=dgram or without the addon, node:dgram.
  */
 import * as dgram from 'node:dgram';
+import { isIPv4 } from 'node:net';
 import { ipLiteralLookup } from '../net/ip-literal-lookup.js';
+import { u32ToIpv4 } from '../media/addr.js';
 import type { Logger } from '../log.js';
+import { NgBatchSocket, ngBatchNative } from './ng-udp-batch.js';
 import type { NgProcessor } from './ng-processor.js';
 
 export class NgUdpServer {
-  private readonly socket: dgram.Socket;
+  private socket: dgram.Socket | null = null;
+  private batch: NgBatchSocket | null = null;
   private closed = false;
 
   constructor(
     private readonly address: string,
     private readonly port: number,
-    ipv6Only: boolean,
+    private readonly ipv6Only: boolean,
     private readonly processor: NgProcessor,
     private readonly log: Logger,
-  ) {
-    // A bare port listens on 0.0.0.0 and on :: (IPv6 only), as rtpengine binds it.
-    // Replies go to rinfo addresses (IP literals): no dns.lookup round per reply.
-    this.socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only, lookup: ipLiteralLookup });
-    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-    this.socket.on('error', (err) => this.log.error({ err }, 'ng socket error'));
-  }
+  ) {}
 
   listen(): Promise<void> {
+    const native = isIPv4(this.address) ? ngBatchNative() : null;
+    if (native) {
+      try {
+        this.batch = NgBatchSocket.open(native, this.address, this.port,
+          (msg, addr, port) => this.onBatchMessage(msg, addr, port),
+          (code) => this.log.error({ code }, 'ng reply send failed'));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      this.log.info({ address: this.address, port: this.port }, 'Listening for ng commands (UDP)');
+      return Promise.resolve();
+    }
+    return this.listenDgram();
+  }
+
+  private listenDgram(): Promise<void> {
+    // A bare port listens on 0.0.0.0 and on :: (IPv6 only), as rtpengine binds it.
+    // Replies go to rinfo addresses (IP literals): no dns.lookup round per reply.
+    const socket = dgram.createSocket({ type: this.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: this.ipv6Only, lookup: ipLiteralLookup });
+    this.socket = socket;
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    socket.on('error', (err) => this.log.error({ err }, 'ng socket error'));
     return new Promise((resolve, reject) => {
-      this.socket.once('error', reject);
-      this.socket.bind({ address: this.address, port: this.port, exclusive: true }, () => {
-        this.socket.off('error', reject);
-        this.socket.setRecvBufferSize(4 * 1024 * 1024);
+      socket.once('error', reject);
+      socket.bind({ address: this.address, port: this.port, exclusive: true }, () => {
+        socket.off('error', reject);
+        socket.setRecvBufferSize(4 * 1024 * 1024);
         this.log.info({ address: this.address, port: this.port }, 'Listening for ng commands (UDP)');
         resolve();
       });
+    });
+  }
+
+  private onBatchMessage(msg: Buffer, addr: number, port: number): void {
+    void this.processor.process(msg, `${u32ToIpv4(addr)}:${port}`).then((reply) => {
+      if (reply && !this.closed && !this.batch!.send(reply, addr, port)) this.log.error({ bytes: reply.length }, 'ng reply too large to send');
     });
   }
 
@@ -47,7 +76,7 @@ export class NgUdpServer {
   private send(reply: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
     try {
-      this.socket.send(reply, rinfo.port, rinfo.address);
+      this.socket!.send(reply, rinfo.port, rinfo.address);
     } catch (err) {
       this.log.error({ err }, 'ng reply send failed');
     }
@@ -56,6 +85,7 @@ export class NgUdpServer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close();
+    this.socket?.close();
+    this.batch?.close();
   }
 }

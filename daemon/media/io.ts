@@ -122,8 +122,11 @@ export class DgramIo implements MediaIo {
 
 /** The native addon's interface (daemon/media/native/src/batch_io.c). */
 export interface BatchNative {
-  /** With onWake, `wakeFd` is an eventfd: wake(wakeFd) from any thread runs onWake in this one. */
-  init(slots: number, onBatch: (n: number) => void, onWake?: () => void): {
+  /**
+   * With onWake, `wakeFd` is an eventfd: wake(wakeFd) from any thread runs onWake in this one. With
+   * `scoped`, callbacks run in a node callback scope (microtasks run after each).
+   */
+  init(slots: number, onBatch: (n: number) => void, onWake?: () => void, scoped?: boolean): {
     buf: Uint8Array; rx: Int32Array; tx: Int32Array; txerr: Int32Array; addr6: Uint8Array; rx6: Uint8Array;
     stats: Float64Array; batch: number; stride: number; rxFields: number; txFields: number; txMax: number;
     addr6Max: number; sendBase: number; sendBytes: number; wakeFd: number;
@@ -135,6 +138,8 @@ export interface BatchNative {
   /** This thread's slot takes over a bindSocket() fd: 0 or -errno. */
   adopt(slot: number, family: number, fd: number): number;
   closeFd(fd: number): number;
+  /** SO_RCVBUF of a bindSocket() fd: 0 or -errno. */
+  setRecvBuffer(fd: number, bytes: number): number;
   setTos(slot: number, tos: number): number;
   close(slot: number): number;
   flush(n: number): number;

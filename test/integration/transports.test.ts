@@ -3,7 +3,10 @@
  * daemon. Expected behaviour is what rtpengine 10.5.3.5 did for the same bytes on loopback (see
  * daemon/control/ng-tcp-server.ts and ng-http.ts for the observations).
  */
+import { spawn, spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { dict, str, type Reply } from '../helpers/ng-client.js';
@@ -362,3 +365,55 @@ describe('one cookie cache for all transports (as rtpengine)', () => {
     expect(str(again.get('result'))).toBe('ok');
   });
 });
+
+describe('ng over UDP: listeners and batching', () => {
+  it('answers 300 requests sent at once, each with its own cookie (more than one receive batch)', async () => {
+    const cookies = Array.from({ length: 300 }, (_, i) => `burst${i}`);
+    const replies = await Promise.all(cookies.map((c) => d.ng.raw(c, PING)));
+    expect(replies.map((r) => r.toString('latin1'))).toEqual(cookies.map(() => PONG));
+  });
+
+  for (const io of ['batch', 'dgram'] as const) {
+    it(`answers on an IPv6 listener, and a port in use stops start-up (${io} I/O)`, async () => {
+      const port6 = await freeUdp6Port();
+      const v6 = spawn(process.execPath, [MAIN, '--config-file=none', '-i', '127.0.0.1', '-n', `[::1]:${port6}`,
+        '-m', '61010', '-M', '61019', '-f', '-E', '--num-threads=1'], { env: { ...process.env, RTPENGINE_TS_IO: io }, stdio: 'ignore' });
+      const first = await startDaemon([], { io });
+      try {
+        let reply = '';
+        for (let i = 0; i < 50 && !reply; i++) reply = await udp6Request(port6, `v6 ${PING}`, 200).catch(() => '');
+        expect(reply).toBe(`v6 ${PONG}`);
+        // The same IPv4 ng port again: the second daemon must fail to start, as rtpengine does.
+        const taken = spawnSync(process.execPath, [MAIN, '--config-file=none', '-i', '127.0.0.1',
+          '-n', `127.0.0.1:${first.ngPort}`, '-m', '61000', '-M', '61009', '-f', '-E', '--num-threads=1',
+        ], { env: { ...process.env, RTPENGINE_TS_IO: io }, timeout: 10_000, encoding: 'latin1' });
+        expect(taken.status).toBe(1);
+        expect(taken.stderr).toContain('EADDRINUSE');
+        // ... and the first one is unharmed.
+        expect(str((await first.ng.request({ command: 'ping' })).get('result'))).toBe('pong');
+      } finally {
+        v6.kill('SIGTERM');
+        await first.close();
+      }
+    });
+  }
+});
+
+const MAIN = fileURLToPath(new URL('../../dist/daemon/main.js', import.meta.url));
+
+async function freeUdp6Port(): Promise<number> {
+  const s = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+  await new Promise<void>((r) => s.bind(0, '::1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function udp6Request(port: number, text: string, timeoutMs: number): Promise<string> {
+  const s = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+  return new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => { s.close(); reject(new Error('no IPv6 reply')); }, timeoutMs);
+    s.on('message', (m) => { clearTimeout(t); s.close(); resolve(m.toString('latin1')); });
+    s.send(Buffer.from(text, 'latin1'), port, '::1');
+  });
+}

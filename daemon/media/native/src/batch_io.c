@@ -66,6 +66,10 @@ typedef struct {
   unsigned char *fam; /* family of each slot's socket (4/6) */
   napi_ref cb;
   napi_ref wake_cb; /* NULL without a wake callback */
+  /* With one (init's `scoped`), callbacks run in a node callback scope (napi_make_callback), so
+   * promise reactions and process.nextTick run when the callback returns, as after any node I/O
+   * callback: the main thread's ng socket needs that, the media workers' packet path does not. */
+  napi_async_context actx;
   int wakefd;       /* eventfd in the epoll set, written by wake() from another thread; -1 = none */
   napi_ref buf_ref, rx_ref, tx_ref, addr6_ref, rx6_ref, stats_ref, txerr_ref;
   unsigned char *buf;   /* BATCH * STRIDE receive area + SEND_AREA */
@@ -120,6 +124,7 @@ static void on_poll_closed(uv_handle_t *h) {
   if (c->epfd >= 0) { close(c->epfd); c->epfd = -1; }
   if (c->wakefd >= 0) { close(c->wakefd); c->wakefd = -1; }
   napi_async_cleanup_hook_handle hh = c->cleanup;
+  if (c->actx) napi_async_destroy(c->env, c->actx);
   /* The env is going away: its references die with it; only our own memory is freed here. */
   free(c->fds);
   free(c->fam);
@@ -147,7 +152,8 @@ static void call_js(Ctx *c, napi_ref ref, int n) {
       napi_get_global(env, &global) == napi_ok) {
     arg = num(env, n);
     c->in_callback = 1;
-    napi_status st = napi_call_function(env, global, cb, 1, &arg, &result);
+    napi_status st = c->actx ? napi_make_callback(env, c->actx, global, cb, 1, &arg, &result)
+                             : napi_call_function(env, global, cb, 1, &arg, &result);
     c->in_callback = 0;
     if (st != napi_ok) {
       bool pending = false;
@@ -252,20 +258,22 @@ static void on_readable(uv_poll_t *h, int status, int events) {
 }
 
 /*
- * init(slots, callback[, wakeCallback]) -> { buf, rx, tx, txerr, addr6, rx6, stats, batch, stride,
+ * init(slots, callback[, wakeCallback[, scoped]]) -> { buf, rx, tx, txerr, addr6, rx6, stats, batch, stride,
  * rxFields, txFields, txMax, sendBase, sendBytes, wakeFd }. With wakeCallback, wakeFd is an eventfd
  * in this thread's epoll set: wake(wakeFd) from any thread makes this thread call wakeCallback(0).
  */
 static napi_value js_init(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slots = 0;
+  bool scoped = false;
   napi_valuetype t, t3 = napi_undefined;
+  if (argc >= 4) napi_get_value_bool(env, argv[3], &scoped);
   if (argc < 2 || !get_i32(env, argv[0], &slots) || slots <= 0 || slots > (1 << 22) ||
       napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function ||
       (argc >= 3 && (napi_typeof(env, argv[2], &t3) != napi_ok || (t3 != napi_function && t3 != napi_undefined)))) {
-    napi_throw_type_error(env, NULL, "init(slots, callback[, wakeCallback])");
+    napi_throw_type_error(env, NULL, "init(slots, callback[, wakeCallback[, scoped]])");
     return NULL;
   }
   if (get_ctx(env) != NULL) {
@@ -323,6 +331,11 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, ret, "sendBase", num(env, (double)BATCH * STRIDE)));
   CHECK(napi_set_named_property(env, ret, "sendBytes", num(env, SEND_AREA)));
   CHECK(napi_create_reference(env, argv[1], 1, &c->cb));
+  if (scoped) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, "rtpengine-ts:batch-io", NAPI_AUTO_LENGTH, &name));
+    CHECK(napi_async_init(env, NULL, name, &c->actx));
+  }
   if (t3 == napi_function) {
     c->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (c->wakefd < 0) { napi_throw_error(env, NULL, "eventfd failed"); return NULL; }
@@ -444,6 +457,17 @@ static napi_value js_close_fd(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info);
   if (fd < 0) return num(env, fd);
   return num(env, close(fd) == 0 ? 0 : -errno);
+}
+
+/* setRecvBuffer(fd, bytes) -> 0 or -errno: SO_RCVBUF, as dgram's setRecvBufferSize. */
+static napi_value js_set_recv_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, bytes;
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &bytes) || fd < 0 || bytes <= 0)
+    return num(env, -EINVAL);
+  return num(env, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == 0 ? 0 : -errno);
 }
 
 /* wake(fd) -> 0 or -errno: from any thread, makes the thread owning that wakeFd run its wakeCallback. */
@@ -650,6 +674,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "bindSocket", NULL, js_bind_socket, NULL, NULL, NULL, napi_default, NULL },
     { "adopt", NULL, js_adopt, NULL, NULL, NULL, napi_default, NULL },
     { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
+    { "setRecvBuffer", NULL, js_set_recv_buffer, NULL, NULL, NULL, napi_default, NULL },
     { "wake", NULL, js_wake, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
