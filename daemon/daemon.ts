@@ -46,6 +46,11 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions, private readonly log: Logger) {}
 
+  /** What every ng transport feeds (null before start): bench/ng-path.ts drives it directly. */
+  get ngProcessor(): NgProcessor | null {
+    return this.processor;
+  }
+
   async start(): Promise<void> {
     const o = this.options;
     const interfaces = new LocalInterfaces(o.interfaces, o.portMin, o.portMax);
