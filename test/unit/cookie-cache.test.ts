@@ -37,3 +37,33 @@ describe('CookieCache (spec §1.4)', () => {
     c.close();
   });
 });
+
+describe('CookieCache storage', () => {
+  it('keeps many replies byte-exact across chunk boundaries and reuses the chunks of an expired generation', async () => {
+    const c = new CookieCache(1_000_000);
+    const reply = (i: number): Buffer => Buffer.from(`${i} d6:result2:ok3:sdp${'x'.repeat(i % 3000)}\xff\x00e`, 'latin1');
+    // ~3.7 MB of replies: four 1 MB chunks
+    for (let i = 0; i < 2500; i++) c.set(`k${i}`, Promise.resolve(reply(i)));
+    await new Promise((r) => setImmediate(r));
+    for (const i of [0, 1, 349, 350, 351, 1999, 2499]) expect((await c.get(`k${i}`))!).toEqual(reply(i));
+    // A returned reply is a copy: changing it does not change the cache.
+    (await c.get('k1'))!.fill(0);
+    expect((await c.get('k1'))!).toEqual(reply(1));
+    c.rotate();
+    c.rotate(); // the first generation expires: its chunks serve the next one
+    expect(c.get('k0')).toBeUndefined();
+    c.set('again', Promise.resolve(Buffer.from('fresh')));
+    await new Promise((r) => setImmediate(r));
+    expect((await c.get('again'))!.toString()).toBe('fresh');
+    c.close();
+  });
+
+  it('keeps a reply larger than a chunk as it is', async () => {
+    const c = new CookieCache(1_000_000);
+    const big = Buffer.alloc(1_500_000, 0x61);
+    c.set('big', Promise.resolve(big));
+    await new Promise((r) => setImmediate(r));
+    expect((await c.get('big'))!.equals(big)).toBe(true);
+    c.close();
+  });
+});
