@@ -91,7 +91,7 @@ export async function main(argv: string[], defaults: Partial<BenchOptions> = {},
     `# command: ${program} ${argv.join(' ')}`.trimEnd(),
     `# targets=${o.targets.join(',')} tests=${o.tests.join(',')} reps=${o.reps} warmup=${o.warmup}s duration=${o.duration}s ` +
       `flood=${o.floodCalls} calls x ${o.floodWindow} in flight, ${o.floodDuration}s pps=${o.pps} scale-pps=${o.scalePps} ` +
-      `ng-window=${o.ngWindow} ng-duration=${o.ngDuration}s threads: ts=${o.threads} rtpengine=${o.rtpengineThreads} ` +
+      `ng-window=${o.ngWindow} ng-warmup=${o.ngWarmup}s ng-duration=${o.ngDuration}s threads: ts=${o.threads} rtpengine=${o.rtpengineThreads} ` +
       `daemon-cpu=${o.daemonCpu || 'any'} lg-cpu=${o.lgCpu || 'any'} lg-socks=${o.lgSocks} daemon-nofile=${o.nofile} nice=${o.nice}`,
     ...notes,
   ].join('\n');

@@ -17,6 +17,7 @@ export interface BenchOptions {
   scalePps: number;
   scaleDuration: number;
   ngDuration: number;
+  ngWarmup: number;
   ngWindow: number;
   setupWindow: number;
   threads: number;
@@ -66,6 +67,8 @@ options (defaults of the full run; --quick in brackets):
   --scale-pps N           packets/s per stream in the scale test (2)
   --scale-duration S      scale test window (10)
   --ng-duration S         ng test window (10) [4]
+  --ng-warmup S           ng load before the window (5): both daemons, so the
+                          window measures rtpengine-ts's optimized (JIT) code
   --ng-window N           concurrent calls in the closed-loop ng test (16)
   --setup-window N        concurrent calls while setting up RTP tests (32)
   --threads N             rtpengine-ts --num-threads (1: one media worker)
@@ -107,7 +110,7 @@ export function parseOptions(argv: string[], defaults: Partial<BenchOptions> = {
   const quick = flags.has('quick');
   const known = new Set([
     'targets', 'tests', 'reps', 'warmup', 'duration', 'flood-duration', 'drain', 'pps', 'flood-calls', 'flood-window',
-    'scale-pps', 'scale-duration', 'ng-duration', 'ng-window', 'setup-window', 'threads', 'rtpengine-threads',
+    'scale-pps', 'scale-duration', 'ng-duration', 'ng-warmup', 'ng-window', 'setup-window', 'threads', 'rtpengine-threads',
     'daemon-cpu', 'lg-cpu', 'ng-port', 'port-min', 'port-max', 'lg-port', 'lg-socks', 'nofile', 'nice', 'ts-cmd', 'rtpengine',
     'daemon-arg', 'out', 'md',
   ]);
@@ -144,6 +147,7 @@ export function parseOptions(argv: string[], defaults: Partial<BenchOptions> = {
     scalePps: num('scale-pps', 2),
     scaleDuration: num('scale-duration', 10),
     ngDuration: num('ng-duration', quick ? 4 : 10),
+    ngWarmup: num('ng-warmup', 5),
     ngWindow: Math.round(num('ng-window', 16)),
     setupWindow: Math.round(num('setup-window', 32)),
     threads,

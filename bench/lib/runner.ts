@@ -288,7 +288,7 @@ export async function runNg(ctx: RunContext, target: string, t: TestSpec, rep: n
     row.idleRssMb = (sampleProcess(d.pid)?.rssKb ?? NaN) / 1024;
     tool = new NgLoad({
       bin: ctx.ngLoadBin, cpu: o.lgCpu, ngPort: o.ngPort, mode: t.kind === 'ng' ? 'closed' : 'paced',
-      window: o.ngWindow, rate: t.kind === 'ngrate' ? t.n : 1, warmup: 1, duration: o.ngDuration, tag,
+      window: o.ngWindow, rate: t.kind === 'ngrate' ? t.n : 1, warmup: o.ngWarmup, duration: o.ngDuration, tag,
     });
     let a: WindowSample | null = null;
     let b: WindowSample | null = null;
