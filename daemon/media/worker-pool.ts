@@ -145,6 +145,11 @@ class MediaWorker {
     this.queued();
   }
 
+  /** Commands queued that the worker cannot see yet (ring overflow, or messages not posted). */
+  holdsCommands(): boolean {
+    return this.overflow.length > 0 || this.outbox.length > 0;
+  }
+
   /** Sockets the main thread bound (batch workers only, see WorkerPool.bind). */
   adopt(sockets: Adoption[]): void {
     for (const a of sockets) {
@@ -390,14 +395,19 @@ export class WorkerPool {
   }
 
   /**
-   * Null when no command is queued, else a promise that settles at the end of this event-loop turn,
-   * once the queued commands are sent (ring wake soon, or one message per worker). An ng reply of a
-   * command that queued any waits for it: it never overtakes what its command told the workers,
-   * and the replies of one turn leave together after every request the turn read was handled, so
-   * the next requests also arrive together (measured: 1.3-1.7x the ng rate of replying at once).
+   * Null when the workers can already see every command queued so far, else a promise that
+   * settles at the end of this event-loop turn, once the queued commands are sent. An ng reply of a
+   * command waits for it, so it never overtakes what its command told the workers.
+   *
+   * Ring commands are visible at once: a worker reads its ring before every batch of packets, so a
+   * packet can never meet an older configuration, and a socket not yet adopted only holds its first
+   * packets in the kernel until the wake (at most WAKE_MS). Only commands that did not fit the ring,
+   * or went by postMessage (node:dgram workers), make a reply wait: waiting for the turn's end
+   * otherwise cost one more event-loop turn per request (bench:ng-path).
    */
   flushed(): Promise<void> | null {
-    return this.flushing;
+    for (const w of this.workers) if (w.holdsCommands()) return this.flushing;
+    return null;
   }
 
   /** Sum of a worker-wide counter over all workers. */
