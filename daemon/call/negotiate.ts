@@ -251,11 +251,13 @@ function render(n: Negotiation, plans: MediaPlan[]): Buffer {
   const versioned = opts.replace.has('sdp-version');
   if (versioned) plan.sdpVersion = r.sentSdpVersion.toString();
   let out = rewriteSdp(sdp, plan);
-  if (versioned && r.lastSentSdp !== undefined && !r.lastSentSdp.equals(out)) {
+  let text = out.toString('latin1');
+  if (versioned && r.lastSentSdp !== undefined && r.lastSentSdp !== text) {
     r.sentSdpVersion += 1n;
     plan.sdpVersion = r.sentSdpVersion.toString();
     out = rewriteSdp(sdp, plan);
+    text = out.toString('latin1');
   }
-  r.lastSentSdp = out;
+  r.lastSentSdp = text;
   return out;
 }
