@@ -110,6 +110,23 @@ interface WindowSample {
   atNs: number;
 }
 
+/** Samples /proc at the load generator's MARK lines: the measurement window's start and end. */
+class WindowMarks {
+  start: WindowSample | null = null;
+  end: WindowSample | null = null;
+  /** Longest delay between a MARK's time stamp and our sample of it. */
+  delayMs = 0;
+
+  constructor(private readonly daemonPid: number, private readonly lgPid: number) {}
+
+  readonly onMark = (what: 'start' | 'end', ns: number): void => {
+    const s = windowSample(this.daemonPid, this.lgPid);
+    this.delayMs = Math.max(this.delayMs, (s.atNs - ns) / 1e6);
+    if (what === 'start') this.start = s;
+    else this.end = s;
+  };
+}
+
 /** The daemon first (its time stamp is the sample's), then the rest. */
 function windowSample(daemonPid: number, lgPid: number): WindowSample {
   const atNs = Number(process.hrtime.bigint());
@@ -219,21 +236,14 @@ export async function runRtp(ctx: RunContext, target: string, t: TestSpec, rep: 
     row.calls = ports.length;
     ctx.log(`  ${ports.length} of ${calls} calls set up in ${row.setupS.toFixed(1)} s${firstError ? `; first failure: ${firstError}` : ''}`);
     if (ports.length === 0) throw new Error(`no call could be set up: ${firstError}`);
-    let start: WindowSample | null = null;
-    let end: WindowSample | null = null;
-    let markDelay = 0;
-    lg.onMark = (what, ns) => {
-      const s = windowSample(d.pid, lg!.pid);
-      markDelay = Math.max(markDelay, (s.atNs - ns) / 1e6);
-      if (what === 'start') start = s;
-      else end = s;
-    };
+    const marks = new WindowMarks(d.pid, lg.pid);
+    lg.onMark = marks.onMark;
     lg.sendCalls(ports);
     const r: LoadgenResult = await lg.result((warmup + duration + o.drain + 60) * 1000);
     if (!d.alive) throw new Error(`${target} exited during the run (log: ${d.log})`);
-    if (!start || !end) throw new Error('no MARK lines from rtp-load');
-    row.windowS = fillWindow(row, start, end, o.daemonCpu, o.lgCpu, [d.pid, lg.pid]);
-    row.markDelayMs = markDelay;
+    if (!marks.start || !marks.end) throw new Error('no MARK lines from rtp-load');
+    row.windowS = fillWindow(row, marks.start, marks.end, o.daemonCpu, o.lgCpu, [d.pid, lg.pid]);
+    row.markDelayMs = marks.delayMs;
     row.offeredPps = r.offered_pps;
     row.fwdPps = r.fwd_pps;
     row.lossPct = r.loss_pct;
@@ -290,21 +300,13 @@ export async function runNg(ctx: RunContext, target: string, t: TestSpec, rep: n
       bin: ctx.ngLoadBin, cpu: o.lgCpu, ngPort: o.ngPort, mode: t.kind === 'ng' ? 'closed' : 'paced',
       window: o.ngWindow, rate: t.kind === 'ngrate' ? t.n : 1, warmup: o.ngWarmup, duration: o.ngDuration, tag,
     });
-    let a: WindowSample | null = null;
-    let b: WindowSample | null = null;
-    let markDelay = 0;
-    const lgPid = tool.pid;
-    tool.onMark = (what, ns) => {
-      const s = windowSample(d.pid, lgPid);
-      markDelay = Math.max(markDelay, (s.atNs - ns) / 1e6);
-      if (what === 'start') a = s;
-      else b = s;
-    };
-    const r = await tool.result((1 + o.ngDuration + 10) * 1000);
+    const marks = new WindowMarks(d.pid, tool.pid);
+    tool.onMark = marks.onMark;
+    const r = await tool.result((o.ngWarmup + o.ngDuration + 10) * 1000);
     if (!d.alive) throw new Error(`${target} exited during the run (log: ${d.log})`);
-    if (!a || !b) throw new Error('no MARK lines from ng-load');
-    row.windowS = fillWindow(row, a, b, o.daemonCpu, o.lgCpu, [d.pid, lgPid]);
-    row.markDelayMs = markDelay;
+    if (!marks.start || !marks.end) throw new Error('no MARK lines from ng-load');
+    row.windowS = fillWindow(row, marks.start, marks.end, o.daemonCpu, o.lgCpu, [d.pid, tool.pid]);
+    row.markDelayMs = marks.delayMs;
     row.lgUtilPct = r.lg_util_pct;
     row.calls = r.calls;
     row.ngCallsPerS = r.calls_per_s;
