@@ -47,20 +47,28 @@ export function callStats(ctx: MediaContext, call: Call, participants: Monologue
   const estimated = estimatedQuality(ctx, call, participants);
   if (estimated.size > 0) d.set('estimated MOS', estimated);
   d.set('tags', tags);
-  d.set('totals', new Map<string, BEncodable>([['RTP', totalsDict(rtp)], ['RTCP', totalsDict(rtcp)]]));
+  d.set('totals', new Map<string, BEncodable>().set('RTP', totalsDict(rtp)).set('RTCP', totalsDict(rtcp)));
   return d;
 }
 
+/**
+ * `{packets, bytes, errors}` in that order. Dicts here are built with set() chains rather than
+ * `new Map([[k, v], ...])`: a delete reply has ~30 of them, and these need no pair array per entry.
+ */
+function counts(packets: number, bytes: number, errors: number): Dict {
+  return new Map<string, BEncodable>().set('packets', packets).set('bytes', bytes).set('errors', errors);
+}
+
 function totalsDict(t: Totals): Dict {
-  return new Map<string, BEncodable>([['packets', t.packets], ['bytes', t.bytes], ['errors', t.errors]]);
+  return counts(t.packets, t.bytes, t.errors);
 }
 
 function subList(list: Monologue[]): Dict[] {
-  return list.map((x) => new Map<string, BEncodable>([['tag', x.tag], ['type', 'offer/answer']]));
+  return list.map((x) => new Map<string, BEncodable>().set('tag', x.tag).set('type', 'offer/answer'));
 }
 
 function participantStats(ctx: MediaContext, m: Monologue, rtp: Totals, rtcp: Totals): Dict {
-  const d: Dict = new Map<string, BEncodable>([['tag', m.tag]]);
+  const d: Dict = new Map<string, BEncodable>().set('tag', m.tag);
   if (m.viaBranch !== undefined) d.set('via-branch', m.viaBranch);
   if (m.label !== undefined) d.set('label', m.label);
   d.set('created', Math.floor(m.created / 1000));
@@ -71,7 +79,7 @@ function participantStats(ctx: MediaContext, m: Monologue, rtp: Totals, rtcp: To
 }
 
 function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals, rtcp: Totals): Dict {
-  const d: Dict = new Map<string, BEncodable>([['index', md.index], ['type', md.type]]);
+  const d: Dict = new Map<string, BEncodable>().set('index', md.index).set('type', md.type);
   if (KNOWN_PROTOCOLS.has(md.protocol)) d.set('protocol', md.protocol);
   const pt = ctx.counters(md.rtp).lastPt;
   // Known from this participant's SDP, or (after re-negotiation dropped it) a static payload type.
@@ -91,7 +99,7 @@ function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals,
 
 function endpointDict(e: Endpoint | null): Dict {
   if (!e) return new Map();
-  return new Map<string, BEncodable>([['family', e.address.includes(':') ? 'IPv6' : 'IPv4'], ['address', e.address], ['port', e.port]]);
+  return new Map<string, BEncodable>().set('family', e.address.includes(':') ? 'IPv6' : 'IPv4').set('address', e.address).set('port', e.port);
 }
 
 function streamStats(ctx: MediaContext, m: Monologue, s: PacketStream, totals: Totals): Dict {
@@ -117,6 +125,6 @@ function streamStats(ctx: MediaContext, m: Monologue, s: PacketStream, totals: T
   d.set('last packet', Math.floor(lastPacket / 1000));
   d.set('flags', flags);
   if (c.ssrc >= 0) d.set('SSRC', c.ssrc);
-  d.set('stats', new Map<string, BEncodable>([['packets', c.packets], ['bytes', c.bytes], ['errors', c.errors]]));
+  d.set('stats', counts(c.packets, c.bytes, c.errors));
   return d;
 }
