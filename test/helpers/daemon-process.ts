@@ -77,7 +77,12 @@ export async function startDaemon(
       await ng.request({ command: 'ping' });
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`daemon did not answer ping:\n${out}`);
+      if (Date.now() > deadline) {
+        // Not left running behind the failed test.
+        ng.close();
+        proc.kill('SIGKILL');
+        throw new Error(`daemon did not answer ping:\n${out}`);
+      }
     }
   }
   return {
