@@ -176,7 +176,11 @@ export class CommandReader {
     this.mask = this.d.length - 1;
   }
 
-  /** Runs every published command in order; returns how many ran. */
+  /**
+   * Runs every published command in order; returns how many ran. A command whose sink throws is
+   * still consumed (the read position moves on in `finally`), so one bad command cannot block the
+   * ring and, with it, every later batch of packets; the exception reaches the caller.
+   */
   drain(sink: CommandSink): number {
     const d = this.d;
     const w = Atomics.load(this.ctl, W);
@@ -184,36 +188,36 @@ export class CommandReader {
     let ran = 0;
     while (r !== w) {
       const at = r & this.mask;
-      let n: number;
-      switch (d[at]) {
-        case CMD_PAD: n = d.length - at; break;
-        case CMD_ADOPT:
-          n = ADOPT_WORDS;
-          sink.adopt(d[at + 1]!, d[at + 2] === 6 ? 6 : 4, d[at + 3]!);
-          ran++;
-          break;
-        case CMD_CONFIGURE: {
-          n = CONFIGURE_WORDS;
-          const c = readConfigFields(d, at + 1, this.cfg);
-          const a = at + 1 + CONFIG_FIELDS;
-          c.epKind = d[a]!;
-          for (let i = 0; i < 4; i++) c.ep[i] = d[a + 1 + i]!;
-          sink.configure(c);
-          ran++;
-          break;
-        }
-        case CMD_CLOSE:
-          n = 3 + d[at + 2]!;
-          sink.close(d[at + 1]!, d, at + 3, d[at + 2]!);
-          ran++;
-          break;
-        default:
-          // Cannot happen with one writer of this module; stop rather than run garbage.
-          throw new Error(`command ring: bad record ${d[at]} at ${at}`);
-      }
+      const kind = d[at];
+      const n = kind === CMD_PAD ? d.length - at : kind === CMD_ADOPT ? ADOPT_WORDS : kind === CMD_CONFIGURE ? CONFIGURE_WORDS
+        : kind === CMD_CLOSE ? 3 + d[at + 2]! : -1;
+      // Cannot happen with one writer of this module; stop rather than run garbage.
+      if (n < 0) throw new Error(`command ring: bad record ${kind} at ${at}`);
       r = (r + n) | 0;
-      Atomics.store(this.ctl, R, r);
+      try {
+        if (kind !== CMD_PAD) {
+          this.run(sink, kind!, at);
+          ran++;
+        }
+      } finally {
+        Atomics.store(this.ctl, R, r);
+      }
     }
     return ran;
+  }
+
+  private run(sink: CommandSink, kind: number, at: number): void {
+    const d = this.d;
+    if (kind === CMD_ADOPT) {
+      sink.adopt(d[at + 1]!, d[at + 2] === 6 ? 6 : 4, d[at + 3]!);
+    } else if (kind === CMD_CONFIGURE) {
+      const c = readConfigFields(d, at + 1, this.cfg);
+      const a = at + 1 + CONFIG_FIELDS;
+      c.epKind = d[a]!;
+      for (let i = 0; i < 4; i++) c.ep[i] = d[a + 1 + i]!;
+      sink.configure(c);
+    } else {
+      sink.close(d[at + 1]!, d, at + 3, d[at + 2]!);
+    }
   }
 }

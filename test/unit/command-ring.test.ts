@@ -55,6 +55,19 @@ describe('main → worker command ring', () => {
     expect(seen[4]).toEqual(['close', 9, [3, 4]]);
   });
 
+  it('consumes a command whose sink throws, so the commands after it still run', () => {
+    const bufs = createRing(64);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const { sink, seen } = recorder();
+    const failing: CommandSink = { ...sink, adopt: () => { throw new Error('bad adopt'); } };
+    w.adopt({ slot: 1, family: 4, fd: 40 });
+    w.close(2, [1]);
+    expect(() => r.drain(failing)).toThrow('bad adopt');
+    expect(r.drain(sink)).toBe(1);
+    expect(seen).toEqual([['close', 2, [1]]]);
+  });
+
   it('wraps with a pad record, refuses writes when full and accepts them once drained', () => {
     const bufs = createRing(64);
     const w = new CommandWriter(bufs);
