@@ -43,7 +43,7 @@ class Shared {
   };
 
   constructor(readonly native: BatchNative) {
-    const t = native.init(SLOTS, (n) => this.onBatch(n), undefined, true);
+    const t = native.init(SLOTS, (n) => this.onBatch(n), -1, true);
     this.buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
     this.rx = t.rx;
     this.tx = t.tx;

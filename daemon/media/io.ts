@@ -123,14 +123,17 @@ export class DgramIo implements MediaIo {
 /** The native addon's interface (daemon/media/native/src/batch_io.c). */
 export interface BatchNative {
   /**
-   * With onWake, `wakeFd` is an eventfd: wake(wakeFd) from any thread runs onWake in this one. With
-   * `scoped`, callbacks run in a node callback scope (microtasks run after each).
+   * With a `wakeFd` >= 0 (from eventfd(), still owned by its creator), wake(wakeFd) from any thread
+   * makes this one call onBatch(0) unless packets come anyway. With `scoped`, callbacks run in a node
+   * callback scope (microtasks run after each).
    */
-  init(slots: number, onBatch: (n: number) => void, onWake?: () => void, scoped?: boolean): {
+  init(slots: number, onBatch: (n: number) => void, wakeFd?: number, scoped?: boolean): {
     buf: Uint8Array; rx: Int32Array; tx: Int32Array; txerr: Int32Array; addr6: Uint8Array; rx6: Uint8Array;
     stats: Float64Array; batch: number; stride: number; rxFields: number; txFields: number; txMax: number;
-    addr6Max: number; sendBase: number; sendBytes: number; wakeFd: number;
+    addr6Max: number; sendBase: number; sendBytes: number;
   };
+  /** Any thread: a new eventfd for another thread's init(), or -errno. The caller closes it (closeFd). */
+  eventfd(): number;
   wake(fd: number): number;
   open(slot: number, family: number, address: string, port: number): number;
   /** Any thread: a bound socket's fd, or -errno. */
@@ -186,8 +189,6 @@ export class BatchIo implements MediaIo {
   private readonly sendBase: number;
   private readonly sendBytes: number;
   private queued = 0;
-  /** The eventfd that wakes this thread (see command-ring.ts), -1 without onCommands. */
-  readonly wakeFd: number;
   private readonly v6Scratch = new Uint8Array(16);
   /** IPv6 intern table: 16-byte key (latin1) → id; the address number is -(id + 1). */
   private readonly v6Ids = new Map<string, number>();
@@ -196,13 +197,14 @@ export class BatchIo implements MediaIo {
    * `eachV6` must pass every IPv6 address number the caller keeps (endpoints, SDP addresses) through
    * `visit` and store what it returns: when the intern table is full, ids still in use are renumbered
    * and the others freed. `v6Limit` (tests) caps the table below the addon's size. `onCommands`
-   * (the command ring's drain) runs when another thread wakes this one and before every batch.
+   * (the command ring's drain) runs before every batch, and when another thread writes `wakeFd`
+   * (an eventfd it owns) with no packet to bring it.
    */
   constructor(
     private readonly native: BatchNative, slots: number, onPacket: PacketHandler, private readonly onError: ErrorHandler,
     private readonly eachV6: (visit: (a: number) => number) => void = () => {}, v6Limit = Infinity,
     onException: (e: unknown) => void = () => {},
-    onCommands: (() => void) | null = null,
+    onCommands: (() => void) | null = null, wakeFd = -1,
   ) {
     const rxFields = 6;
     const h = native.init(slots, (n: number): void => {
@@ -230,16 +232,7 @@ export class BatchIo implements MediaIo {
       } finally {
         this.flush();
       }
-    }, onCommands === null ? undefined : (): void => {
-      try {
-        onCommands();
-      } catch (e) {
-        onException(e);
-      } finally {
-        this.flush();
-      }
-    });
-    this.wakeFd = h.wakeFd;
+    }, onCommands === null ? -1 : wakeFd);
     if (h.rxFields !== rxFields || h.txFields !== 6) throw new Error('batch I/O addon: layout mismatch');
     this.buf = Buffer.from(h.buf.buffer, h.buf.byteOffset, h.buf.byteLength);
     this.rx = h.rx;

@@ -51,14 +51,17 @@ function onBatchException(e: unknown): void {
   post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: packet pipeline error: ${(e as Error)?.stack ?? String(e)}` });
 }
 
-/** RTPENGINE_TS_IO=dgram|batch; default batch when the native addon loads (see io.ts). */
+/**
+ * RTPENGINE_TS_IO=dgram|batch; default batch when the native addon loads (see io.ts) and the main
+ * thread could give us a wake eventfd (without one, ring commands would wait for packets).
+ */
 function createIo(): MediaIo {
   const want = process.env.RTPENGINE_TS_IO ?? '';
-  if (want !== 'dgram') {
+  if (want !== 'dgram' && init.wakeFd >= 0) {
     const { native, error } = loadBatchNative();
     if (native !== null) {
       try {
-        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException, drainCommands);
+        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException, drainCommands, init.wakeFd);
       } catch (e) {
         post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O unavailable (${(e as Error).message}), using node:dgram` });
       }
@@ -229,4 +232,4 @@ port.on('message', (b: MainToWorkerBatch) => {
   for (const m of b.msgs) run(m);
 });
 
-post({ type: 'ready', io: io.kind, wakeFd: io instanceof BatchIo ? io.wakeFd : -1 });
+post({ type: 'ready', io: io.kind });

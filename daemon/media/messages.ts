@@ -59,10 +59,10 @@ export interface BindResult { slot: number; ok: boolean; code?: string }
 
 export type WorkerToMain =
   /**
-   * `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself, and
-   * with a `wakeFd` >= 0 it sends commands through the ring (command-ring.ts) instead of messages.
+   * `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself and
+   * sends commands through the ring (command-ring.ts), woken by WorkerInit.wakeFd.
    */
-  | { type: 'ready'; io: 'batch' | 'dgram'; wakeFd: number }
+  | { type: 'ready'; io: 'batch' | 'dgram' }
   | { type: 'bound'; id: number; results: BindResult[] }
   /**
    * The worker now sends to a new address for this slot (learning), or committed it (`confirmed`).
@@ -81,4 +81,6 @@ export interface WorkerInit {
   reportSab: SharedArrayBuffer;
   /** Main → worker command ring (command-ring.ts). */
   ring: RingBuffers;
+  /** The main thread's eventfd that wakes a batch worker for the ring (-1: none); the main thread closes it. */
+  wakeFd: number;
 }

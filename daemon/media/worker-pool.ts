@@ -65,9 +65,14 @@ class MediaWorker {
   private wakePending = false;
   private lastWake = -Infinity;
   private wakeTimer: NodeJS.Timeout | null = null;
-  /** The worker's eventfd (command-ring.ts); -1 = it takes commands by postMessage. */
-  private wakeFd = -1;
-  /** Set once shutdown is sent: the eventfd may close with the worker, so it is never written again. */
+  /** The addon in this thread (null if it does not load): it binds sockets and owns the wake eventfd. */
+  private readonly native: BatchNative | null;
+  /**
+   * The eventfd that wakes this worker for the ring (command-ring.ts), created and closed here, never
+   * by the worker: a worker that dies cannot leave its number to be reused while we still write to it.
+   */
+  private readonly wakeFd: number;
+  /** Set once shutdown is sent: no more wakes or timers. */
   private stopped = false;
   readonly ready: Promise<void>;
   active = 0;
@@ -83,7 +88,10 @@ class MediaWorker {
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
     const ring = createRing();
     this.ring = new CommandWriter(ring);
-    const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring };
+    this.native = loadBatchNative().native;
+    const fd = this.native?.eventfd() ?? -1;
+    this.wakeFd = fd >= 0 ? fd : -1;
+    const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring, wakeFd: this.wakeFd };
     // V8 flags are process-wide and override a Worker's resourceLimits, so node's
     // --max-semi-space-size (meant for the ng thread) would size this worker's heap too. V8 reads the
     // flag only when it creates an isolate: changing it now leaves the main isolate as it is.
@@ -94,8 +102,8 @@ class MediaWorker {
       this.thread.on('message', (m: WorkerToMain) => {
         switch (m.type) {
           case 'ready':
-            if (m.io === 'batch') this.binder = loadBatchNative().native;
-            if (this.binder !== null) this.wakeFd = m.wakeFd;
+            // A batch worker got a wakeFd (it refuses batch I/O without one) and this thread has the addon.
+            if (m.io === 'batch') this.binder = this.native;
             resolve();
             break;
           case 'bound': {
@@ -130,7 +138,7 @@ class MediaWorker {
   }
 
   private get viaRing(): boolean {
-    return this.wakeFd >= 0;
+    return this.binder !== null;
   }
 
   /** A ring command was written: the worker sees it before its next batch or at the next wake. */
@@ -225,6 +233,11 @@ class MediaWorker {
     this.flush();
     this.stopped = true;
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+  }
+
+  /** After the thread is gone: the wake eventfd is ours to close. */
+  closeWakeFd(): void {
+    if (this.wakeFd >= 0) this.native!.closeFd(this.wakeFd);
   }
 
   /** Queues a close; `done` runs in reap() once the worker has closed the sockets. */
@@ -424,6 +437,7 @@ export class WorkerPool {
     await Promise.all(this.workers.map(async (w) => {
       w.shutdown();
       await w.thread.terminate();
+      w.closeWakeFd();
     }));
   }
 }

@@ -65,12 +65,14 @@ typedef struct {
   int *fds;
   unsigned char *fam; /* family of each slot's socket (4/6) */
   napi_ref cb;
-  napi_ref wake_cb; /* NULL without a wake callback */
   /* With one (init's `scoped`), callbacks run in a node callback scope (napi_make_callback), so
    * promise reactions and process.nextTick run when the callback returns, as after any node I/O
    * callback: the main thread's ng socket needs that, the media workers' packet path does not. */
   napi_async_context actx;
-  int wakefd;       /* eventfd in the epoll set, written by wake() from another thread; -1 = none */
+  int wakefd;       /* eventfd in the epoll set, written by wake() from another thread; -1 = none.
+                       Owned by the thread that created it with eventfd() (the main thread), never
+                       closed here: a worker that dies cannot leave the number to be reused while
+                       the main thread still writes to it. */
   napi_ref buf_ref, rx_ref, tx_ref, addr6_ref, rx6_ref, stats_ref, txerr_ref;
   unsigned char *buf;   /* BATCH * STRIDE receive area + SEND_AREA */
   int32_t *rx;          /* BATCH * RX_FIELDS */
@@ -122,7 +124,6 @@ static void close_sockets(Ctx *c) {
 static void on_poll_closed(uv_handle_t *h) {
   Ctx *c = (Ctx *)h->data;
   if (c->epfd >= 0) { close(c->epfd); c->epfd = -1; }
-  if (c->wakefd >= 0) { close(c->wakefd); c->wakefd = -1; }
   napi_async_cleanup_hook_handle hh = c->cleanup;
   if (c->actx) napi_async_destroy(c->env, c->actx);
   /* The env is going away: its references die with it; only our own memory is freed here. */
@@ -180,19 +181,17 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   Ctx *c = (Ctx *)h->data;
   if (status < 0 || c->closing) return;
   int n = 0;
+  int woken = 0;
   for (int round = 0; round < MAX_ROUNDS; round++) {
     int ne = epoll_wait(c->epfd, c->events, BATCH, 0);
     if (ne <= 0) break;
     for (int e = 0; e < ne; e++) {
       if (c->events[e].data.u32 == WAKE_TAG) {
-        /* Commands from the main thread: packets read so far go first, then JS runs the commands. */
+        /* Commands from the main thread: the JS callback runs them before the packets of every
+         * batch, so a wake only needs a callback when no packet brings one (below). */
         uint64_t v;
         while (read(c->wakefd, &v, sizeof(v)) < 0 && errno == EINTR) {}
-        deliver(c, n);
-        n = 0;
-        if (c->closing) return;
-        call_js(c, c->wake_cb, 0);
-        if (c->closing) return;
+        woken = 1;
         continue;
       }
       int slot = (int)c->events[e].data.u32;
@@ -254,13 +253,15 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     }
     if (ne < BATCH) break;
   }
-  deliver(c, n);
+  if (n > 0) deliver(c, n);
+  else if (woken) call_js(c, c->cb, 0);
 }
 
 /*
- * init(slots, callback[, wakeCallback[, scoped]]) -> { buf, rx, tx, txerr, addr6, rx6, stats, batch, stride,
- * rxFields, txFields, txMax, sendBase, sendBytes, wakeFd }. With wakeCallback, wakeFd is an eventfd
- * in this thread's epoll set: wake(wakeFd) from any thread makes this thread call wakeCallback(0).
+ * init(slots, callback[, wakeFd[, scoped]]) -> { buf, rx, tx, txerr, addr6, rx6, stats, batch, stride,
+ * rxFields, txFields, txMax, sendBase, sendBytes }. With wakeFd >= 0 (an eventfd() of the caller's
+ * thread, which keeps owning it) in this thread's epoll set, wake(wakeFd) from any thread makes this
+ * thread call callback(0) when no packets are ready to come with it.
  */
 static napi_value js_init(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -268,12 +269,13 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slots = 0;
   bool scoped = false;
-  napi_valuetype t, t3 = napi_undefined;
+  int32_t wakefd = -1;
+  napi_valuetype t;
   if (argc >= 4) napi_get_value_bool(env, argv[3], &scoped);
   if (argc < 2 || !get_i32(env, argv[0], &slots) || slots <= 0 || slots > (1 << 22) ||
       napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function ||
-      (argc >= 3 && (napi_typeof(env, argv[2], &t3) != napi_ok || (t3 != napi_function && t3 != napi_undefined)))) {
-    napi_throw_type_error(env, NULL, "init(slots, callback[, wakeCallback[, scoped]])");
+      (argc >= 3 && !get_i32(env, argv[2], &wakefd))) {
+    napi_throw_type_error(env, NULL, "init(slots, callback[, wakeFd[, scoped]])");
     return NULL;
   }
   if (get_ctx(env) != NULL) {
@@ -336,17 +338,14 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
     CHECK(napi_create_string_utf8(env, "rtpengine-ts:batch-io", NAPI_AUTO_LENGTH, &name));
     CHECK(napi_async_init(env, NULL, name, &c->actx));
   }
-  if (t3 == napi_function) {
-    c->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (c->wakefd < 0) { napi_throw_error(env, NULL, "eventfd failed"); return NULL; }
+  if (wakefd >= 0) {
+    c->wakefd = wakefd;
     struct epoll_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN;
     ev.data.u32 = WAKE_TAG;
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &ev) != 0) { napi_throw_error(env, NULL, "epoll_ctl failed"); return NULL; }
-    CHECK(napi_create_reference(env, argv[2], 1, &c->wake_cb));
   }
-  CHECK(napi_set_named_property(env, ret, "wakeFd", num(env, c->wakefd)));
 
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) {
@@ -468,6 +467,13 @@ static napi_value js_set_recv_buffer(napi_env env, napi_callback_info info) {
   if (argc < 2 || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &bytes) || fd < 0 || bytes <= 0)
     return num(env, -EINVAL);
   return num(env, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == 0 ? 0 : -errno);
+}
+
+/* eventfd() -> fd or -errno: a wake counter for init() of another thread; its creator owns and closes it. */
+static napi_value js_eventfd(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return num(env, fd >= 0 ? fd : -errno);
 }
 
 /* wake(fd) -> 0 or -errno: from any thread, makes the thread owning that wakeFd run its wakeCallback. */
@@ -675,6 +681,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "adopt", NULL, js_adopt, NULL, NULL, NULL, napi_default, NULL },
     { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
     { "setRecvBuffer", NULL, js_set_recv_buffer, NULL, NULL, NULL, napi_default, NULL },
+    { "eventfd", NULL, js_eventfd, NULL, NULL, NULL, napi_default, NULL },
     { "wake", NULL, js_wake, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
