@@ -397,14 +397,25 @@ export class WorkerPool {
     }
   }
 
-  /** One flush per event-loop turn (setImmediate); flushed() returns its promise meanwhile. */
+  /**
+   * One flush per event-loop turn (setImmediate); flushed() returns its promise meanwhile. While a
+   * worker's ring stays too full for some command, the flush repeats every turn and the promise stays
+   * pending, so no reply overtakes a command that is not in the ring yet.
+   */
   private scheduleFlush(): void {
     if (this.flushing) return;
-    this.flushing = new Promise((resolve) => setImmediate(() => {
-      this.flushing = null;
+    let settle!: () => void;
+    this.flushing = new Promise((resolve) => { settle = resolve; });
+    const run = (): void => {
       for (const w of this.workers) w.flush();
-      resolve();
-    }));
+      if (!this.closed && this.workers.some((w) => w.holdsCommands())) {
+        setImmediate(run);
+        return;
+      }
+      this.flushing = null;
+      settle();
+    };
+    setImmediate(run);
   }
 
   /**
