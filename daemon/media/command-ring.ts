@@ -37,9 +37,9 @@ const CONFIGURE_WORDS = 1 + CONFIG_FIELDS + 5;
 const W = 0; // control word: write position
 const R = 1; // control word: read position
 
-export const DEFAULT_RING_WORDS = 1 << 15; // 256 KiB: thousands of commands between two wakes
+const DEFAULT_RING_WORDS = 1 << 15; // 256 KiB: thousands of commands between two wakes
 
-export function ringBytes(words: number): { ctl: number; data: number } {
+function ringBytes(words: number): { ctl: number; data: number } {
   return { ctl: 8 * Int32Array.BYTES_PER_ELEMENT, data: words * Float64Array.BYTES_PER_ELEMENT };
 }
 

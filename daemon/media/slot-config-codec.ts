@@ -5,7 +5,8 @@
  */
 import type { ConfigFields, LearningMode, SlotConfig } from './messages.js';
 
-const FIELDS = 12;
+/** Config fields per record, in the order writeConfigFields puts them (shared with command-ring.ts). */
+export const CONFIG_FIELDS = 12;
 const LEARNING: readonly LearningMode[] = ['delayed', 'immediate', 'off', 'heuristic'];
 
 export interface EncodedConfigs {
@@ -14,8 +15,6 @@ export interface EncodedConfigs {
   addrs: string[];
 }
 
-/** Config fields per record, in the order writeConfigFields puts them (shared with command-ring.ts). */
-export const CONFIG_FIELDS = FIELDS;
 
 /** Writes the numeric fields of `c` at nums[at .. at + CONFIG_FIELDS); the endpoint's port is -1 when there is none. */
 export function writeConfigFields(c: SlotConfig, nums: Float64Array, at: number): void {
@@ -44,11 +43,11 @@ export function readConfigFields<T extends ConfigFields & { port: number }>(n: F
 }
 
 export function encodeConfigs(configs: readonly SlotConfig[]): EncodedConfigs {
-  const nums = new Float64Array(configs.length * FIELDS);
+  const nums = new Float64Array(configs.length * CONFIG_FIELDS);
   const addrs: string[] = new Array<string>(configs.length);
   for (let i = 0; i < configs.length; i++) {
     const c = configs[i]!;
-    writeConfigFields(c, nums, i * FIELDS);
+    writeConfigFields(c, nums, i * CONFIG_FIELDS);
     addrs[i] = c.endpoint ? c.endpoint.address : '';
   }
   return { nums, addrs };
@@ -57,7 +56,7 @@ export function encodeConfigs(configs: readonly SlotConfig[]): EncodedConfigs {
 export function decodeConfigs(e: EncodedConfigs): SlotConfig[] {
   const out: SlotConfig[] = [];
   for (let i = 0; i < e.addrs.length; i++) {
-    const f = readConfigFields(e.nums, i * FIELDS, {
+    const f = readConfigFields(e.nums, i * CONFIG_FIELDS, {
       slot: 0, sink: -1, rtcpSink: -1, port: 0, learning: 'delayed', asymmetric: false, strictSource: false,
       component: 1, clockRate: 8000, generateRtcp: false, rtcpSlot: -1, tos: -1,
     });

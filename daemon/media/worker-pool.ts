@@ -132,7 +132,7 @@ class MediaWorker {
   }
 
   /** Queues a command for the next message (see flush). */
-  send(m: MainToWorker): void {
+  private send(m: MainToWorker): void {
     this.outbox.push(m);
     this.queued();
   }

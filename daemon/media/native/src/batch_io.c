@@ -416,7 +416,7 @@ static int adopt_fd(Ctx *c, int slot, int fam, int fd) {
   return 0;
 }
 
-/* Reads (family, address, port) from argv[first..first+2]; 0 or -EINVAL. */
+/* Reads (family, address, port) from argv[0..2]; 0 or -EINVAL. */
 static int get_endpoint(napi_env env, napi_value *argv, int32_t *fam, char *addr, size_t addrsz, int32_t *port) {
   size_t alen = 0;
   if (!get_i32(env, argv[0], fam) || !get_i32(env, argv[2], port) ||
@@ -488,30 +488,34 @@ static napi_value js_wake(napi_env env, napi_callback_info info) {
   }
 }
 
+/* This thread's context and the slot number of argv[0], in range; NULL when either is missing. */
+static Ctx *slot_arg(napi_env env, size_t argc, napi_value *argv, int32_t *slot) {
+  Ctx *c = get_ctx(env);
+  if (!c || argc < 1 || !get_i32(env, argv[0], slot) || *slot < 0 || *slot >= c->slots) return NULL;
+  return c;
+}
+
 /* adopt(slot, family, fd) -> 0 or -errno: this thread's slot takes over a bindSocket() fd. */
 static napi_value js_adopt(napi_env env, napi_callback_info info) {
-  Ctx *c = get_ctx(env);
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slot, fam, fd;
-  if (!c || argc < 3 || !get_i32(env, argv[0], &slot) || !get_i32(env, argv[1], &fam) || !get_i32(env, argv[2], &fd))
-    return num(env, -EINVAL);
+  Ctx *c = slot_arg(env, argc, argv, &slot);
+  if (!c || argc < 3 || !get_i32(env, argv[1], &fam) || !get_i32(env, argv[2], &fd)) return num(env, -EINVAL);
   return num(env, adopt_fd(c, slot, fam, fd));
 }
 
 /* open(slot, family 4|6, address, port) -> 0 or -errno: bindSocket + adopt in this thread. */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  Ctx *c = get_ctx(env);
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slot, fam, port;
   char addr[INET6_ADDRSTRLEN + 1];
-  if (!c || argc < 4 || !get_i32(env, argv[0], &slot) || get_endpoint(env, argv + 1, &fam, addr, sizeof(addr), &port) != 0)
-    return num(env, -EINVAL);
-  if (slot < 0 || slot >= c->slots) return num(env, -EINVAL);
-  if (c->fds[slot] >= 0) return num(env, -EBUSY);
+  Ctx *c = slot_arg(env, argc, argv, &slot);
+  if (!c || argc < 4 || get_endpoint(env, argv + 1, &fam, addr, sizeof(addr), &port) != 0) return num(env, -EINVAL);
+  if (c->fds[slot] >= 0) return num(env, -EBUSY); /* before binding: a busy slot must not take the port */
   int fd = bind_socket(fam, addr, port);
   if (fd < 0) return num(env, fd);
   int r = adopt_fd(c, slot, fam, fd);
@@ -519,10 +523,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return num(env, r);
 }
 
-/* The open fd of the slot named by argv[0], or -errno (bad argument / no such slot / not open). */
-static int slot_fd(Ctx *c, napi_env env, size_t argc, napi_value *argv, int32_t *slot) {
-  if (!c || argc < 1 || !get_i32(env, argv[0], slot) || *slot < 0 || *slot >= c->slots) return -EINVAL;
-  return c->fds[*slot] >= 0 ? c->fds[*slot] : -EBADF;
+/* The open fd of the slot named by argv[0] (and its context), or -errno (bad argument / not open). */
+static int slot_fd(napi_env env, size_t argc, napi_value *argv, int32_t *slot, Ctx **c) {
+  *c = slot_arg(env, argc, argv, slot);
+  if (!*c) return -EINVAL;
+  return (*c)->fds[*slot] >= 0 ? (*c)->fds[*slot] : -EBADF;
 }
 
 /*
@@ -530,13 +535,13 @@ static int slot_fd(Ctx *c, napi_env env, size_t argc, napi_value *argv, int32_t 
  * `TOS` key): IP_TOS for IPv4, IPV6_TCLASS (and IP_TOS for v4-mapped traffic) for IPv6 sockets.
  */
 static napi_value js_set_tos(napi_env env, napi_callback_info info) {
-  Ctx *c = get_ctx(env);
+  Ctx *c;
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slot, tos;
   if (argc < 2 || !get_i32(env, argv[1], &tos) || tos < 0 || tos > 255) return num(env, -EINVAL);
-  int fd = slot_fd(c, env, argc, argv, &slot);
+  int fd = slot_fd(env, argc, argv, &slot, &c);
   if (fd < 0) return num(env, fd);
   int v = tos;
   if (c->fam[slot] == 6) {
@@ -550,12 +555,12 @@ static napi_value js_set_tos(napi_env env, napi_callback_info info) {
 
 /* close(slot) -> 0 or -errno */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  Ctx *c = get_ctx(env);
+  Ctx *c;
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t slot;
-  int fd = slot_fd(c, env, argc, argv, &slot);
+  int fd = slot_fd(env, argc, argv, &slot, &c);
   if (fd < 0) return num(env, fd);
   epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
   close(fd);
