@@ -13,13 +13,19 @@
  * Callbacks run in a node callback scope (init's `scoped`), so promise reactions run after each
  * batch as after any node I/O callback.
  */
-import { errnoName, loadBatchNative, type BatchNative } from '../media/io.js';
+import { errnoName, type BatchNative } from '../media/io.js';
 
 /** A request: its own bytes (the receive area is reused), and the IPv4 source as u32 + port. */
 export type NgBatchHandler = (msg: Buffer, addr: number, port: number) => void;
 
 const SLOTS = 64;
 const RCVBUF = 4 * 1024 * 1024;
+
+/** One listening socket's owner: its requests, and the errno name of every reply the kernel refused. */
+interface Listener {
+  onMessage: NgBatchHandler;
+  onSendError: (code: string) => void;
+}
 
 class Shared {
   private readonly buf: Buffer;
@@ -31,9 +37,7 @@ class Shared {
   private readonly txMax: number;
   private readonly sendBase: number;
   private readonly sendEnd: number;
-  readonly handlers: (NgBatchHandler | null)[] = new Array<NgBatchHandler | null>(SLOTS).fill(null);
-  /** Called with the errno of every reply the kernel refused (the owner logs it). */
-  readonly onSendError: ((slot: number, errno: number) => void)[] = [];
+  readonly listeners: (Listener | null)[] = new Array<Listener | null>(SLOTS).fill(null);
   private txCount = 0;
   private txBytes = 0;
   private flushQueued = false;
@@ -60,13 +64,14 @@ class Shared {
     for (let i = 0; i < n; i++) {
       const r = i * this.rxFields;
       const len = rx[r + 2]!;
-      const handler = this.handlers[rx[r]!];
+      const listener = this.listeners[rx[r]!];
       // len < 0: a receive error (e.g. an ICMP error of an earlier reply), consumed as dgram does.
-      if (len < 0 || !handler || rx[r + 3] !== 4) continue;
+      // Only IPv4 sockets are adopted here, so rx[r + 4] is the IPv4 source.
+      if (len < 0 || !listener) continue;
       const off = rx[r + 1]!;
       const msg = Buffer.allocUnsafe(len);
       this.buf.copy(msg, 0, off, off + len);
-      handler(msg, rx[r + 4]!, rx[r + 5]!);
+      listener.onMessage(msg, rx[r + 4]!, rx[r + 5]!);
     }
   }
 
@@ -92,7 +97,7 @@ class Shared {
     return true;
   }
 
-  private flush(): void {
+  flush(): void {
     const n = this.txCount;
     if (n === 0) return;
     this.txCount = 0;
@@ -100,23 +105,12 @@ class Shared {
     if (this.native.flush(n) === 0) return;
     for (let i = 0; i < n; i++) {
       const e = this.txerr[i]!;
-      if (e !== 0) this.onSendError[this.tx[i * this.txFields]!]?.(this.tx[i * this.txFields]!, e);
+      if (e !== 0) this.listeners[this.tx[i * this.txFields]!]?.onSendError(errnoName(-e));
     }
   }
 }
 
 let shared: Shared | null = null;
-
-function getShared(native: BatchNative): Shared {
-  shared ??= new Shared(native);
-  return shared;
-}
-
-/** The addon when it loads and RTPENGINE_TS_IO does not ask for dgram; else null (use dgram). */
-export function ngBatchNative(): BatchNative | null {
-  if (process.env.RTPENGINE_TS_IO === 'dgram') return null;
-  return loadBatchNative().native;
-}
 
 export class NgBatchSocket {
   private closed = false;
@@ -124,13 +118,14 @@ export class NgBatchSocket {
   private constructor(private readonly s: Shared, private readonly slot: number) {}
 
   /**
-   * Binds address:port (an IPv4 literal) and delivers its datagrams to `handler`. Throws node's
-   * usual bind error (code EADDRINUSE, ...) when the port cannot be had.
+   * Binds address:port (an IPv4 literal) and delivers its datagrams to `listener`. Throws node's
+   * usual bind error (code EADDRINUSE, ..., syscall 'bind') when the port cannot be had, and other
+   * errors when the addon cannot serve it (the caller then falls back to node:dgram).
    */
-  static open(native: BatchNative, address: string, port: number, handler: NgBatchHandler,
-    onSendError: (errno: string) => void): NgBatchSocket {
-    const s = getShared(native);
-    const slot = s.handlers.indexOf(null);
+  static open(native: BatchNative, address: string, port: number, listener: Listener): NgBatchSocket {
+    shared ??= new Shared(native);
+    const s = shared;
+    const slot = s.listeners.indexOf(null);
     if (slot < 0) throw new Error(`more than ${SLOTS} ng UDP listeners`);
     const fd = native.bindSocket(4, address, port);
     if (fd < 0) {
@@ -141,10 +136,9 @@ export class NgBatchSocket {
     const r = native.adopt(slot, 4, fd);
     if (r < 0) {
       native.closeFd(fd);
-      throw Object.assign(new Error(`adopt ${errnoName(r)} ${address}:${port}`), { code: errnoName(r) });
+      throw new Error(`cannot watch the ng socket ${address}:${port}: ${errnoName(r)}`);
     }
-    s.handlers[slot] = handler;
-    s.onSendError[slot] = (_slot, errno) => onSendError(errnoName(-errno));
+    s.listeners[slot] = listener;
     return new NgBatchSocket(s, slot);
   }
 
@@ -152,10 +146,12 @@ export class NgBatchSocket {
     return !this.closed && this.s.send(this.slot, data, addr, port);
   }
 
+  /** Sends the replies still queued, then closes the socket. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.s.handlers[this.slot] = null;
+    this.s.flush();
+    this.s.listeners[this.slot] = null;
     this.s.native.close(this.slot);
   }
 }

@@ -4,14 +4,16 @@
  * takes the daemon down. Framing, cookie cache and dispatch live in the shared NgProcessor.
  *
  * IPv4 listeners use the batch I/O addon when it loads (ng-udp-batch.ts: recvmmsg/sendmmsg, one JS
- * callback per batch); IPv6 ones, and all with RTPENGINE_TS_IO=dgram or without the addon, node:dgram.
+ * callback per batch); IPv6 ones, all of them with RTPENGINE_TS_IO=dgram, and any the addon cannot
+ * serve (other than for a bind error) use node:dgram.
  */
 import * as dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import { ipLiteralLookup } from '../net/ip-literal-lookup.js';
 import { u32ToIpv4 } from '../media/addr.js';
+import { wantedBatchNative } from '../media/io.js';
 import type { Logger } from '../log.js';
-import { NgBatchSocket, ngBatchNative } from './ng-udp-batch.js';
+import { NgBatchSocket } from './ng-udp-batch.js';
 import type { NgProcessor } from './ng-processor.js';
 
 export class NgUdpServer {
@@ -27,20 +29,22 @@ export class NgUdpServer {
     private readonly log: Logger,
   ) {}
 
-  listen(): Promise<void> {
-    const native = isIPv4(this.address) ? ngBatchNative() : null;
+  async listen(): Promise<void> {
+    const native = isIPv4(this.address) ? wantedBatchNative().native : null;
     if (native) {
       try {
-        this.batch = NgBatchSocket.open(native, this.address, this.port,
-          (msg, addr, port) => this.onBatchMessage(msg, addr, port),
-          (code) => this.log.error({ code }, 'ng reply send failed'));
+        this.batch = NgBatchSocket.open(native, this.address, this.port, {
+          onMessage: (msg, addr, port) => this.answer(msg, `${u32ToIpv4(addr)}:${port}`, (reply) => this.batch!.send(reply, addr, port)),
+          onSendError: (code) => this.log.error({ code }, 'ng reply send failed'),
+        });
+        this.log.info({ address: this.address, port: this.port }, 'Listening for ng commands (UDP)');
+        return;
       } catch (err) {
-        return Promise.reject(err);
+        if ((err as { syscall?: string }).syscall === 'bind') throw err;
+        this.log.warn({ err }, 'ng socket: batch I/O unavailable, using node:dgram');
       }
-      this.log.info({ address: this.address, port: this.port }, 'Listening for ng commands (UDP)');
-      return Promise.resolve();
     }
-    return this.listenDgram();
+    await this.listenDgram();
   }
 
   private listenDgram(): Promise<void> {
@@ -48,7 +52,10 @@ export class NgUdpServer {
     // Replies go to rinfo addresses (IP literals): no dns.lookup round per reply.
     const socket = dgram.createSocket({ type: this.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: this.ipv6Only, lookup: ipLiteralLookup });
     this.socket = socket;
-    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    socket.on('message', (msg, rinfo) => this.answer(msg, `${rinfo.address}:${rinfo.port}`, (reply) => {
+      socket.send(reply, rinfo.port, rinfo.address);
+      return true;
+    }));
     socket.on('error', (err) => this.log.error({ err }, 'ng socket error'));
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
@@ -61,25 +68,16 @@ export class NgUdpServer {
     });
   }
 
-  private onBatchMessage(msg: Buffer, addr: number, port: number): void {
-    void this.processor.process(msg, `${u32ToIpv4(addr)}:${port}`).then((reply) => {
-      if (reply && !this.closed && !this.batch!.send(reply, addr, port)) this.log.error({ bytes: reply.length }, 'ng reply too large to send');
+  /** Runs one request and hands its reply (if any) to `send`, which returns false for one too large. */
+  private answer(msg: Buffer, from: string, send: (reply: Buffer) => boolean): void {
+    void this.processor.process(msg, from).then((reply) => {
+      if (!reply || this.closed) return;
+      try {
+        if (!send(reply)) this.log.error({ bytes: reply.length }, 'ng reply too large to send');
+      } catch (err) {
+        this.log.error({ err }, 'ng reply send failed');
+      }
     });
-  }
-
-  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    void this.processor.process(msg, `${rinfo.address}:${rinfo.port}`).then((reply) => {
-      if (reply) this.send(reply, rinfo);
-    });
-  }
-
-  private send(reply: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.closed) return;
-    try {
-      this.socket!.send(reply, rinfo.port, rinfo.address);
-    } catch (err) {
-      this.log.error({ err }, 'ng reply send failed');
-    }
   }
 
   close(): void {

@@ -163,6 +163,15 @@ export function loadBatchNative(): { native: BatchNative | null; error: string }
   return { native: null, error };
 }
 
+/**
+ * The addon, unless RTPENGINE_TS_IO=dgram asks for node:dgram (media workers and ng sockets alike);
+ * `error` says why it did not load.
+ */
+export function wantedBatchNative(): { native: BatchNative | null; error: string } {
+  if (process.env.RTPENGINE_TS_IO === 'dgram') return { native: null, error: '' };
+  return loadBatchNative();
+}
+
 const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
 
 /** The addon's -errno results as node's error codes (EADDRINUSE, ...). */

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BindRequest, BindResult, ConfigFields, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
 import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from './command-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
-import { BatchIo, DgramIo, loadBatchNative, type Addr, type MediaIo } from './io.js';
+import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
 import { initPipeline, onPacket, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
@@ -57,8 +57,8 @@ function onBatchException(e: unknown): void {
  */
 function createIo(): MediaIo {
   const want = process.env.RTPENGINE_TS_IO ?? '';
-  if (want !== 'dgram' && init.wakeFd >= 0) {
-    const { native, error } = loadBatchNative();
+  if (init.wakeFd >= 0) {
+    const { native, error } = wantedBatchNative();
     if (native !== null) {
       try {
         return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException, drainCommands, init.wakeFd);

@@ -17,7 +17,7 @@ import { setFlagsFromString } from 'node:v8';
 import type {
   Adoption, BindRequest, BindResult, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain,
 } from './messages.js';
-import { errnoName, loadBatchNative, type BatchNative } from './io.js';
+import { errnoName, wantedBatchNative, type BatchNative } from './io.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
 import { encodeConfigs } from './slot-config-codec.js';
@@ -88,7 +88,7 @@ class MediaWorker {
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
     const ring = createRing();
     this.ring = new CommandWriter(ring);
-    this.native = loadBatchNative().native;
+    this.native = wantedBatchNative().native;
     const fd = this.native?.eventfd() ?? -1;
     this.wakeFd = fd >= 0 ? fd : -1;
     const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring, wakeFd: this.wakeFd };
