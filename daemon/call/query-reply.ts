@@ -52,15 +52,12 @@ export function callStats(ctx: MediaContext, call: Call, participants: Monologue
 }
 
 /**
- * `{packets, bytes, errors}` in that order. Dicts here are built with set() chains rather than
- * `new Map([[k, v], ...])`: a delete reply has ~30 of them, and these need no pair array per entry.
+ * `{packets, bytes, errors}` in that order (totals, and a stream's counters). Dicts here are built
+ * with set() chains rather than `new Map([[k, v], ...])`: a delete reply has ~30 of them, and these
+ * need no pair array per entry.
  */
-function counts(packets: number, bytes: number, errors: number): Dict {
-  return new Map<string, BEncodable>().set('packets', packets).set('bytes', bytes).set('errors', errors);
-}
-
 function totalsDict(t: Totals): Dict {
-  return counts(t.packets, t.bytes, t.errors);
+  return new Map<string, BEncodable>().set('packets', t.packets).set('bytes', t.bytes).set('errors', t.errors);
 }
 
 function subList(list: Monologue[]): Dict[] {
@@ -125,6 +122,6 @@ function streamStats(ctx: MediaContext, m: Monologue, s: PacketStream, totals: T
   d.set('last packet', Math.floor(lastPacket / 1000));
   d.set('flags', flags);
   if (c.ssrc >= 0) d.set('SSRC', c.ssrc);
-  d.set('stats', counts(c.packets, c.bytes, c.errors));
+  d.set('stats', totalsDict(c));
   return d;
 }

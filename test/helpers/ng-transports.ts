@@ -2,7 +2,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import WebSocket from 'ws';
-import { bdecode, bencode, type BEncodable } from '../../protocol/ng/bencode.js';
+import { bdecode, bencodeWithPrefix, type BEncodable } from '../../protocol/ng/bencode.js';
 import type { Reply } from './ng-client.js';
 
 export async function freeTcpPort(): Promise<number> {
@@ -14,7 +14,7 @@ export async function freeTcpPort(): Promise<number> {
 }
 
 export function ngBytes(cookie: string, dict: Record<string, BEncodable>): Buffer {
-  return Buffer.concat([Buffer.from(`${cookie} `, 'latin1'), bencode(dict)]);
+  return bencodeWithPrefix(`${cookie} `, dict);
 }
 
 /** Splits `<cookie> SP <bencode dict>` and decodes the dict. */
