@@ -5,7 +5,7 @@
  */
 import type { CallOptions, RtcpMuxOption } from '../../protocol/ng/call-options.js';
 import { applyCodecStrip, applySingleCodec, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
-import { rewriteSdp, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
+import { rewriteSdpText, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
 import type { SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
 import type { SlotConfig } from '../media/messages.js';
 import type { Call } from './call.js';
@@ -25,7 +25,7 @@ export interface Negotiation {
   instanceId: string;
 }
 
-export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<Buffer> {
+export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<string> {
   const { sender, recipient, sdp } = n;
   if (n.opts.generateRtcp !== undefined) n.call.generateRtcp = n.opts.generateRtcp;
   // TOS (spec §3.3): only offers; < 0 keeps the call's value, absent or > 255 reverts to --tos.
@@ -229,7 +229,7 @@ function holdDirection(m: CallMedia): MediaPlan['direction'] {
  * sent to this recipient; `SDP-version` keeps a per-recipient version that only moves when the output
  * changes (render, compare with the last output, bump and render again — spec §4.2).
  */
-function render(n: Negotiation, plans: MediaPlan[]): Buffer {
+function render(n: Negotiation, plans: MediaPlan[]): string {
   const { recipient: r, sdp, opts } = n;
   const local = r.local!;
   r.sentUsername ??= sdp.origin.username;
@@ -250,14 +250,12 @@ function render(n: Negotiation, plans: MediaPlan[]): Buffer {
   if (opts.replace.has('session-name')) plan.sessionName = r.sentSessionName;
   const versioned = opts.replace.has('sdp-version');
   if (versioned) plan.sdpVersion = r.sentSdpVersion.toString();
-  let out = rewriteSdp(sdp, plan);
-  let text = out.toString('latin1');
-  if (versioned && r.lastSentSdp !== undefined && r.lastSentSdp !== text) {
+  let out = rewriteSdpText(sdp, plan);
+  if (versioned && r.lastSentSdp !== undefined && r.lastSentSdp !== out) {
     r.sentSdpVersion += 1n;
     plan.sdpVersion = r.sentSdpVersion.toString();
-    out = rewriteSdp(sdp, plan);
-    text = out.toString('latin1');
+    out = rewriteSdpText(sdp, plan);
   }
-  r.lastSentSdp = text;
+  r.lastSentSdp = out;
   return out;
 }

@@ -110,6 +110,11 @@ function rewriteSession(sdp: SdpSession, plan: SessionPlan): SdpLine[] {
 }
 
 export function rewriteSdp(sdp: SdpSession, plan: SessionPlan): Buffer {
+  return binaryToBuffer(rewriteSdpText(sdp, plan));
+}
+
+/** The rewritten SDP as a latin1 string (one char per byte), as the ng reply and the daemon keep it. */
+export function rewriteSdpText(sdp: SdpSession, plan: SessionPlan): string {
   if (plan.media.length !== sdp.media.length) {
     throw new Error(`rewriteSdp: ${plan.media.length} media plans for ${sdp.media.length} m= sections`);
   }
@@ -121,7 +126,7 @@ export function rewriteSdp(sdp: SdpSession, plan: SessionPlan): Buffer {
     sessionConnection: sdp.connection,
   };
   sdp.media.forEach((m, i) => lines.push(...rewriteMedia(m, plan.media[i]!, ctx)));
-  return binaryToBuffer(joinLines(lines));
+  return joinLines(lines);
 }
 
 /** loop-protect: does the session part already carry `a=rtpengine:<id>`? */
