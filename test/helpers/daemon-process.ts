@@ -7,7 +7,7 @@ import * as dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { NgClient } from './ng-client.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/daemon/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../dist/daemon/main.js', import.meta.url));
 
 let nextBase = 20000 + (process.pid % 50) * 200;
 
@@ -21,9 +21,9 @@ export interface DaemonHandle {
   close(): Promise<void>;
 }
 
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
   const port = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
@@ -49,11 +49,15 @@ async function freeRange(count: number): Promise<number> {
   throw new Error('no free port range');
 }
 
-/** `io`: the media I/O backend (RTPENGINE_TS_IO); the daemon's default (batch when the addon loads) if unset. */
+/**
+ * `io`: the media I/O backend (RTPENGINE_TS_IO); the daemon's default (batch when the addon loads) if
+ * unset. `ngHost`: the address of the ng listener (and of `ng`), 127.0.0.1 by default.
+ */
 export async function startDaemon(
-  extraArgs: string[] = [], opts: { ports?: number; portMin?: number; io?: 'batch' | 'dgram' } = {},
+  extraArgs: string[] = [], opts: { ports?: number; portMin?: number; io?: 'batch' | 'dgram'; ngHost?: string } = {},
 ): Promise<DaemonHandle> {
-  const ngPort = await freeUdpPort();
+  const ngHost = opts.ngHost ?? '127.0.0.1';
+  const ngPort = await freeUdpPort(ngHost);
   const span = opts.ports ?? 100;
   let portMin = 44000 + ((nextBase += span) % 14000);
   // A tiny pool must really be free, or a test about running out of ports fails for the wrong reason.
@@ -61,7 +65,7 @@ export async function startDaemon(
   if (opts.portMin !== undefined) portMin = opts.portMin;
   const portMax = portMin + span - 1;
   const args = [
-    MAIN, '--config-file=none', '-t', '-1', ...(extraArgs.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
+    MAIN, '--config-file=none', '-t', '-1', ...(extraArgs.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', ngHost.includes(':') ? `[${ngHost}]:${ngPort}` : `${ngHost}:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...extraArgs,
   ];
   const env = opts.io ? { ...process.env, RTPENGINE_TS_IO: opts.io } : process.env;
@@ -69,20 +73,21 @@ export async function startDaemon(
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const ng = new NgClient(ngPort);
+  const ng = new NgClient(ngPort, ngHost);
+  // Neither the client socket nor the daemon is left behind a failed start.
+  const fail = (why: string): Error => {
+    ng.close();
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    return new Error(`${why}:\n${out}`);
+  };
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`daemon exited (${proc.exitCode}):\n${out}`);
+    if (proc.exitCode !== null) throw fail(`daemon exited (${proc.exitCode})`);
     try {
       await ng.request({ command: 'ping' });
       break;
     } catch {
-      if (Date.now() > deadline) {
-        // Not left running behind the failed test.
-        ng.close();
-        proc.kill('SIGKILL');
-        throw new Error(`daemon did not answer ping:\n${out}`);
-      }
+      if (Date.now() > deadline) throw fail('daemon did not answer ping');
     }
   }
   return {

@@ -5,12 +5,13 @@ import { bdecode, bencode, type BEncodable, type BValue } from '../../protocol/n
 export type Reply = Map<string, BValue>;
 
 export class NgClient {
-  private readonly sock = dgram.createSocket('udp4');
+  private readonly sock: dgram.Socket;
   private seq = 0;
   private readonly waiting = new Map<string, (b: Buffer) => void>();
   private readonly prefix = `t${process.pid}_${Math.floor(Math.random() * 1e6)}`;
 
   constructor(readonly port: number, readonly host = '127.0.0.1') {
+    this.sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.sock.on('message', (msg) => {
       const sp = msg.indexOf(0x20);
       const cookie = msg.subarray(0, sp).toString('latin1');

@@ -3,12 +3,10 @@
  * daemon. Expected behaviour is what rtpengine 10.5.3.5 did for the same bytes on loopback (see
  * daemon/control/ng-tcp-server.ts and ng-http.ts for the observations).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import * as dgram from 'node:dgram';
+import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
+import { MAIN, startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { dict, str, type Reply } from '../helpers/ng-client.js';
 import { decodeReply, freeTcpPort, httpRequest, ngBytes, TcpConn, WsNg } from '../helpers/ng-transports.js';
 import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
@@ -375,14 +373,11 @@ describe('ng over UDP: listeners and batching', () => {
 
   for (const io of ['batch', 'dgram'] as const) {
     it(`answers on an IPv6 listener, and a port in use stops start-up (${io} I/O)`, async () => {
-      const port6 = await freeUdp6Port();
-      const v6 = spawn(process.execPath, [MAIN, '--config-file=none', '-i', '127.0.0.1', '-n', `[::1]:${port6}`,
-        '-m', '61010', '-M', '61019', '-f', '-E', '--num-threads=1'], { env: { ...process.env, RTPENGINE_TS_IO: io }, stdio: 'ignore' });
-      const first = await startDaemon([], { io });
+      // startDaemon waits for the IPv6 listener's ping reply.
+      const v6 = await startDaemon([], { io, ngHost: '::1' });
+      const first = await startDaemon([], { io }).catch(async (e: unknown) => { await v6.close(); throw e; });
       try {
-        let reply = '';
-        for (let i = 0; i < 50 && !reply; i++) reply = await udp6Request(port6, `v6 ${PING}`, 200).catch(() => '');
-        expect(reply).toBe(`v6 ${PONG}`);
+        expect(str((await v6.ng.request({ command: 'ping' })).get('result'))).toBe('pong');
         // The same IPv4 ng port again: the second daemon must fail to start, as rtpengine does.
         const taken = spawnSync(process.execPath, [MAIN, '--config-file=none', '-i', '127.0.0.1',
           '-n', `127.0.0.1:${first.ngPort}`, '-m', '61000', '-M', '61009', '-f', '-E', '--num-threads=1',
@@ -392,28 +387,9 @@ describe('ng over UDP: listeners and batching', () => {
         // ... and the first one is unharmed.
         expect(str((await first.ng.request({ command: 'ping' })).get('result'))).toBe('pong');
       } finally {
-        v6.kill('SIGTERM');
+        await v6.close();
         await first.close();
       }
     });
   }
 });
-
-const MAIN = fileURLToPath(new URL('../../dist/daemon/main.js', import.meta.url));
-
-async function freeUdp6Port(): Promise<number> {
-  const s = dgram.createSocket({ type: 'udp6', ipv6Only: true });
-  await new Promise<void>((r) => s.bind(0, '::1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function udp6Request(port: number, text: string, timeoutMs: number): Promise<string> {
-  const s = dgram.createSocket({ type: 'udp6', ipv6Only: true });
-  return new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => { s.close(); reject(new Error('no IPv6 reply')); }, timeoutMs);
-    s.on('message', (m) => { clearTimeout(t); s.close(); resolve(m.toString('latin1')); });
-    s.send(Buffer.from(text, 'latin1'), port, '::1');
-  });
-}
