@@ -9,36 +9,36 @@
  * call (all threads: main, media worker, V8's GC and compiler threads), and the median of the rounds.
  * Pin it for stable numbers: `taskset -c 0 npm run bench:ng-path`.
  *
- * Options: --window 16, --warmup 3 (s), --rounds 5, --round 2 (s), --daemon-arg X (repeatable).
+ * Options: --window 16, --warmup 3 (s), --rounds 5, --round 2 (s), --daemon-arg X (repeatable). Exits 1
+ * if any request got an error reply (error replies are cheap: a broken path must not look fast).
  */
 import { parseArgs } from 'node:util';
 import { createLogger } from '../daemon/log.js';
 import { loadOptions } from '../daemon/config/options.js';
 import { Daemon } from '../daemon/daemon.js';
+import { bencode } from './lib/bencode.js';
+import { sdpFor } from './lib/ng-client.js';
+import { median } from './lib/report.js';
+import { commonArgs } from './lib/targets.js';
 
-function bstr(s: string): string {
-  return `${Buffer.byteLength(s, 'latin1')}:${s}`;
-}
+const COMMANDS = ['offer', 'answer', 'delete'];
 
-/** The same request bytes as ng-load.c's build(): cookie, then call-id, command, from-tag, sdp, to-tag. */
+/** The same request bytes as ng-load.c's build(): the cookie, then the dict (its keys are sorted there too). */
 function request(call: number, stage: number): Buffer {
-  const callid = `path-${call}`;
-  const port = 30000 + (call % 1000) * 4 + (stage === 1 ? 2 : 0);
-  const sdp = `v=0\r\no=- ${2 * call + 1 + (stage === 1 ? 1 : 0)} 1 IN IP4 127.0.0.1\r\ns=rtpengine-ts bench\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n`
-    + `m=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n`;
-  let s = `${call}_${stage} d${bstr('call-id')}${bstr(callid)}${bstr('command')}${bstr(['offer', 'answer', 'delete'][stage]!)}`;
-  s += `${bstr('from-tag')}${bstr(`${callid}-a`)}`;
-  if (stage < 2) s += `${bstr('sdp')}${bstr(sdp)}`;
-  if (stage === 1) s += `${bstr('to-tag')}${bstr(`${callid}-b`)}`;
-  return Buffer.from(`${s}e`, 'latin1');
+  const callId = `path-${call}`;
+  const dict: Record<string, string> = { 'call-id': callId, command: COMMANDS[stage]!, 'from-tag': `${callId}-a` };
+  if (stage < 2) dict.sdp = sdpFor('127.0.0.1', 30000 + (call % 1000) * 4 + (stage === 1 ? 2 : 0), 2 * call + 1 + (stage === 1 ? 1 : 0));
+  if (stage === 1) dict['to-tag'] = `${callId}-b`;
+  return Buffer.concat([Buffer.from(`${call}_${stage} `, 'latin1'), bencode(dict)]);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+function positive(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: not a number > 0: ${v}`);
+  return n;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       window: { type: 'string', default: '16' },
@@ -48,11 +48,11 @@ async function main(): Promise<void> {
       'daemon-arg': { type: 'string', multiple: true, default: [] },
     },
   });
-  const window = Number(values.window);
-  const { options } = await loadOptions([
-    '--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', '127.0.0.1:22419', '-m', '23000', '-M', '43000',
-    '-f', '-E', '-L', '4', '--num-threads=1', '--delete-delay=0', ...values['daemon-arg']!,
-  ]);
+  const window = positive('window', values.window);
+  const warmup = positive('warmup', values.warmup);
+  const rounds = positive('rounds', values.rounds);
+  const roundS = positive('round', values.round);
+  const { options } = await loadOptions(commonArgs({ ngPort: 22419, portMin: 23000, portMax: 43000, extraArgs: values['daemon-arg']! }, 1));
   const daemon = new Daemon(options, createLogger(options.logLevel));
   await daemon.start();
   const processor = daemon.ngProcessor!;
@@ -74,14 +74,14 @@ async function main(): Promise<void> {
   const chains = Array.from({ length: window }, () => chain());
 
   const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
-  await sleep(Number(values.warmup));
+  await sleep(warmup);
   const rates: number[] = [];
   const costs: number[] = [];
-  for (let r = 0; r < Number(values.rounds); r++) {
+  for (let r = 0; r < rounds; r++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const d0 = done;
-    await sleep(Number(values.round));
+    await sleep(roundS);
     const cpu = process.cpuUsage(c0);
     const secs = (performance.now() - t0) / 1000;
     const calls = done - d0;
@@ -93,10 +93,12 @@ async function main(): Promise<void> {
   await Promise.all(chains);
   process.stdout.write(`median: ${median(rates).toFixed(0)} calls/s, ${median(costs).toFixed(1)} CPU-µs/call; ${failed} failed requests\n`);
   await daemon.close();
+  // A broken command path answers with cheap errors: that must not pass for a fast one.
+  return failed > 0 ? 1 : 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`bench:ng-path: ${e instanceof Error ? e.stack : String(e)}\n`);
     process.exit(1);

@@ -11,7 +11,7 @@ const NUMERIC_KEYS: (keyof Row)[] = [
   'ngP50Ms', 'ngP99Ms', 'ngMaxMs', 'ngErrors', 'ngRetransmits', 'usPerCall',
 ];
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const m = v.length >> 1;

@@ -34,7 +34,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/bench/lib -> dist/daemon/main.js */
 export const TS_MAIN = join(HERE, '..', '..', 'daemon', 'main.js');
 
-function commonArgs(c: TargetConfig, threads: number): string[] {
+/** The options every daemon under test gets (rtpengine's names; also bench/ng-path.ts's in-process daemon). */
+export function commonArgs(c: Pick<TargetConfig, 'ngPort' | 'portMin' | 'portMax' | 'extraArgs'>, threads: number): string[] {
   return [
     '--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${c.ngPort}`,
     '-m', String(c.portMin), '-M', String(c.portMax), '-f', '-E', '-L', '4',
