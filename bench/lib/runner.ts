@@ -112,10 +112,10 @@ interface WindowSample {
 
 /** Samples /proc at the load generator's MARK lines: the measurement window's start and end. */
 class WindowMarks {
-  start: WindowSample | null = null;
-  end: WindowSample | null = null;
+  private start: WindowSample | null = null;
+  private end: WindowSample | null = null;
   /** Longest delay between a MARK's time stamp and our sample of it. */
-  delayMs = 0;
+  private delayMs = 0;
 
   constructor(private readonly daemonPid: number, private readonly lgPid: number) {}
 
@@ -125,6 +125,13 @@ class WindowMarks {
     if (what === 'start') this.start = s;
     else this.end = s;
   };
+
+  /** The window's figures into `row` (after the load generator finished); `tool` names it in the error. */
+  fill(row: Row, daemonCpu: string, lgCpu: string, tool: string): void {
+    if (!this.start || !this.end) throw new Error(`no MARK lines from ${tool}`);
+    row.windowS = fillWindow(row, this.start, this.end, daemonCpu, lgCpu, [this.daemonPid, this.lgPid]);
+    row.markDelayMs = this.delayMs;
+  }
 }
 
 /** The daemon first (its time stamp is the sample's), then the rest. */
@@ -241,9 +248,7 @@ export async function runRtp(ctx: RunContext, target: string, t: TestSpec, rep: 
     lg.sendCalls(ports);
     const r: LoadgenResult = await lg.result((warmup + duration + o.drain + 60) * 1000);
     if (!d.alive) throw new Error(`${target} exited during the run (log: ${d.log})`);
-    if (!marks.start || !marks.end) throw new Error('no MARK lines from rtp-load');
-    row.windowS = fillWindow(row, marks.start, marks.end, o.daemonCpu, o.lgCpu, [d.pid, lg.pid]);
-    row.markDelayMs = marks.delayMs;
+    marks.fill(row, o.daemonCpu, o.lgCpu, 'rtp-load');
     row.offeredPps = r.offered_pps;
     row.fwdPps = r.fwd_pps;
     row.lossPct = r.loss_pct;
@@ -304,9 +309,7 @@ export async function runNg(ctx: RunContext, target: string, t: TestSpec, rep: n
     tool.onMark = marks.onMark;
     const r = await tool.result((o.ngWarmup + o.ngDuration + 10) * 1000);
     if (!d.alive) throw new Error(`${target} exited during the run (log: ${d.log})`);
-    if (!marks.start || !marks.end) throw new Error('no MARK lines from ng-load');
-    row.windowS = fillWindow(row, marks.start, marks.end, o.daemonCpu, o.lgCpu, [d.pid, tool.pid]);
-    row.markDelayMs = marks.delayMs;
+    marks.fill(row, o.daemonCpu, o.lgCpu, 'ng-load');
     row.lgUtilPct = r.lg_util_pct;
     row.calls = r.calls;
     row.ngCallsPerS = r.calls_per_s;
