@@ -51,7 +51,7 @@ tests (--tests a,b,c):
   ngrateN      ng control paced at N calls/s (offer+answer+delete each), reply latency
 
 options (defaults of the full run; --quick in brackets):
-  --quick                 short run (under 2 minutes): shorter windows, no scale test
+  --quick                 short run (about 2 minutes): shorter windows, no scale test
   --targets ts,rtpengine  daemons to run (default: ts, and rtpengine if --rtpengine exists)
                           ts-dgram: rtpengine-ts with RTPENGINE_TS_IO=dgram (node:dgram media I/O)
   --tests LIST            default rate500,rate1000,flood,scale10000,ng,ngrate2000
@@ -67,8 +67,8 @@ options (defaults of the full run; --quick in brackets):
   --scale-pps N           packets/s per stream in the scale test (2)
   --scale-duration S      scale test window (10)
   --ng-duration S         ng test window (10) [4]
-  --ng-warmup S           ng load before the window (5): both daemons, so the
-                          window measures rtpengine-ts's optimized (JIT) code
+  --ng-warmup S           ng and ngrateN load before the window (5): both daemons,
+                          so the window measures rtpengine-ts's optimized (JIT) code
   --ng-window N           concurrent calls in the closed-loop ng test (16)
   --setup-window N        concurrent calls while setting up RTP tests (32)
   --threads N             rtpengine-ts --num-threads (1: one media worker)
@@ -84,7 +84,7 @@ options (defaults of the full run; --quick in brackets):
   --nice N                run daemons, load generator and this process at nice N (0); e.g. -10
                           on a busy shared machine, at the expense of everybody else
   --ts-cmd "CMD"          run this instead of node dist/daemon/main.js (run by bash in the cwd, the
-                          daemon options above appended), e.g. "node --cpu-prof dist/daemon/main.js"
+                          daemon options of bench/README.md appended), e.g. "node --cpu-prof dist/daemon/main.js"
   --rtpengine PATH        rtpengine binary (/usr/bin/rtpengine)
   --daemon-arg ARG        extra argument for both daemons (repeatable)
   --out DIR               raw JSON, markdown table and daemon logs go here (bench/out)
