@@ -99,7 +99,7 @@ export class CallManager {
         const out = await negotiate(this.ctx, { call, sender, recipient, sdp, opts: o, isOffer: true, now, instanceId: this.ctx.settings.instanceId });
         return new Map<string, BEncodable>([['sdp', out]]);
       } catch (e) {
-        if (created && e instanceof NgError && e.reason === 'Ran out of ports') await this.destroy(call, 'forced');
+        if (created && e instanceof NgError && e.reason === 'Ran out of ports') this.destroy(call, 'forced');
         throw e;
       }
     });
@@ -189,7 +189,7 @@ export class CallManager {
       const delay = o.deleteDelay ?? this.ctx.settings.deleteDelay;
       if (!o.fromTag) {
         // Whole call; rtpengine sends no statistics in this case.
-        await this.scheduleCallDelete(call, delay);
+        this.scheduleCallDelete(call, delay);
         return new Map();
       }
       let target: Monologue | undefined;
@@ -205,7 +205,7 @@ export class CallManager {
       // when the deleted one is a fork branch picked by via-branch.
       const named = call.byTag(o.toTag || o.fromTag) ?? target;
       const reply = callStats(this.ctx, call, selectParticipants(call, named));
-      if (delay <= 0) await this.removeParticipant(call, target);
+      if (delay <= 0) this.removeParticipant(call, target);
       else {
         const at = wholeSecondsFromNow(delay);
         target.deleteAtMs = target.deleteAtMs === null ? at : Math.min(target.deleteAtMs, at);
@@ -219,7 +219,7 @@ export class CallManager {
    * call ends); otherwise the participant goes, peers left with nobody else go too, and with fewer
    * than two tagged participants and no open branch the whole call is destroyed (spec §4.9 step 5).
    */
-  private async removeParticipant(call: Call, target: Monologue): Promise<void> {
+  private removeParticipant(call: Call, target: Monologue): void {
     if (target.tag === '' && call.monologues.some((m) => m !== target && m.tag !== '' && m.subscriptions.some((s) => s !== target))) {
       target.deleted = true;
       target.deleteAtMs = null;
@@ -235,7 +235,7 @@ export class CallManager {
     const remainingTagged = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag !== '');
     const openBranches = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag === '');
     if (remainingTagged.length < 2 && openBranches.length === 0) {
-      await this.destroy(call, 'regular');
+      this.destroy(call, 'regular');
       return;
     }
     for (const m of gone) {
@@ -263,9 +263,9 @@ export class CallManager {
     return ids;
   }
 
-  private async scheduleCallDelete(call: Call, delaySec: number): Promise<void> {
+  private scheduleCallDelete(call: Call, delaySec: number): void {
     if (delaySec <= 0) {
-      await this.destroy(call, 'regular');
+      this.destroy(call, 'regular');
       return;
     }
     const at = wholeSecondsFromNow(delaySec);
@@ -273,7 +273,7 @@ export class CallManager {
   }
 
   /** Closes every socket of the call and forgets it. Idempotent. */
-  async destroy(call: Call, reason: EndReason): Promise<void> {
+  destroy(call: Call, reason: EndReason): void {
     if (call.destroyed) return;
     call.destroyed = true;
     this.calls.remove(call);
@@ -372,7 +372,7 @@ export class CallManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const call of [...this.calls.values()]) await this.destroy(call, 'forced');
+    for (const call of [...this.calls.values()]) this.destroy(call, 'forced');
   }
 }
 

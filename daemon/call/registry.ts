@@ -29,7 +29,7 @@ export class CallRegistry {
   }
 
   /** Runs `fn` after every earlier command for the same Call-ID has finished. */
-  withLock<T>(callId: string, fn: () => Promise<T>): Promise<T> {
+  withLock<T>(callId: string, fn: () => T | Promise<T>): Promise<T> {
     const prev = this.locks.get(callId) ?? Promise.resolve();
     const run = prev.then(fn, fn);
     const tail = run.then(() => undefined, () => undefined);
