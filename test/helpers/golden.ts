@@ -1,5 +1,5 @@
 /**
- * Reads the golden transcripts of ../shared/spec/golden (real rtpengine 10.5 captures) and compares
+ * Reads the golden transcripts in test/fixtures/golden (a copy of ../shared/spec/golden: real rtpengine 10.5 captures) and compares
  * our replies with the recorded ones, masking only what rtpengine randomises: ports (mapped one to
  * one across a whole replay), timestamps, and values named by the caller.
  */
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bdecode, type BValue } from '../../protocol/ng/bencode.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/spec/golden/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
 
 export interface GoldenExchange {
   file: string;

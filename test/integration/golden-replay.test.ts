@@ -1,5 +1,5 @@
 /**
- * Golden replay: the recorded ng requests of ../shared/spec/golden are sent, in their original order,
+ * Golden replay: the recorded ng requests of test/fixtures/golden (copied from ../shared/spec/golden) are sent, in their original order,
  * to a fresh daemon, and every reply is compared with rtpengine 10.5's recorded reply. SDP must be
  * byte-identical except ports (mapped one to one across the replay, so port re-use is checked too)
  * and rtpengine's random instance id; dicts must match in keys, order and values except times.

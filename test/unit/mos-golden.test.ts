@@ -98,7 +98,7 @@ function ordered(v: QualityValue | BValue): Ordered {
   return { dict: [...(v as Map<string, QualityValue | BValue>)].map(([k, x]) => [k, ordered(x)] as [string, Ordered]) };
 }
 
-const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/spec/golden/', import.meta.url));
+const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
 
 /** Undoes the transcripts' escaping of raw wire bytes (\r, \n, doubled backslash). */
 function unescapeRaw(line: string): Buffer {
