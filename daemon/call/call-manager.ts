@@ -369,6 +369,18 @@ export class CallManager {
     return reason;
   }
 
+  /** A media worker died: the calls placed on it have lost their sockets and are deleted. */
+  workerDied(worker: number): number {
+    let n = 0;
+    for (const call of [...this.calls.values()]) {
+      if (call.worker !== worker) continue;
+      this.log.warn({ callId: call.callId }, 'Call deleted: media worker died');
+      this.destroy(call, 'forced');
+      n++;
+    }
+    return n;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

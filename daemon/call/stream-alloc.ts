@@ -56,8 +56,7 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
       { slot: p.slots[0], address: p.need.local.address, port: p.port, family: family(p.need.local) },
       { slot: p.slots[1], address: p.need.local.address, port: p.port + 1, family: family(p.need.local) },
     ]);
-    const bound = ctx.pool.bind(worker, binds);
-    const results = Array.isArray(bound) ? bound : await bound;
+    const results = await ctx.pool.bind(worker, binds);
     const ok = new Set(results.filter((r) => r.ok).map((r) => r.slot));
     const retry: StreamNeed[] = [];
     for (const p of planned) {

@@ -66,3 +66,14 @@ export function formatIpv6(b: Uint8Array, at: number): string {
   if (bestAt < 0) return hex.join(':');
   return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
 }
+
+const v6Scratch = new Uint8Array(16);
+
+/** An IPv6 address given as four big-endian 32-bit words (command-ring.ts) as text. */
+export function ipv6FromWords(w: readonly number[]): string {
+  for (let i = 0; i < 4; i++) {
+    const x = w[i]!;
+    v6Scratch[i * 4] = x >>> 24; v6Scratch[i * 4 + 1] = (x >>> 16) & 255; v6Scratch[i * 4 + 2] = (x >>> 8) & 255; v6Scratch[i * 4 + 3] = x & 255;
+  }
+  return formatIpv6(v6Scratch, 0);
+}

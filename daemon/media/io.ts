@@ -23,10 +23,22 @@ export interface MediaIo {
   /** Opens and binds the slot's socket; `onPacket` runs for every datagram it receives. */
   bind(req: BindRequest): Promise<BindResult>;
   close(slot: number): void;
-  /** Sends buf[off, off+len) from the slot's socket. Valid only until the current batch ends. */
+  /**
+   * Sends buf[off, off+len) from the slot's socket. The bytes must stay as they are until flush():
+   * the received packet itself (the batch's receive area, or the datagram's Buffer) and the output
+   * area (out()) are kept by the backend; any other buffer is copied into the output area here.
+   */
   send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void;
-  /** Sends a copy of `data` (timer-driven packets, e.g. generated RTCP). */
-  sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void;
+  /** The output area, for packets that do not fit where they were received (generated, grown). */
+  readonly outBuf: Buffer;
+  /**
+   * Reserves `len` bytes of outBuf for one outgoing packet and returns their offset, -1 when `len`
+   * is larger than the area. Valid until the next flush: reserve, write, send() it, then reserve the
+   * next (a reservation may flush what was sent before it).
+   */
+  out(len: number): number;
+  /** Sends everything queued. The batch callback flushes by itself; timer-driven senders call it. */
+  flush(): void;
   /** Sets the TOS/traffic-class byte of the slot's packets; false where the backend cannot. */
   setTos(slot: number, tos: number): boolean;
   /** An SDP address in this backend's form; null if it is not an IP literal. */
@@ -48,10 +60,14 @@ export class DgramIo implements MediaIo {
   private readonly sockets: (SlotSocket | null)[];
   private readonly onMessage: (this: SlotSocket, pkt: Buffer, rinfo: dgram.RemoteInfo) => void;
   private readonly onError: (this: SlotSocket) => void;
+  /** The datagram being processed: the only buffer sent without a copy. */
+  private current: Buffer | null = null;
 
   constructor(slots: number, onPacket: PacketHandler, onError: ErrorHandler) {
     this.sockets = new Array<SlotSocket | null>(slots).fill(null);
+    const io = this;
     this.onMessage = function (this: SlotSocket, pkt: Buffer, rinfo: dgram.RemoteInfo): void {
+      io.current = pkt;
       onPacket(this.slot, pkt, 0, pkt.length, rinfo.address, rinfo.port);
     };
     /** Send errors (e.g. ICMP unreachable on loopback) are counted on the slot, never thrown. */
@@ -91,15 +107,24 @@ export class DgramIo implements MediaIo {
     sock.close();
   }
 
-  send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void {
-    const sock = this.sockets[slot]!;
-    if (off === 0 && len === buf.length) sock.send(buf, port, addr as string);
-    else sock.send(buf, off, len, port, addr as string);
+  /** One packet's worth: node:dgram copies what it sends from here (see send()). */
+  readonly outBuf = Buffer.allocUnsafe(65536);
+
+  out(len: number): number {
+    return len <= this.outBuf.length ? 0 : -1;
   }
 
-  sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void {
-    // dgram may send after this returns: each packet gets its own copy.
-    this.sockets[slot]?.send(Buffer.from(data), port, addr as string);
+  /** Sends at once: node:dgram has no batch. */
+  flush(): void {}
+
+  send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void {
+    const sock = this.sockets[slot];
+    if (!sock) return;
+    // dgram may send after this returns (when the kernel queue is full): a datagram's own Buffer is
+    // the packet's alone, anything else gets a copy.
+    if (buf === this.outBuf || buf !== this.current) sock.send(Buffer.from(buf.subarray(off, off + len)), port, addr as string);
+    else if (off === 0 && len === buf.length) sock.send(buf, port, addr as string);
+    else sock.send(buf, off, len, port, addr as string);
   }
 
   toAddr(ip: string): Addr | null {
@@ -198,6 +223,8 @@ export class BatchIo implements MediaIo {
   private readonly sendBase: number;
   private readonly sendBytes: number;
   private queued = 0;
+  /** Bytes of the output area (outBuf from sendBase) reserved since the last flush. */
+  private outUsed = 0;
   private readonly v6Scratch = new Uint8Array(16);
   /** IPv6 intern table: 16-byte key (latin1) → id; the address number is -(id + 1). */
   private readonly v6Ids = new Map<string, number>();
@@ -331,8 +358,27 @@ export class BatchIo implements MediaIo {
     this.native.close(slot);
   }
 
-  send(slot: number, _buf: Buffer, off: number, len: number, port: number, addr: Addr): void {
-    // _buf is always this.buf (the batch's receive area): the pipeline forwards what it was handed.
+  /** The receive area and, from sendBase, the output area: one buffer the addon sends from. */
+  get outBuf(): Buffer {
+    return this.buf;
+  }
+
+  out(len: number): number {
+    if (len > this.sendBytes) return -1;
+    if (this.outUsed + len > this.sendBytes) this.flush();
+    const at = this.sendBase + this.outUsed;
+    this.outUsed += len;
+    return at;
+  }
+
+  send(slot: number, buf: Buffer, off: number, len: number, port: number, addr: Addr): void {
+    if (buf !== this.buf) {
+      // Not in the addon's buffer: copied into the output area (Buffer.copy allocates nothing).
+      const at = this.out(len);
+      if (at < 0) { this.onError(slot); return; }
+      buf.copy(this.buf, at, off, off + len);
+      off = at;
+    }
     const a = addr as number;
     const t = this.tx;
     const b = this.queued * 6;
@@ -344,17 +390,10 @@ export class BatchIo implements MediaIo {
     if (++this.queued === this.txMax) this.flush();
   }
 
-  /** Timer-driven packets only: nothing is queued then (batch and wake callbacks flush on return). */
-  sendCopy(slot: number, data: Uint8Array, port: number, addr: Addr): void {
-    if (data.length > this.sendBytes) { this.onError(slot); return; }
-    this.buf.set(data, this.sendBase);
-    this.send(slot, this.buf, this.sendBase, data.length, port, addr);
-    this.flush();
-  }
-
-  /** Sends everything queued (one native call; sendmmsg per socket run). */
+  /** Sends everything queued (one native call; sendmmsg per socket run) and frees the output area. */
   flush(): void {
     const n = this.queued;
+    this.outUsed = 0;
     if (n === 0) return;
     this.queued = 0;
     const failed = this.native.flush(n);

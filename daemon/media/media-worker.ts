@@ -1,17 +1,19 @@
 /**
  * Entry point of a media worker thread. It owns the UDP sockets of the calls placed on it, runs the
  * packet pipeline, and writes counters into its SharedArrayBuffer. The main thread talks to it only
- * per call event (adopt or bind / configure / close), one batch of commands per message.
+ * per call event (adopt or bind / configure / close / shutdown), through the command ring
+ * (command-ring.ts), whichever the I/O backend.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BindRequest, BindResult, ConfigFields, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import type { BindRequest, BindResult, ConfigFields, WorkerInit, WorkerToMain } from './messages.js';
 import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from './command-ring.js';
+import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
 import { initPipeline, onPacket, tick } from './pipeline.js';
+import { ipv6FromWords, u32ToIpv4 } from './addr.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
-import { decodeConfigs } from './slot-config-codec.js';
 import {
   LEARN_FIXED, LEARN_WAITING, LEARN_WINDOW, LEARNING_WINDOW_MS, MODE_DELAYED, MODE_HEURISTIC, MODE_IMMEDIATE, RelayState,
 } from './relay-state.js';
@@ -69,8 +71,43 @@ function createIo(): MediaIo {
       post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O addon not loaded (${error}), using node:dgram` });
     }
   }
-  return new DgramIo(init.slots, onPacket, onSocketError);
+  return new DgramIo(init.slots, onDgramPacket, onSocketError);
 }
+
+/** node:dgram: one event per datagram; commands written before it was sent are run first. */
+function onDgramPacket(slot: number, buf: Buffer, off: number, len: number, addr: Addr, port: number): void {
+  if (commands.pending()) drainCommands();
+  onPacket(slot, buf, off, len, addr, port);
+}
+
+/**
+ * node:dgram workers have no eventfd in an epoll set: they wait on the ring's wake word. The wait
+ * does not keep the event loop alive; the clock interval below does.
+ */
+let wakeSeen = 0;
+/** Atomics.waitAsync (ES2024; in Node since 16), typed here because the project's lib is ES2022. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string };
+}).waitAsync;
+function waitForWake(): void {
+  const r = waitAsync(commands.ctl, WAKE_WORD, wakeSeen);
+  if (r.async) void (r.value as Promise<unknown>).then(onWake);
+  else onWake();
+}
+function onWake(): void {
+  if (stopped) return;
+  wakeSeen = Atomics.load(commands.ctl, WAKE_WORD);
+  try {
+    drainCommands();
+  } catch (e) {
+    onBatchException(e);
+  }
+  waitForWake();
+}
+
+/** Commands from the main thread's ring (command-ring.ts). */
+const commands = new CommandReader(init.ring);
+let stopped = false;
 
 const io = createIo();
 post({ type: 'log', level: 'debug', msg: `media worker ${init.index}: ${io.kind} I/O` });
@@ -119,11 +156,34 @@ function closeCommand(id: number, slots: ArrayLike<number>, from: number, count:
   f64[S.table.workerBase + W_CLOSED_UPTO] = id;
 }
 
-/** Commands from the main thread's ring (batch I/O: woken through the addon's eventfd). */
-const commands = new CommandReader(init.ring);
-const ringSink: CommandSink = { adopt, configure: configureFromRing, close: closeCommand };
+const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, shutdown, crash };
 function drainCommands(): void {
   commands.drain(ringSink);
+}
+
+/** node:dgram: sockets belong to this thread's event loop, so it binds them and replies 'bound'. */
+function bind(id: number, binds: BindRequest[]): void {
+  void Promise.all(binds.map(bindOne)).then((results) => post({ type: 'bound', id, results }));
+}
+
+/** Test hook: die of an uncaught exception, outside the batch callback's catch (see worker-pool.ts). */
+function crash(): void {
+  if (!init.testHooks) return;
+  setImmediate(() => {
+    throw new Error(`media worker ${init.index}: crash requested by a test hook`);
+  });
+}
+
+function shutdown(): void {
+  if (stopped) return;
+  stopped = true;
+  const all: number[] = [];
+  for (let i = 0; i < S.slots; i++) if (S.open[i] === 1) all.push(i);
+  closeSlots(all);
+  clearInterval(clock);
+  generator.close();
+  io.shutdown();
+  port.close();
 }
 
 /** TOS set on each slot's socket (-1 = never set); changed only when the call's TOS changes. */
@@ -140,19 +200,17 @@ function applyTos(slot: number, tos: number): void {
   }
 }
 
-/** A SlotConfig from a postMessage (dgram workers): its endpoint becomes the backend's address form. */
-function configureFromMessage(c: SlotConfig): void {
-  // Only IP literals may reach the send path (converted once here to the backend's address form);
-  // a host name in SDP is not sent to.
-  const epAddr = c.endpoint ? io.toAddr(c.endpoint.address) : null;
-  configure(c, epAddr, epAddr !== null ? c.endpoint!.port : 0);
-}
-
-/** A configure command from the ring (batch workers): the endpoint comes as numbers already. */
+/** A configure command: the endpoint comes as numbers and becomes the backend's address form. */
 function configureFromRing(c: RingConfig): void {
   let epAddr: Addr | null = null;
-  if (c.epKind === EP_V4) epAddr = c.ep[0] >>> 0;
-  else if (c.epKind === EP_V6) epAddr = (io as BatchIo).v6FromWords(c.ep);
+  if (io instanceof BatchIo) {
+    if (c.epKind === EP_V4) epAddr = c.ep[0] >>> 0;
+    else if (c.epKind === EP_V6) epAddr = io.v6FromWords(c.ep);
+  } else if (c.epKind === EP_V4) {
+    epAddr = u32ToIpv4(c.ep[0] >>> 0);
+  } else if (c.epKind === EP_V6) {
+    epAddr = ipv6FromWords(c.ep);
+  }
   configure(c, epAddr, epAddr !== null ? c.port : 0);
 }
 
@@ -167,6 +225,7 @@ function configure(c: ConfigFields, epAddr: Addr | null, epPort: number): void {
   S.genRtcp[slot] = c.generateRtcp ? 1 : 0;
   applyTos(slot, c.tos);
   S.rtcpSlot[slot] = c.rtcpSlot;
+  S.chooseHandler(slot);
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);
   const sdpChanged = epAddr === null ? S.sdpAddr[slot] !== null : epAddr !== S.sdpAddr[slot] || epPort !== S.sdpPort[slot];
@@ -204,32 +263,8 @@ function closeSlots(slots: ArrayLike<number>, from = 0, count = slots.length): v
   }
 }
 
-function run(m: MainToWorker): void {
-  switch (m.type) {
-    case 'bind':
-      void Promise.all(m.binds.map(bindOne)).then((results) => post({ type: 'bound', id: m.id, results }));
-      break;
-    case 'configure':
-      for (const c of decodeConfigs(m.configs)) configureFromMessage(c);
-      break;
-    case 'close':
-      closeCommand(m.id, m.slots, 0, m.slots.length);
-      break;
-    case 'shutdown': {
-      const all: number[] = [];
-      for (let i = 0; i < S.slots; i++) if (S.open[i] === 1) all.push(i);
-      closeSlots(all);
-      clearInterval(clock);
-      generator.close();
-      io.shutdown();
-      port.close();
-      break;
-    }
-  }
-}
-
-port.on('message', (b: MainToWorkerBatch) => {
-  for (const m of b.msgs) run(m);
-});
+// Commands written before this thread started (a replacement worker) run now; later ones when woken.
+drainCommands();
+if (io.kind === 'dgram') waitForWake();
 
 post({ type: 'ready', io: io.kind });

@@ -1,10 +1,9 @@
 /**
- * Control messages between the main thread and a media worker. They are sent per call event (bind,
- * configure, close), never per packet.
+ * What the main thread and a media worker tell each other. Main → worker commands travel through
+ * the command ring (command-ring.ts); worker → main notices are messages (rare, never per packet).
  */
 
-import type { EncodedConfigs } from './slot-config-codec.js';
-import type { RingBuffers } from './command-ring.js';
+import type { RingBuffers } from './record-ring.js';
 
 export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
@@ -44,23 +43,13 @@ export interface Adoption { slot: number; family: 4 | 6; fd: number }
 /** A SlotConfig without its endpoint (which each command channel carries in its own form). */
 export type ConfigFields = Omit<SlotConfig, 'endpoint'>;
 
-export type MainToWorker =
-  | { type: 'bind'; id: number; binds: BindRequest[] }
-  /** SlotConfig[] encoded by slot-config-codec.ts (cheap to clone). */
-  | { type: 'configure'; configs: EncodedConfigs }
-  /** Done when the worker's W_CLOSED_UPTO counter (stream-table.ts) reaches `id`: no reply message. */
-  | { type: 'close'; id: number; slots: number[] }
-  | { type: 'shutdown' };
-
-/** What the main thread posts: the commands of one event-loop turn, in order, as one message. */
-export interface MainToWorkerBatch { type: 'batch'; msgs: MainToWorker[] }
-
 export interface BindResult { slot: number; ok: boolean; code?: string }
 
 export type WorkerToMain =
   /**
    * `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself and
-   * sends commands through the ring (command-ring.ts), woken by WorkerInit.wakeFd.
+   * wakes the worker through WorkerInit.wakeFd, with 'dgram' the worker binds (a 'bind' command) and
+   * waits on the ring's wake word.
    */
   | { type: 'ready'; io: 'batch' | 'dgram' }
   | { type: 'bound'; id: number; results: BindResult[] }
@@ -83,4 +72,6 @@ export interface WorkerInit {
   ring: RingBuffers;
   /** The main thread's eventfd that wakes a batch worker for the ring (-1: none); the main thread closes it. */
   wakeFd: number;
+  /** RTPENGINE_TS_TEST_HOOKS=1: the worker obeys the ring's crash command (tests of worker death). */
+  testHooks: boolean;
 }

@@ -1,36 +1,49 @@
 /**
- * The per-packet path of a media worker: a fixed list of stages run in order for every datagram.
- * A stage returns false to stop the packet (dropped or consumed). Later features slot in here
- * (SRTP decrypt/encrypt, RTCP statistics, recording taps, transcoding) without touching the others.
+ * The per-packet path of a media worker. Every datagram goes through the same stages, in order, on
+ * the worker's one PacketContext (packet-context.ts), which each stage reads and may rewrite:
  *
- * A packet is (slot, buf, off, len) plus its source (srcAddr, srcPort). With the dgram backend buf is
- * the datagram's own Buffer (off 0) and addresses are strings; with the batch backend buf is the
- * batch's shared receive buffer and addresses are numbers (see io.ts). Stages compare addresses with
- * `===` only, so they work on either form.
+ *   ingress  1. classify  first byte → RTP / RTCP / STUN / DTLS / ... (RFC 7983, protocol/demux.ts);
+ *                         RTP payload type and SSRC, or the RTCP sender SSRC (protocol/rtp/header.ts)
+ *            2. account   received packet/byte counters, SSRC and payload type of the stream
+ *            3. learn     endpoint learning (latching) and strict-source
+ *            4. inspect   RTP receiver statistics, RTCP report data for MOS/RTT
+ *            5. handle    the slot's handler, chosen at configure time (not per packet) from the
+ *                         slot's and its sink's settings: picks the output slot or consumes the packet
+ *   egress   6. emit      to the output slot's endpoint through the I/O backend (io.ts send)
+ *
+ * Packets the worker makes itself (generated RTCP; later played media and DTMF) enter at egress
+ * (emit()), so they pass the same egress stages as relayed ones. Later features slot in as stages or
+ * handlers: SRTP decrypt in ingress after classify, protect in egress before the send; transcoding
+ * as a handler. Like rtpengine's stream_packet(), whose handlers are likewise picked per stream pair
+ * at signalling time; passthrough is the trivial handler.
+ *
+ * A packet's bytes are (buf, off, len): with the dgram backend the datagram's own Buffer (off 0), with
+ * the batch backend the batch's shared receive area; addresses are strings or numbers accordingly
+ * (io.ts). Stages compare addresses with `===` only, so they work on either form.
  *
  * Rules for everything in this file: no allocation beyond what the I/O backend hands over, no
  * closures, no promises, no postMessage except the once-per-learning-event notice.
  */
 import type { Addr, MediaIo } from './io.js';
+import { classifyPacket, PKT_RTCP, PKT_RTP } from '../../protocol/demux.js';
+import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../protocol/rtp/header.js';
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
+import { PacketContext } from './packet-context.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
   F_BYTES, F_DROPPED, F_ERRORS, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
   W_BYTES, W_DROPS, W_PACKETS,
 } from './stream-table.js';
 import {
-  LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE,
+  H_CONSUME_RTCP, H_FORWARD, H_RTCP_MUX, LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE,
   type RelayState,
 } from './relay-state.js';
 
-export type Stage = (slot: number, pkt: Buffer, off: number, len: number) => boolean;
-
 let S: RelayState;
 let io: MediaIo;
-/** Source of the packet being processed. */
-let srcAddr: Addr = '';
-let srcPort = 0;
+/** The worker's one packet context (see the file comment). */
+const ctx = new PacketContext();
 let RS: ReceiverStats;
 let ring: ReportRing;
 const scratch = new RtcpScratch();
@@ -68,44 +81,67 @@ export function currentMs(): number {
   return nowMs;
 }
 
+/** Runs the pipeline on one datagram received on `slot` from (addr, port). */
+export function onPacket(slot: number, buf: Buffer, off: number, len: number, addr: Addr, port: number): void {
+  if (S.open[slot] !== 1) return;
+  const c = ctx;
+  c.begin(slot, buf, off, len, addr, port);
+  classify(c);
+  account(c);
+  if (!learn(c)) return;
+  if (!inspect(c)) return;
+  if (!handle(c)) return;
+  forward(c);
+}
+
 /**
- * Stage: accounting. Counts the datagram as received from this slot's participant and notes SSRC and
- * payload type. RTP header: RFC 3550 §5.1 (V=2 in the top bits of byte 0, PT in byte 1, SSRC at 8);
- * RTCP: RFC 3550 §6.4 (PT 200..204 in byte 1, sender SSRC at 4).
+ * Stage 1: classify. RFC 7983 §7 first-byte ranges with RFC 5761 §4 splitting RTP from RTCP
+ * (protocol/demux.ts), then the header fields later stages need: RTP (RFC 3550 §5.1) payload type
+ * and SSRC, RTCP (RFC 3550 §6.4) sender SSRC. Reduced-size RTCP feedback (RFC 5506, PT 205/206) is
+ * RTCP, not RTP.
  */
-function account(slot: number, pkt: Buffer, off: number, len: number): boolean {
-  const b = slot * SLOT_FIELDS;
+function classify(c: PacketContext): void {
+  const cls = classifyPacket(c.buf, c.off, c.len);
+  c.cls = cls;
+  if (cls === PKT_RTP) {
+    c.pt = rtpPayloadType(c.buf, c.off);
+    c.ssrc = rtpSsrc(c.buf, c.off);
+  } else if (cls === PKT_RTCP) {
+    c.ssrc = rtcpSenderSsrc(c.buf, c.off);
+  }
+}
+
+/** Stage 2: accounting. Counts the datagram as received from this slot's participant (also one later dropped). */
+function account(c: PacketContext): void {
+  const b = c.slot * SLOT_FIELDS;
   f64[b + F_PACKETS]! += 1;
-  f64[b + F_BYTES]! += len;
+  f64[b + F_BYTES]! += c.len;
   f64[b + F_LAST_PACKET_MS] = nowMs;
   f64[wBase + W_PACKETS]! += 1;
-  f64[wBase + W_BYTES]! += len;
-  if (len >= 8 && (pkt[off]! & 0xc0) === 0x80) {
-    const pt = pkt[off + 1]!;
-    if (pt >= 200 && pt <= 204) {
-      if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = pkt.readUInt32BE(off + 4);
-    } else if (len >= 12) {
-      f64[b + F_LAST_PT] = pt & 0x7f;
-      if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = pkt.readUInt32BE(off + 8);
-    }
+  f64[wBase + W_BYTES]! += c.len;
+  if (c.cls === PKT_RTP) {
+    f64[b + F_LAST_PT] = c.pt;
+    if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = c.ssrc;
+  } else if (c.cls === PKT_RTCP) {
+    if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = c.ssrc;
   }
-  return true;
 }
 
 /** Preference of a source for heuristic learning (spec §7.4): exact > same address > same port > any. */
-function heuristicScore(slot: number): number {
-  const sameAddr = srcAddr === S.sdpAddr[slot];
-  const samePort = srcPort === S.sdpPort[slot];
+function heuristicScore(c: PacketContext): number {
+  const sameAddr = c.srcAddr === S.sdpAddr[c.slot];
+  const samePort = c.srcPort === S.sdpPort[c.slot];
   return sameAddr && samePort ? 3 : sameAddr ? 2 : samePort ? 1 : 0;
 }
 
-/** Stage: endpoint learning (latching) and strict-source filtering. */
-function learn(slot: number): boolean {
+/** Stage 3: endpoint learning (latching) and strict-source filtering. */
+function learn(c: PacketContext): boolean {
+  const slot = c.slot;
   const st = S.learnState[slot]!;
   if (st === LEARN_FIXED) return true;
   if (st === LEARN_DONE) {
     // strict-source: rtpengine counts the rejected packets as errors of the stream.
-    if (S.strict[slot] === 1 && (srcPort !== S.epPort[slot] || srcAddr !== S.epAddr[slot])) {
+    if (S.strict[slot] === 1 && (c.srcPort !== S.epPort[slot] || c.srcAddr !== S.epAddr[slot])) {
       f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
       return drop(slot);
     }
@@ -113,33 +149,33 @@ function learn(slot: number): boolean {
   }
   const mode = S.learnMode[slot]!;
   if (mode === MODE_IMMEDIATE) {
-    commit(slot);
+    commit(c);
     return true;
   }
   // delayed/heuristic: the window was opened by the signalling event (configure()); inside it the
   // destination follows the source, the first packet after it commits its source.
   if (nowMs >= S.learnDeadline[slot]!) {
     // Window over: the next packet's source is committed (heuristic keeps its best candidate).
-    if (mode === MODE_HEURISTIC && heuristicScore(slot) < S.learnScore[slot]!) {
+    if (mode === MODE_HEURISTIC && heuristicScore(c) < S.learnScore[slot]!) {
       S.learnState[slot] = LEARN_DONE;
       onLearned(slot, S.epAddr[slot]!, S.epPort[slot]!, true);
       return true;
     }
-    commit(slot);
+    commit(c);
     return true;
   }
   // Inside the window: follow the source so NATed endpoints get media at once.
   if (mode === MODE_HEURISTIC) {
-    const score = heuristicScore(slot);
+    const score = heuristicScore(c);
     if (score < S.learnScore[slot]!) return true;
     S.learnScore[slot] = score;
   }
-  if (srcPort !== S.epPort[slot] || srcAddr !== S.epAddr[slot]) {
-    S.epAddr[slot] = srcAddr;
-    S.epPort[slot] = srcPort;
+  if (c.srcPort !== S.epPort[slot] || c.srcAddr !== S.epAddr[slot]) {
+    S.epAddr[slot] = c.srcAddr;
+    S.epPort[slot] = c.srcPort;
     if (nowMs - S.noticeMs[slot]! >= ENDPOINT_NOTICE_MS) {
       S.noticeMs[slot] = nowMs;
-      onLearned(slot, srcAddr, srcPort, false);
+      onLearned(slot, c.srcAddr, c.srcPort, false);
     } else if (S.noticePending[slot] === 0) {
       // Rate-limited: the latest endpoint is reported by tick() once the spacing allows.
       S.noticePending[slot] = 1;
@@ -169,29 +205,27 @@ function flushNotices(): void {
   }
 }
 
-function commit(slot: number): void {
-  S.epAddr[slot] = srcAddr;
-  S.epPort[slot] = srcPort;
+function commit(c: PacketContext): void {
+  const slot = c.slot;
+  S.epAddr[slot] = c.srcAddr;
+  S.epPort[slot] = c.srcPort;
   S.learnState[slot] = LEARN_DONE;
-  onLearned(slot, srcAddr, srcPort, true);
+  onLearned(slot, c.srcAddr, c.srcPort, true);
 }
 
 /**
- * Stage: quality statistics. RTP feeds the receiver statistics of RFC 3550 A.1/A.8 (sequence, loss,
+ * Stage 4: quality statistics. RTP feeds the receiver statistics of RFC 3550 A.1/A.8 (sequence, loss,
  * jitter) in the shared ReceiverStats; RTCP (RFC 3550 §6.4, RFC 3611) is parsed into a reused
  * scratch and its report data queued for the main thread's MOS computation.
  */
-function inspect(slot: number, pkt: Buffer, off: number, len: number): boolean {
-  if (len < 8 || (pkt[off]! & 0xc0) !== 0x80) return true;
-  const pt = pkt[off + 1]!;
-  if (pt >= 192 && pt <= 223) {
-    if (parseRtcpInto(pkt, len, scratch, off)) queueReports(slot);
-    // generate-RTCP terminates RTCP here: the other side gets our reports instead.
-    return S.genRtcp[slot] === 0;
+function inspect(c: PacketContext): boolean {
+  const slot = c.slot;
+  if (c.cls === PKT_RTCP) {
+    if (parseRtcpInto(c.buf, c.len, scratch, c.off)) queueReports(slot);
+  } else if (c.cls === PKT_RTP && S.component[slot] === 1) {
+    const clock = S.clockRate[slot]!;
+    RS.update(slot, c.ssrc, rtpSequence(c.buf, c.off), rtpTimestamp(c.buf, c.off), (performance.now() * clock) / 1000);
   }
-  if (len < 12 || S.component[slot] !== 1) return true;
-  const clock = S.clockRate[slot]!;
-  RS.update(slot, pkt.readUInt32BE(off + 8), pkt.readUInt16BE(off + 2), pkt.readUInt32BE(off + 4), (performance.now() * clock) / 1000);
   return true;
 }
 
@@ -228,17 +262,48 @@ function queueReports(slot: number): void {
   }
 }
 
-/** Stage: send out of the other side's socket to the other side's endpoint. */
-function forward(slot: number, pkt: Buffer, off: number, len: number): boolean {
-  let out = S.sink[slot]!;
-  // rtcp-mux (RFC 5761 §4): RTCP on an RTP port has a packet type of 192..223 in byte 1.
-  const rs = S.rtcpSink[slot]!;
-  if (rs >= 0 && len >= 2 && pkt[off + 1]! >= 192 && pkt[off + 1]! <= 223) out = rs;
-  if (out < 0) return drop(slot);
+/**
+ * Stage 5: the slot's handler (relay-state.ts chooseHandler(), run at configure time). It picks the
+ * output slot, or consumes the packet (false; not a drop).
+ */
+function handle(c: PacketContext): boolean {
+  const slot = c.slot;
+  switch (S.handler[slot]) {
+    case H_FORWARD:
+      c.out = S.sink[slot]!;
+      return true;
+    case H_RTCP_MUX:
+      // rtcp-mux (RFC 5761 §4) toward the other side is off: its RTCP goes to its RTCP socket.
+      c.out = c.cls === PKT_RTCP ? S.rtcpSink[slot]! : S.sink[slot]!;
+      return true;
+    case H_CONSUME_RTCP:
+      // generate-RTCP terminates RTCP here (after inspect): the other side gets our reports instead.
+      if (c.cls === PKT_RTCP) return false;
+      c.out = S.sink[slot]!;
+      return true;
+    default:
+      return drop(slot);
+  }
+}
+
+/** Stage 6 for relayed packets: emit toward the output slot's participant, counted on the input slot. */
+function forward(c: PacketContext): void {
+  if (c.out < 0 || !emit(c.out, c.buf, c.off, c.len)) {
+    drop(c.slot);
+    return;
+  }
+  f64[c.slot * SLOT_FIELDS + F_FORWARDED]! += 1;
+}
+
+/**
+ * Egress: sends buf[off, off+len) out of slot `out`'s socket to its participant's endpoint. Every
+ * packet leaves through here, relayed or generated (rtcp-generator.ts). False when the slot is
+ * closed or has no endpoint yet.
+ */
+export function emit(out: number, buf: Buffer, off: number, len: number): boolean {
   const addr = S.epAddr[out];
-  if (S.open[out] !== 1 || addr === null || addr === undefined) return drop(slot);
-  io.send(out, pkt, off, len, S.epPort[out]!, addr);
-  f64[slot * SLOT_FIELDS + F_FORWARDED]! += 1;
+  if (S.open[out] !== 1 || addr === null || addr === undefined) return false;
+  io.send(out, buf, off, len, S.epPort[out]!, addr);
   return true;
 }
 
@@ -246,16 +311,4 @@ function drop(slot: number): boolean {
   f64[slot * SLOT_FIELDS + F_DROPPED]! += 1;
   f64[wBase + W_DROPS]! += 1;
   return false;
-}
-
-/** The stage list. Order matters: account first so drops are still counted as received. */
-const stages: Stage[] = [learn, inspect, forward];
-
-/** Runs the pipeline on one datagram received on `slot` from (addr, port). */
-export function onPacket(slot: number, pkt: Buffer, off: number, len: number, addr: Addr, port: number): void {
-  if (S.open[slot] !== 1) return;
-  srcAddr = addr;
-  srcPort = port;
-  account(slot, pkt, off, len);
-  for (let i = 0; i < stages.length; i++) if (!stages[i]!(slot, pkt, off, len)) return;
 }

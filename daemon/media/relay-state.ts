@@ -16,6 +16,19 @@ export const MODE_DELAYED = 0;
 export const MODE_IMMEDIATE = 1;
 export const MODE_HEURISTIC = 2;
 
+/**
+ * Packet handlers (pipeline.ts stage 5), chosen per slot at configure time by chooseHandler() from
+ * the slot's and its sinks' settings, so no packet asks those settings again.
+ */
+/** Passthrough: everything to the sink. */
+export const H_FORWARD = 0;
+/** rtcp-mux demux: RTCP to rtcpSink (the other side's RTCP socket), the rest to the sink. */
+export const H_RTCP_MUX = 1;
+/** generate-RTCP: RTCP is consumed (statistics only), the rest goes to the sink. */
+export const H_CONSUME_RTCP = 2;
+/** No sink: every packet is a counted drop. */
+export const H_DROP = 3;
+
 /** How long delayed/heuristic learning watches sources before committing (rtpengine: 3 s). */
 export const LEARNING_WINDOW_MS = 3000;
 
@@ -49,6 +62,8 @@ export class RelayState {
   readonly genRtcp: Uint8Array;
   /** RTP slot → slot whose socket/endpoint our generated RTCP uses. */
   readonly rtcpSlot: Int32Array;
+  /** The slot's packet handler (H_*), see chooseHandler(). */
+  readonly handler: Uint8Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -71,6 +86,15 @@ export class RelayState {
     this.clockRate = new Int32Array(slots).fill(8000);
     this.genRtcp = new Uint8Array(slots);
     this.rtcpSlot = new Int32Array(slots).fill(-1);
+    this.handler = new Uint8Array(slots).fill(H_DROP);
+  }
+
+  /** Picks the slot's handler once its sink, rtcpSink and genRtcp are set (configure). */
+  chooseHandler(slot: number): void {
+    this.handler[slot] = this.genRtcp[slot] === 1 ? H_CONSUME_RTCP
+      : this.sink[slot]! < 0 ? H_DROP
+        : this.rtcpSink[slot]! >= 0 ? H_RTCP_MUX
+          : H_FORWARD;
   }
 
   clear(slot: number): void {
@@ -88,5 +112,6 @@ export class RelayState {
     this.noticePending[slot] = 0;
     this.genRtcp[slot] = 0;
     this.rtcpSlot[slot] = -1;
+    this.handler[slot] = H_DROP;
   }
 }

@@ -6,23 +6,28 @@
  * process-wide, so the main thread binds it synchronously while it handles the offer and the worker
  * only adopts it. An ng command then never waits for a worker: with a bind round trip per offer and
  * answer and a close round trip per media on delete, main<->worker messages took ~19 % of the main
- * thread and bounded the ng rate (bench/RESULTS.md). Commands for a batch worker go into a shared
- * ring with one eventfd wake per event-loop turn (command-ring.ts); a dgram worker gets them as one
- * message per turn. ng replies wait for that flush (see flushed()). Closing stays in the
- * worker (it may be in the middle of a batch on that socket); slots and ports come back when it
- * confirms through its W_CLOSED_UPTO counter (read by reap(), no message). With the node:dgram fallback the worker binds (dgram sockets belong to its loop).
+ * thread and bounded the ng rate (bench/RESULTS.md). With the node:dgram fallback the worker binds
+ * (dgram sockets belong to its loop) and replies with a message.
+ *
+ * Every command goes into the worker's command ring (command-ring.ts), whichever the backend, with
+ * one wake per event-loop turn; an ng reply waits only for commands that did not fit (flushed()).
+ * Closing stays in the worker (it may be in the middle of a batch on that socket); slots and ports
+ * come back when it confirms through its W_CLOSED_UPTO counter (read by reap(), no message).
+ *
+ * A worker that dies (an uncaught exception, or its thread ends) is noticed at its 'exit' event, once
+ * the thread, and with it every socket it owned, is gone: its pending binds fail, its pending closes
+ * complete, the fds it never adopted are closed, `workerDied` tells the call layer (which deletes the
+ * calls placed on it), and a fresh worker with a new index takes its place. Indices are never reused,
+ * so nothing the call layer still holds can point into the new worker.
  */
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
-import type {
-  Adoption, BindRequest, BindResult, MainToWorker, MainToWorkerBatch, SlotConfig, WorkerInit, WorkerToMain,
-} from './messages.js';
+import type { Adoption, BindRequest, BindResult, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
 import { errnoName, wantedBatchNative, type BatchNative } from './io.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
-import { encodeConfigs } from './slot-config-codec.js';
-import { StreamTable, W_CLOSED_UPTO } from './stream-table.js';
-import { CommandWriter, createRing } from './command-ring.js';
+import { StreamTable, W_ACTIVE_SLOTS, W_CLOSED_UPTO } from './stream-table.js';
+import { CommandReader, CommandWriter, createRing, type CommandSink } from './command-ring.js';
 
 /** Minimum time between two wakes of a worker for ring commands (see MediaWorker.wakeSoon). */
 const WAKE_MS = 1;
@@ -40,10 +45,20 @@ const REAP_MS = 50;
 /** RTCP records a worker can queue between two drains (200 ms): plenty for 10k calls at 1 RTCP/5 s. */
 const REPORT_RING_RECORDS = 16384;
 
+/** The bind result code of a worker that died before or while binding. */
+export const WORKER_DIED = 'EWORKERDIED';
+
+/** A replacement that dies within this long of its start is respawned only after it (no busy loop). */
+const RESPAWN_BACKOFF_MS = 1000;
+
 export interface PoolEvents {
   learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void;
-  log(level: 'warn' | 'info' | 'debug', msg: string): void;
+  log(level: 'error' | 'warn' | 'info' | 'debug', msg: string): void;
+  /** A worker died after start-up: delete the calls placed on it (its sockets are gone). */
+  workerDied(worker: number, reason: string): void;
 }
+
+type WorkerState = 'starting' | 'ready' | 'dead' | 'stopped';
 
 class MediaWorker {
   readonly thread: Worker;
@@ -52,13 +67,13 @@ class MediaWorker {
   readonly reports: ReportRing;
   private readonly freeSlots: number[] = [];
   private nextId = 1;
-  private readonly pending = new Map<number, (m: WorkerToMain) => void>();
+  /** Binds sent to a node:dgram worker, by request id. */
+  private readonly pending = new Map<number, { binds: BindRequest[]; done: (r: BindResult[]) => void }>();
   /** Close commands not yet carried out, in id order. */
   private readonly closing: { id: number; done: () => void }[] = [];
   private closingHead = 0;
   private nextCloseId = 1;
-  /** Commands for the next postMessage (dgram workers, and shutdown). */
-  private outbox: MainToWorker[] = [];
+  private readonly ringBufs: ReturnType<typeof createRing>;
   private readonly ring: CommandWriter;
   /** Ring commands that did not fit (the worker is behind): written first at the next flush. */
   private readonly overflow: (() => boolean)[] = [];
@@ -71,56 +86,86 @@ class MediaWorker {
    * The eventfd that wakes this worker for the ring (command-ring.ts), created and closed here, never
    * by the worker: a worker that dies cannot leave its number to be reused while we still write to it.
    */
-  private readonly wakeFd: number;
-  /** Set once shutdown is sent: no more wakes or timers. */
-  private stopped = false;
+  private wakeFd: number;
+  state: WorkerState = 'starting';
+  readonly startedMs = performance.now();
+  /** Why it died ('error' event, else the exit code). */
+  private deathReason = '';
+  /** Settles when the worker is ready; rejects if it dies first. */
   readonly ready: Promise<void>;
   active = 0;
   /** Set when the worker runs batch I/O: then sockets are bound here (see the file comment). */
   binder: BatchNative | null = null;
 
-  /** `queued`: a command was queued (the pool schedules the flush, and ng replies wait for it). */
-  constructor(readonly index: number, slots: number, events: PoolEvents, private readonly queued: () => void) {
+  /**
+   * `queued`: a command was queued (the pool schedules the flush, and ng replies wait for it).
+   * `died`: the thread ended while not being shut down.
+   */
+  constructor(
+    readonly index: number, slots: number, events: PoolEvents, private readonly queued: () => void,
+    died: (w: MediaWorker, reason: string) => void, testHooks: boolean,
+  ) {
     this.table = StreamTable.create(slots);
     const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
     this.receiver = new ReceiverStats(slots, receiverSab, true, false);
     this.reports = ReportRing.create(REPORT_RING_RECORDS);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
-    const ring = createRing();
-    this.ring = new CommandWriter(ring);
+    this.ringBufs = createRing();
+    this.ring = new CommandWriter(this.ringBufs);
     this.native = wantedBatchNative().native;
     const fd = this.native?.eventfd() ?? -1;
     this.wakeFd = fd >= 0 ? fd : -1;
-    const init: WorkerInit = { index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring, wakeFd: this.wakeFd };
+    const init: WorkerInit = {
+      index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring: this.ringBufs, wakeFd: this.wakeFd, testHooks,
+    };
     // V8 flags are process-wide and override a Worker's resourceLimits, so node's
     // --max-semi-space-size (meant for the ng thread) would size this worker's heap too. V8 reads the
     // flag only when it creates an isolate: changing it now leaves the main isolate as it is.
     setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
     this.thread = new Worker(new URL('./media-worker.js', import.meta.url), { workerData: init, name: `media-${index}` });
-    this.ready = new Promise((resolve, reject) => {
-      this.thread.once('error', reject);
-      this.thread.on('message', (m: WorkerToMain) => {
-        switch (m.type) {
-          case 'ready':
-            // A batch worker got a wakeFd (it refuses batch I/O without one) and this thread has the addon.
-            if (m.io === 'batch') this.binder = this.native;
-            resolve();
-            break;
-          case 'bound': {
-            const done = this.pending.get(m.id);
-            this.pending.delete(m.id);
-            done?.(m);
-            break;
-          }
-
-          case 'learned': events.learned(index, m.slot, m.address, m.port, m.confirmed); break;
-          case 'log': events.log(m.level, m.msg); break;
+    let readyDone!: () => void;
+    let readyFailed!: (e: Error) => void;
+    this.ready = new Promise((resolve, reject) => { readyDone = resolve; readyFailed = reject; });
+    this.ready.catch(() => {}); // also observed by start() and bind(); never an unhandled rejection
+    this.thread.on('message', (m: WorkerToMain) => {
+      switch (m.type) {
+        case 'ready':
+          // A batch worker got a wakeFd (it refuses batch I/O without one) and this thread has the addon.
+          if (m.io === 'batch') this.binder = this.native;
+          if (this.state === 'starting') this.state = 'ready';
+          readyDone();
+          break;
+        case 'bound': {
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          p?.done(m.results);
+          break;
         }
-      });
+        case 'learned': events.learned(index, m.slot, m.address, m.port, m.confirmed); break;
+        case 'log': events.log(m.level, m.msg); break;
+      }
+    });
+    // 'error' (an uncaught exception) comes before 'exit'; only 'exit' means the thread and every
+    // socket it owned are gone, so a port given back now cannot still be bound by it.
+    this.thread.on('error', (e) => {
+      this.deathReason ||= `uncaught exception: ${e.message}`;
+      readyFailed(e);
+    });
+    this.thread.on('exit', (code) => {
+      this.deathReason ||= `exit code ${code}`;
+      readyFailed(new Error(`media worker ${index} ended: ${this.deathReason}`));
+      if (this.state === 'stopped') return;
+      this.state = 'dead';
+      died(this, this.deathReason);
     });
   }
 
+  get alive(): boolean {
+    return this.state === 'starting' || this.state === 'ready';
+  }
+
   allocSlot(): number | undefined {
+    if (!this.alive) return undefined;
     const s = this.freeSlots.pop();
     if (s !== undefined) this.active++;
     return s;
@@ -131,50 +176,49 @@ class MediaWorker {
     this.active--;
   }
 
-  /** Queues a command for the next message (see flush). */
-  private send(m: MainToWorker): void {
-    this.outbox.push(m);
-    this.queued();
-  }
-
-  private get viaRing(): boolean {
-    return this.binder !== null;
-  }
-
-  /** A ring command was written: the worker sees it before its next batch or at the next wake. */
+  /** A ring command was written: the worker sees it before its next packet or at the next wake. */
   private written(): void {
     this.wakePending = true;
     this.queued();
   }
 
-  /** A ring command did not fit (the worker is behind): it, and every later one, waits for the next flush. */
-  private keep(retry: () => boolean): void {
-    this.overflow.push(retry);
-    this.queued();
+  /** Writes a command, or keeps it (and every later one) for the next flush when the ring is full. */
+  private command(write: () => boolean): void {
+    if (!this.alive) return;
+    if (this.overflow.length === 0 && write()) this.written();
+    else {
+      this.overflow.push(write);
+      this.queued();
+    }
   }
 
-  /** Commands queued that the worker cannot see yet (ring overflow, or messages not posted). */
+  /** Commands queued that the worker cannot see yet (ring overflow). */
   holdsCommands(): boolean {
-    return this.overflow.length > 0 || this.outbox.length > 0;
+    return this.overflow.length > 0;
   }
 
   /** Sockets the main thread bound (batch workers only, see WorkerPool.bind). */
   adopt(sockets: Adoption[]): void {
-    for (const a of sockets) {
-      if (this.overflow.length === 0 && this.ring.adopt(a)) this.written();
-      else this.keep(() => this.ring.adopt(a));
-    }
+    for (const a of sockets) this.command(() => this.ring.adopt(a));
+  }
+
+  /** node:dgram workers bind in their own thread; settles with the results (or WORKER_DIED). */
+  bindRemote(binds: BindRequest[]): Promise<BindResult[]> {
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      this.pending.set(id, { binds, done: resolve });
+      this.command(() => this.ring.bind(id, binds));
+    });
   }
 
   configure(configs: SlotConfig[]): void {
-    if (!this.viaRing) {
-      this.send({ type: 'configure', configs: encodeConfigs(configs) });
-      return;
-    }
-    for (const c of configs) {
-      if (this.overflow.length === 0 && this.ring.configure(c)) this.written();
-      else this.keep(() => this.ring.configure(c));
-    }
+    for (const c of configs) this.command(() => this.ring.configure(c));
+  }
+
+  /** Test hook: the worker throws an uncaught exception (ignored unless it runs with test hooks). */
+  crash(): void {
+    this.command(() => this.ring.crash());
+    this.wakeNow();
   }
 
   /**
@@ -183,7 +227,7 @@ class MediaWorker {
    * sent; the wake matters only when no packets come (a new socket to adopt, an idle worker).
    */
   private wakeSoon(): void {
-    if (this.wakeTimer !== null || this.stopped) return;
+    if (this.wakeTimer !== null || !this.alive) return;
     const wait = this.lastWake + WAKE_MS - performance.now();
     if (wait <= 0) {
       this.wake();
@@ -195,58 +239,57 @@ class MediaWorker {
     }, wait);
   }
 
+  /** A batch worker waits in epoll (the eventfd), a node:dgram worker on the ring's wake word. */
   private wake(): void {
-    if (this.stopped) return;
+    if (!this.alive) return;
     this.wakePending = false;
     this.lastWake = performance.now();
-    this.binder!.wake(this.wakeFd);
-  }
-
-  /** Sends what this turn queued: a wake (soon) for the ring's commands, one message for the others. */
-  flush(): void {
-    if (this.viaRing) {
-      let i = 0;
-      while (i < this.overflow.length && this.overflow[i]!()) i++;
-      if (i > 0) {
-        this.overflow.splice(0, i);
-        this.wakePending = true;
-      }
-      if (this.wakePending) this.wakeSoon();
-      if (this.overflow.length > 0) this.queued(); // the worker is behind: try again next turn
+    if (this.binder !== null) this.binder.wake(this.wakeFd);
+    else {
+      this.ring.notify();
+      // Not known yet which backend a starting worker picks: the eventfd costs nothing if unused.
+      if (this.state === 'starting' && this.wakeFd >= 0) this.native!.wake(this.wakeFd);
     }
-    if (this.outbox.length === 0) return;
-    const msgs = this.outbox;
-    this.outbox = [];
-    this.thread.postMessage({ type: 'batch', msgs } satisfies MainToWorkerBatch);
   }
 
-  request(m: MainToWorker & { id: number }): Promise<WorkerToMain> {
-    return new Promise((resolve) => {
-      this.pending.set(m.id, resolve);
-      this.send(m);
-      this.flush();
-    });
+  /** Writes what did not fit earlier and wakes the worker (soon) for this turn's commands. */
+  flush(): void {
+    let i = 0;
+    while (i < this.overflow.length && this.overflow[i]!()) i++;
+    if (i > 0) {
+      this.overflow.splice(0, i);
+      this.wakePending = true;
+    }
+    if (this.wakePending) this.wakeSoon();
+    if (this.overflow.length > 0) this.queued(); // the worker is behind: try again next turn
   }
 
   shutdown(): void {
-    this.send({ type: 'shutdown' });
-    this.flush();
-    this.stopped = true;
+    if (this.state === 'dead') return;
+    this.state = 'stopped';
+    // Nothing else will be read: the shutdown command must reach the ring even when it is full.
+    this.overflow.length = 0;
+    this.ring.shutdown();
+    this.binder?.wake(this.wakeFd);
+    this.ring.notify();
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
   }
 
   /** After the thread is gone: the wake eventfd is ours to close. */
   closeWakeFd(): void {
     if (this.wakeFd >= 0) this.native!.closeFd(this.wakeFd);
+    this.wakeFd = -1;
   }
 
-  /** Queues a close; `done` runs in reap() once the worker has closed the sockets. */
+  /** Queues a close; `done` runs in reap() once the worker has closed the sockets (at once if it is dead). */
   close(slots: number[], done: () => void): void {
+    if (!this.alive) {
+      done();
+      return;
+    }
     const id = this.nextCloseId++;
     this.closing.push({ id, done });
-    if (!this.viaRing) this.send({ type: 'close', id, slots });
-    else if (this.overflow.length === 0 && this.ring.close(id, slots)) this.written();
-    else this.keep(() => this.ring.close(id, slots));
+    this.command(() => this.ring.close(id, slots));
   }
 
   get closesPending(): boolean {
@@ -256,11 +299,11 @@ class MediaWorker {
   /** Sends everything queued and wakes the worker now (no WAKE_MS wait). */
   wakeNow(): void {
     this.flush();
-    if (this.viaRing && this.wakeTimer !== null) {
+    if (this.wakeTimer !== null) {
       clearTimeout(this.wakeTimer);
       this.wakeTimer = null;
     }
-    if (this.viaRing) this.wake();
+    this.wake();
   }
 
   /** Runs `done` of every close the worker has carried out. */
@@ -274,42 +317,103 @@ class MediaWorker {
     }
   }
 
-  newId(): number {
-    return this.nextId++;
+  /**
+   * The thread has ended (state 'dead'): nothing it was asked will happen. Binds fail, closes are
+   * done (its sockets closed with it), fds it never adopted are closed here, the wake fd too.
+   */
+  settleAfterDeath(): void {
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    this.overflow.length = 0;
+    for (const [, p] of this.pending) p.done(p.binds.map((b) => ({ slot: b.slot, ok: false, code: WORKER_DIED })));
+    this.pending.clear();
+    const q = this.closing;
+    while (this.closingHead < q.length) q[this.closingHead++]!.done();
+    const binder = this.binder;
+    if (binder !== null) {
+      const unadopted: CommandSink = {
+        adopt: (_slot, _family, fd) => { binder.closeFd(fd); },
+        bind: () => {}, configure: () => {}, close: () => {}, shutdown: () => {}, crash: () => {},
+      };
+      new CommandReader(this.ringBufs).drain(unadopted);
+    }
+    this.closeWakeFd();
   }
 }
 
 export class WorkerPool {
+  /** Every worker ever started, by index; a dead one stays (state 'dead') so indices are never reused. */
   private readonly workers: MediaWorker[] = [];
   private closed = false;
+  private started = false;
   private reaper: NodeJS.Timeout | null = null;
   /** Settles when the queued commands have been posted (see flushed()). */
   private flushing: Promise<void> | null = null;
+  private readonly queued = (): void => this.scheduleFlush();
+  private readonly died = (w: MediaWorker, reason: string): void => this.onDeath(w, reason);
+  /** Workers that died after start-up (each replaced). */
+  deaths = 0;
 
-  constructor(count: number, slotsPerWorker: number, events: PoolEvents) {
-    const queued = (): void => this.scheduleFlush();
-    for (let i = 0; i < count; i++) this.workers.push(new MediaWorker(i, slotsPerWorker, events, queued));
+  constructor(
+    count: number, private readonly slotsPerWorker: number, private readonly events: PoolEvents,
+    private readonly testHooks = false,
+  ) {
+    for (let i = 0; i < count; i++) this.spawn();
+  }
+
+  private spawn(): MediaWorker {
+    const w = new MediaWorker(this.workers.length, this.slotsPerWorker, this.events, this.queued, this.died, this.testHooks);
+    this.workers.push(w);
+    return w;
   }
 
   async start(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.ready));
+    this.started = true;
     if (!this.closed) this.reaper = setInterval(() => this.reap(), REAP_MS).unref();
+  }
+
+  /**
+   * A worker's thread ended while it was not being shut down. Before start() finished this is a
+   * start-up failure (start() rejects); after it the worker is settled, the call layer deletes its
+   * calls, and a replacement starts.
+   */
+  private onDeath(w: MediaWorker, reason: string): void {
+    w.settleAfterDeath();
+    if (!this.started || this.closed) return;
+    this.deaths++;
+    this.events.workerDied(w.index, reason);
+    const quick = performance.now() - w.startedMs < RESPAWN_BACKOFF_MS;
+    const respawn = (): void => {
+      if (this.closed) return;
+      const fresh = this.spawn();
+      fresh.ready.then(
+        () => this.events.log('info', `media worker ${fresh.index} started in place of worker ${w.index}`),
+        () => {}, // its own death is handled like any other
+      );
+    };
+    if (quick) setTimeout(respawn, RESPAWN_BACKOFF_MS).unref();
+    else respawn();
   }
 
   /** Gives back the slots and ports of closes the workers have carried out (also every REAP_MS). */
   reap(): void {
-    for (const w of this.workers) w.reap();
+    for (const w of this.workers) if (w.alive) w.reap();
   }
 
+  /** Every worker index ever used (dead ones included: their counters still count). */
   get size(): number {
     return this.workers.length;
   }
 
-  /** The worker with the fewest streams: a new call goes there. */
+  /** The live worker with the fewest streams: a new call goes there. */
   pickWorker(): number {
-    let best = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.workers[i]!.active < this.workers[best]!.active) best = i;
-    return best;
+    let best = -1;
+    for (const w of this.workers) {
+      if (!w.alive) continue;
+      if (best < 0 || w.active < this.workers[best]!.active) best = w.index;
+    }
+    return best >= 0 ? best : this.workers.length - 1;
   }
 
   allocSlot(worker: number): number | undefined {
@@ -330,23 +434,24 @@ export class WorkerPool {
 
   /** Drains every worker's RTCP report ring. */
   drainReports(fn: (worker: number, base: number, rec: Float64Array) => void): void {
-    for (const w of this.workers) w.reports.drain((base, rec) => fn(w.index, base, rec));
+    for (const w of this.workers) if (w.alive) w.reports.drain((base, rec) => fn(w.index, base, rec));
   }
 
   /**
-   * Binds the sockets of `binds`: here and at once with batch I/O (the worker adopts them), else in
-   * the worker (a promise). A slot's counters are zeroed before its bind result is known.
+   * Binds the sockets of `binds`: here with batch I/O (the worker adopts them, the results are known
+   * at once), else in the worker. A slot's counters are zeroed before its bind result is known. A
+   * worker still starting (a replacement) is waited for; a dead one fails every bind with WORKER_DIED.
    */
-  bind(worker: number, binds: BindRequest[]): BindResult[] | Promise<BindResult[]> {
+  async bind(worker: number, binds: BindRequest[]): Promise<BindResult[]> {
     const w = this.workers[worker]!;
+    if (w.state === 'starting') await w.ready.catch(() => {});
+    if (w.state !== 'ready') return binds.map((b) => ({ slot: b.slot, ok: false, code: WORKER_DIED }));
     for (const b of binds) {
       w.table.reset(b.slot);
       w.receiver.clear(b.slot);
     }
     const native = w.binder;
-    if (native === null) {
-      return w.request({ type: 'bind', id: w.newId(), binds }).then((reply) => (reply.type === 'bound' ? reply.results : []));
-    }
+    if (native === null) return w.bindRemote(binds);
     const results: BindResult[] = [];
     const sockets: Adoption[] = [];
     for (const b of binds) {
@@ -367,8 +472,8 @@ export class WorkerPool {
   }
 
   /**
-   * Closes the slots' sockets. Returns at once; once the worker has closed them the slots return to
-   * the free list and `done` runs (the caller gives the ports back there).
+   * Closes the slots' sockets. Returns at once; once the worker has closed them (at once when it is
+   * dead) the slots return to the free list and `done` runs (the caller gives the ports back there).
    */
   closeSlots(worker: number, slots: number[], done: () => void = () => {}): void {
     if (slots.length === 0) {
@@ -383,18 +488,31 @@ export class WorkerPool {
   }
 
   closesPending(): boolean {
-    return this.workers.some((w) => w.closesPending);
+    return this.workers.some((w) => w.alive && w.closesPending);
   }
 
   /** Wakes the workers and waits (up to `timeoutMs`) until every close sent so far is done and reaped. */
   async settleCloses(timeoutMs = 200): Promise<void> {
-    for (const w of this.workers) w.wakeNow();
+    for (const w of this.workers) if (w.alive) w.wakeNow();
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.reap();
       if (!this.closesPending() || performance.now() > deadline) return;
       await new Promise((r) => setTimeout(r, 1));
     }
+  }
+
+  /** Test hook (RTPENGINE_TS_TEST_HOOKS=1): makes a live worker die of an uncaught exception. */
+  crashWorker(worker: number): boolean {
+    const w = this.workers[worker];
+    if (!w || !w.alive || !this.testHooks) return false;
+    w.crash();
+    return true;
+  }
+
+  /** Indices of the live workers (starting or ready). */
+  liveWorkers(): number[] {
+    return this.workers.filter((w) => w.alive).map((w) => w.index);
   }
 
   /**
@@ -407,7 +525,7 @@ export class WorkerPool {
     let settle!: () => void;
     this.flushing = new Promise((resolve) => { settle = resolve; });
     const run = (): void => {
-      for (const w of this.workers) w.flush();
+      for (const w of this.workers) if (w.alive) w.flush();
       if (!this.closed && this.workers.some((w) => w.holdsCommands())) {
         setImmediate(run);
         return;
@@ -420,24 +538,23 @@ export class WorkerPool {
 
   /**
    * Null when the workers can already see every command queued so far, else a promise that
-   * settles at the end of this event-loop turn, once the queued commands are sent. An ng reply of a
-   * command waits for it, so it never overtakes what its command told the workers.
+   * settles once the commands that did not fit the ring are in it. An ng reply of a command waits
+   * for it, so it never overtakes what its command told the workers.
    *
-   * Ring commands are visible at once: a worker reads its ring before every batch of packets, so a
-   * packet can never meet an older configuration, and a socket not yet adopted only holds its first
-   * packets in the kernel until the wake (at most WAKE_MS). Only commands that did not fit the ring,
-   * or went by postMessage (node:dgram workers), make a reply wait: waiting for the turn's end
-   * otherwise cost one more event-loop turn per request (bench:ng-path).
+   * Ring commands are visible at once: a worker reads its ring before every packet (node:dgram) or
+   * batch of packets (batch I/O), so a packet can never meet an older configuration, and a socket
+   * not yet adopted only holds its first packets in the kernel until the wake (at most WAKE_MS).
+   * Waiting for the turn's end otherwise cost one more event-loop turn per request (bench:ng-path).
    */
   flushed(): Promise<void> | null {
     for (const w of this.workers) if (w.holdsCommands()) return this.flushing;
     return null;
   }
 
-  /** Sum of a worker-wide counter over all workers. */
+  /** Sum of a worker-wide counter over all workers (dead ones keep their last values). */
   workerCounter(field: number): number {
     let sum = 0;
-    for (const w of this.workers) sum += w.table.workerCounter(field);
+    for (const w of this.workers) if (field !== W_ACTIVE_SLOTS || w.alive) sum += w.table.workerCounter(field);
     return sum;
   }
 
@@ -446,6 +563,7 @@ export class WorkerPool {
     this.closed = true;
     if (this.reaper) clearInterval(this.reaper);
     await Promise.all(this.workers.map(async (w) => {
+      if (w.state === 'dead') return;
       w.shutdown();
       await w.thread.terminate();
       w.closeWakeFd();

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   CommandReader, CommandWriter, createRing, EP_NONE, EP_OTHER, EP_V4, EP_V6, type CommandSink, type RingConfig,
 } from '../../daemon/media/command-ring.js';
-import type { SlotConfig } from '../../daemon/media/messages.js';
+import type { BindRequest, SlotConfig } from '../../daemon/media/messages.js';
 
-type Seen = ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]];
+type Seen = ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]]
+  | ['bind', number, BindRequest[]] | ['shutdown'] | ['crash'];
 
 function recorder(): { sink: CommandSink; seen: Seen[] } {
   const seen: Seen[] = [];
@@ -14,6 +15,9 @@ function recorder(): { sink: CommandSink; seen: Seen[] } {
       adopt: (slot, family, fd) => seen.push(['adopt', slot, family, fd]),
       configure: (c) => seen.push(['configure', { ...c, ep: [...c.ep] }]),
       close: (id, slots, from, count) => seen.push(['close', id, Array.from(slots.subarray(from, from + count))]),
+      bind: (id, binds) => seen.push(['bind', id, binds]),
+      shutdown: () => seen.push(['shutdown']),
+      crash: () => seen.push(['crash']),
     },
   };
 }
@@ -73,12 +77,12 @@ describe('main → worker command ring', () => {
     const w = new CommandWriter(bufs);
     const r = new CommandReader(bufs);
     const { sink, seen } = recorder();
-    // 18 words per configure: three fit (54 words), the fourth does not.
+    // 19 words per configure (2 header words + 17): three fit (57 words), the fourth does not.
     for (let i = 0; i < 3; i++) expect(w.configure(config(i, null))).toBe(true);
     expect(w.configure(config(3, null))).toBe(false);
-    expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(true); // 4 words still fit: 58
+    expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(true); // 5 words still fit: 62
     expect(r.drain(sink)).toBe(4);
-    // 6 words left before the end: the next configure pads and starts over at 0.
+    // 2 words left before the end: the next configure pads and starts over at 0.
     for (let round = 0; round < 20; round++) {
       expect(w.configure(config(round, round % 2 ? '127.0.0.1' : null))).toBe(true);
       expect(w.close(round, [round])).toBe(true);
@@ -88,5 +92,30 @@ describe('main → worker command ring', () => {
     expect((seen[4]![1] as RingConfig).epKind).toBe(EP_NONE);
     expect(seen.at(-1)).toEqual(['close', 19, [19]]);
     expect(() => createRing(100)).toThrow(RangeError);
+  });
+
+  it('carries variable-length bind records (addresses as byte strings), shutdown and crash', () => {
+    const bufs = createRing(128);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const { sink, seen } = recorder();
+    const binds: BindRequest[] = [
+      { slot: 0, address: '127.0.0.1', port: 30000, family: 4 },
+      { slot: 1, address: '2001:db8:4321::1', port: 30001, family: 6 },
+      { slot: 2, address: '0.0.0.0', port: 65535, family: 4 },
+    ];
+    expect(w.bind(7, binds)).toBe(true);
+    expect(w.close(8, [0, 1, 2])).toBe(true);
+    expect(w.shutdown()).toBe(true);
+    expect(w.crash()).toBe(true);
+    expect(r.pending()).toBe(true);
+    expect(r.drain(sink)).toBe(4);
+    expect(r.pending()).toBe(false);
+    expect(seen).toEqual([['bind', 7, binds], ['close', 8, [0, 1, 2]], ['shutdown'], ['crash']]);
+  });
+
+  it('refuses a record larger than half the ring instead of blocking it for good', () => {
+    const w = new CommandWriter(createRing(64));
+    expect(() => w.close(1, Array.from({ length: 40 }, (_, i) => i))).toThrow(RangeError);
   });
 });

@@ -75,14 +75,24 @@ describe.skipIf(native === null)('batch I/O addon', () => {
     expect(io.stats[1]!).toBeLessThan(io.stats[0]!);
 
     // A send from a closed slot and an IPv6 destination on an IPv4 socket fail and are counted.
-    io.send(5, Buffer.alloc(0), 0, 1, 9, ipv4ToU32('127.0.0.1'));
-    io.send(2, Buffer.alloc(0), 0, 1, 9, io.toAddr('::1')!);
+    io.send(5, Buffer.from('x'), 0, 1, 9, ipv4ToU32('127.0.0.1'));
+    io.send(2, Buffer.from('x'), 0, 1, 9, io.toAddr('::1')!);
     io.flush();
     expect(errors).toEqual([5, 2]);
-    // sendCopy (timer-driven packets, e.g. generated RTCP) from the IPv6 socket.
-    io.sendCopy(3, Buffer.from('copy'), c6.address().port, io.toAddr('::1')!);
-    for (let t = 0; t < 50 && echoes6.length < 11; t++) await new Promise((r) => setTimeout(r, 20));
-    expect(echoes6[10]).toBe('copy');
+    // A buffer of the caller's own (timer-driven packets, e.g. generated RTCP) is copied into the
+    // output area at send(): changing it afterwards does not change what leaves.
+    const own = Buffer.from('xcopyx');
+    io.send(3, own, 1, 4, c6.address().port, io.toAddr('::1')!);
+    own.write('XXXXXX');
+    // A packet written straight into the output area (out()) is sent from there.
+    const at = io.out(3);
+    expect(at).toBeGreaterThanOrEqual(0);
+    io.outBuf.write('out', at, 'latin1');
+    io.send(3, io.outBuf, at, 3, c6.address().port, io.toAddr('::1')!);
+    expect(io.out(1 << 30)).toBe(-1);
+    io.flush();
+    for (let t = 0; t < 50 && echoes6.length < 12; t++) await new Promise((r) => setTimeout(r, 20));
+    expect(echoes6.slice(10)).toEqual(['copy', 'out']);
 
     // A full IPv6 table frees the ids nobody keeps and renumbers the kept ones.
     kept.push(io.toAddr('::1') as number);
