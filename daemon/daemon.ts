@@ -54,6 +54,8 @@ export class Daemon {
   async start(): Promise<void> {
     const o = this.options;
     const interfaces = new LocalInterfaces(o.interfaces, o.portMin, o.portMax);
+    // Test hooks (worker death tests): off unless the environment asks, see NgCommands.
+    const testHooks = process.env.RTPENGINE_TS_TEST_HOOKS === '1';
     const pool = new WorkerPool(o.numThreads, slotsPerWorker(o), {
       learned: (w, slot, address, port, confirmed) => this.calls?.learned(w, slot, address, port, confirmed),
       log: (level, msg) => this.log[level](msg),
@@ -61,7 +63,7 @@ export class Daemon {
         const n = this.calls?.workerDied(w) ?? 0;
         this.log.error(`media worker ${w} died (${reason}): ${n} calls deleted`);
       },
-    }, process.env.RTPENGINE_TS_TEST_HOOKS === '1');
+    }, testHooks);
     this.pool = pool;
     await pool.start();
     const mosTotals = new ObservedMosTotals();
@@ -90,6 +92,7 @@ export class Daemon {
       calls,
       () => statisticsReply({ ctx, calls, control: commands.control, rates, startedMs: this.startedMs }),
       this.log,
+      testHooks ? { crashWorker: (w) => pool.crashWorker(w), liveWorkers: () => pool.liveWorkers() } : null,
     );
     const processor = (this.processor = new NgProcessor(commands, this.log));
     for (const l of o.listenNg) {

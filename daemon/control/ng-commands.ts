@@ -13,10 +13,23 @@ import { NgError, NgLoadLimit } from './ng-error.js';
 
 type Dict = Map<string, BEncodable>;
 
+/**
+ * What tests may do to the daemon through ng, only with RTPENGINE_TS_TEST_HOOKS=1 (never in
+ * production: without it the commands below are "Unrecognized command", as in rtpengine).
+ */
+export interface TestHooks {
+  /** Makes a live media worker die of an uncaught exception; false if there is no such worker. */
+  crashWorker(worker: number): boolean;
+  liveWorkers(): number[];
+}
+
 export class NgCommands {
   readonly control = new ControlStats();
 
-  constructor(private readonly calls: CallManager, private readonly statistics: () => Dict, private readonly log: Logger) {}
+  constructor(
+    private readonly calls: CallManager, private readonly statistics: () => Dict, private readonly log: Logger,
+    private readonly hooks: TestHooks | null = null,
+  ) {}
 
   /** `peer` is the control client's address (`IP` or `IP:port`), for per-proxy statistics. */
   async handle(req: BDict, peer = ''): Promise<Dict> {
@@ -45,6 +58,7 @@ export class NgCommands {
         case 'query': reply = this.calls.query(opts!); break;
         case 'list': reply = this.list(req); break;
         case 'statistics': reply = this.statistics(); break;
+        case 'x-test-crash-worker': reply = this.crashWorker(req); break;
         default: throw new NgError('Unrecognized command');
       }
       reply.set('result', 'ok');
@@ -62,6 +76,15 @@ export class NgCommands {
       this.log.error({ command, err: e }, 'Internal error while processing ng command');
       return errorReply('Internal error');
     }
+  }
+
+  /** Test hook: `worker` (default: the first live one) dies; the reply names it and the live workers before. */
+  private crashWorker(req: BDict): Dict {
+    if (!this.hooks) throw new NgError('Unrecognized command');
+    const live = this.hooks.liveWorkers();
+    const worker = getInt(req, 'worker') ?? live[0] ?? -1;
+    if (!this.hooks.crashWorker(worker)) throw new NgError('No such media worker');
+    return new Map<string, BEncodable>([['worker', worker], ['live', live]]);
   }
 
   private list(req: BDict): Dict {

@@ -51,10 +51,12 @@ async function freeRange(count: number): Promise<number> {
 
 /**
  * `io`: the media I/O backend (RTPENGINE_TS_IO); the daemon's default (batch when the addon loads) if
- * unset. `ngHost`: the address of the ng listener (and of `ng`), 127.0.0.1 by default.
+ * unset. `ngHost`: the address of the ng listener (and of `ng`), 127.0.0.1 by default. `env`: more
+ * environment (e.g. RTPENGINE_TS_TEST_HOOKS=1).
  */
 export async function startDaemon(
-  extraArgs: string[] = [], opts: { ports?: number; portMin?: number; io?: 'batch' | 'dgram'; ngHost?: string } = {},
+  extraArgs: string[] = [],
+  opts: { ports?: number; portMin?: number; io?: 'batch' | 'dgram'; ngHost?: string; env?: Record<string, string> } = {},
 ): Promise<DaemonHandle> {
   const ngHost = opts.ngHost ?? '127.0.0.1';
   const ngPort = await freeUdpPort(ngHost);
@@ -68,7 +70,7 @@ export async function startDaemon(
     MAIN, '--config-file=none', '-t', '-1', ...(extraArgs.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', ngHost.includes(':') ? `[${ngHost}]:${ngPort}` : `${ngHost}:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...extraArgs,
   ];
-  const env = opts.io ? { ...process.env, RTPENGINE_TS_IO: opts.io } : process.env;
+  const env = { ...process.env, ...(opts.io ? { RTPENGINE_TS_IO: opts.io } : {}), ...opts.env };
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

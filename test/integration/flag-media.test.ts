@@ -432,6 +432,31 @@ describe('rtcp-mux', () => {
     await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
   });
 
+  it('a reduced-size RTCP feedback packet (PLI, PT 206) on a muxed RTP port is RTCP: relayed to A\'s RTCP port, never counted as RTP', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const c = await call(d, 'mux-psfb', phoneSdp('a', a.port), withMux(phoneSdp('b', b.port, { pts: [0] })), { offer: { 'rtcp-mux': ['require'] } });
+    // RFC 4585 §6.3.1 PLI sent alone (RFC 5506 reduced-size): sender SSRC at 4, media source at 8.
+    const pli = Buffer.alloc(12);
+    pli[0] = 0x81;
+    pli[1] = 206;
+    pli.writeUInt16BE(2, 2);
+    pli.writeUInt32BE(0x5e0d0001, 4);
+    pli.writeUInt32BE(0x3ed1a001, 8);
+    b.send(pli, c.toB);
+    for (let t = 0; t < 200 && aRtcp.received.length === 0; t++) await sleep(10);
+    await sleep(50);
+    expect(aRtcp.received.map((r) => r.data)).toEqual([pli]);
+    expect(aRtcp.received[0]!.from.port).toBe(c.toA + 1);
+    expect(a.received.length + bRtcp.received.length).toBe(0);
+    const q = await query(d, 'mux-psfb');
+    // The stream's SSRC is the feedback's sender, not its media source, and no payload type
+    // (206 & 0x7f = 78) was taken from it: the media has no codec yet.
+    expect(stream(q, 'b').get('SSRC')).toBe(0x5e0d0001);
+    expect(stats(stream(q, 'b')).packets).toBe(1);
+    expect(media(q, 'b').get('codec')).toBeUndefined();
+  });
+
   it('demux: A muxes, B does not; RTCP is split and joined between the two', async () => {
     const [a, aRtcp] = await phone();
     const [b, bRtcp] = await phone();
