@@ -81,7 +81,7 @@ export async function main(argv: string[], defaults: Partial<BenchOptions> = {},
   }
   const tc: TargetConfig = {
     ngPort: o.ngPort, portMin: o.portMin, portMax: o.portMax, threads: o.threads, rtpengineThreads: o.rtpengineThreads,
-    cpu: o.daemonCpu, nofile: o.nofile, logDir: join(runDir, 'logs'), tsCmd: o.tsCmd, rtpengineBin: o.rtpengineBin,
+    cpu: o.daemonCpu, nofile: o.nofile, logDir: join(runDir, 'logs'), tsCmd: o.tsCmd, baseCmd: o.baseCmd, rtpengineBin: o.rtpengineBin,
     extraArgs: o.extraArgs,
   };
   const header = [

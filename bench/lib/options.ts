@@ -32,6 +32,8 @@ export interface BenchOptions {
   nofile: number;
   nice: number;
   tsCmd?: string;
+  /** The `ts-base` target's command: another build of rtpengine-ts, for before/after in one run. */
+  baseCmd?: string;
   rtpengineBin: string;
   extraArgs: string[];
   out: string;
@@ -54,6 +56,7 @@ options (defaults of the full run; --quick in brackets):
   --quick                 short run (about 2 minutes): shorter windows, no scale test
   --targets ts,rtpengine  daemons to run (default: ts, and rtpengine if --rtpengine exists)
                           ts-dgram: rtpengine-ts with RTPENGINE_TS_IO=dgram (node:dgram media I/O)
+                          ts-base: the --base-cmd build (before/after of a change in one run)
   --tests LIST            default rate500,rate1000,flood,scale10000,ng,ngrate2000
                           [rate500,rate1000,flood,ng,ngrate2000]
   --reps N                repetitions, interleaved over targets; tables show medians (2) [1]
@@ -111,7 +114,7 @@ export function parseOptions(argv: string[], defaults: Partial<BenchOptions> = {
   const known = new Set([
     'targets', 'tests', 'reps', 'warmup', 'duration', 'flood-duration', 'drain', 'pps', 'flood-calls', 'flood-window',
     'scale-pps', 'scale-duration', 'ng-duration', 'ng-warmup', 'ng-window', 'setup-window', 'threads', 'rtpengine-threads',
-    'daemon-cpu', 'lg-cpu', 'ng-port', 'port-min', 'port-max', 'lg-port', 'lg-socks', 'nofile', 'nice', 'ts-cmd', 'rtpengine',
+    'daemon-cpu', 'lg-cpu', 'ng-port', 'port-min', 'port-max', 'lg-port', 'lg-socks', 'nofile', 'nice', 'ts-cmd', 'base-cmd', 'rtpengine',
     'daemon-arg', 'out', 'md',
   ]);
   for (const k of kv.keys()) if (!known.has(k)) throw new Error(`unknown option --${k} (see --help)`);
@@ -162,6 +165,7 @@ export function parseOptions(argv: string[], defaults: Partial<BenchOptions> = {
     nofile: Math.round(num('nofile', 200000)),
     nice: Math.round(num('nice', 0, -20)),
     tsCmd: str('ts-cmd'),
+    baseCmd: str('base-cmd'),
     rtpengineBin: str('rtpengine') ?? '/usr/bin/rtpengine',
     extraArgs: kv.get('daemon-arg') ?? [],
     out: str('out') ?? '',

@@ -21,6 +21,7 @@ export interface TargetConfig {
   nofile: number;
   logDir: string;
   tsCmd?: string;
+  baseCmd?: string;
   rtpengineBin: string;
   extraArgs: string[];
 }
@@ -43,14 +44,14 @@ export function commonArgs(c: Pick<TargetConfig, 'ngPort' | 'portMin' | 'portMax
   ];
 }
 
-/** --ts-cmd runs under bash; the daemon options above follow it as "$@". */
-function tsCmdArgv(c: TargetConfig): string[] {
-  return ['bash', '-c', `exec ${c.tsCmd} "$@"`, 'rtpengine-ts', ...commonArgs(c, c.threads)];
+/** --ts-cmd and --base-cmd run under bash; the daemon options above follow it as "$@". */
+function cmdArgv(cmd: string, c: TargetConfig): string[] {
+  return ['bash', '-c', `exec ${cmd} "$@"`, 'rtpengine-ts', ...commonArgs(c, c.threads)];
 }
 
 export function targetArgv(name: string, c: TargetConfig): string[] {
   if (name === 'ts') {
-    if (c.tsCmd) return tsCmdArgv(c);
+    if (c.tsCmd) return cmdArgv(c.tsCmd, c);
     // As the rtpengine-ts bin runs it (its shebang passes the same node flag).
     return [process.execPath, '--max-semi-space-size=4', TS_MAIN, ...commonArgs(c, c.threads)];
   }
@@ -58,8 +59,13 @@ export function targetArgv(name: string, c: TargetConfig): string[] {
   if (name === 'ts-dgram') {
     return ['env', 'RTPENGINE_TS_IO=dgram', ...targetArgv('ts', c)];
   }
+  // Another build of rtpengine-ts (e.g. the commit before a change), measured in the same run.
+  if (name === 'ts-base') {
+    if (!c.baseCmd) throw new Error('target ts-base needs --base-cmd "node --max-semi-space-size=4 /path/dist/daemon/main.js"');
+    return cmdArgv(c.baseCmd, c);
+  }
   if (name === 'rtpengine') return [c.rtpengineBin, ...commonArgs(c, c.rtpengineThreads)];
-  throw new Error(`unknown target ${name} (ts, ts-dgram, rtpengine)`);
+  throw new Error(`unknown target ${name} (ts, ts-dgram, ts-base, rtpengine)`);
 }
 
 export function rtpengineInstalled(bin: string): boolean {
