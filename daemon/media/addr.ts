@@ -67,13 +67,18 @@ export function formatIpv6(b: Uint8Array, at: number): string {
   return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
 }
 
-const v6Scratch = new Uint8Array(16);
-
-/** An IPv6 address given as four big-endian 32-bit words (command-ring.ts) as text. */
-export function ipv6FromWords(w: readonly number[]): string {
+/** Writes an IPv6 address given as four big-endian 32-bit words (command-ring.ts) as 16 bytes at out[0]. */
+export function ipv6WordsToBytes(w: readonly number[], out: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) {
     const x = w[i]!;
-    v6Scratch[i * 4] = x >>> 24; v6Scratch[i * 4 + 1] = (x >>> 16) & 255; v6Scratch[i * 4 + 2] = (x >>> 8) & 255; v6Scratch[i * 4 + 3] = x & 255;
+    out[i * 4] = x >>> 24; out[i * 4 + 1] = (x >>> 16) & 255; out[i * 4 + 2] = (x >>> 8) & 255; out[i * 4 + 3] = x & 255;
   }
-  return formatIpv6(v6Scratch, 0);
+  return out;
+}
+
+const v6Scratch = new Uint8Array(16);
+
+/** The same four words as text. */
+export function ipv6FromWords(w: readonly number[]): string {
+  return formatIpv6(ipv6WordsToBytes(w, v6Scratch), 0);
 }

@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { createRequire } from 'node:module';
 import type { BindRequest, BindResult } from './messages.js';
-import { formatIpv6, ipv4ToU32, parseIpv6, u32ToIpv4 } from './addr.js';
+import { formatIpv6, ipv4ToU32, ipv6WordsToBytes, parseIpv6, u32ToIpv4 } from './addr.js';
 
 /** An address as the active backend keeps it: a string (dgram) or a number (batch). */
 export type Addr = string | number;
@@ -412,12 +412,7 @@ export class BatchIo implements MediaIo {
 
   /** An IPv6 address given as four big-endian 32-bit words (command-ring.ts); null when the table is full. */
   v6FromWords(w: readonly number[]): Addr | null {
-    const b = this.v6Scratch;
-    for (let i = 0; i < 4; i++) {
-      const x = w[i]!;
-      b[i * 4] = x >>> 24; b[i * 4 + 1] = (x >>> 16) & 255; b[i * 4 + 2] = (x >>> 8) & 255; b[i * 4 + 3] = x & 255;
-    }
-    const a = this.intern6(b, 0);
+    const a = this.intern6(ipv6WordsToBytes(w, this.v6Scratch), 0);
     return a === 0 ? null : a;
   }
 
