@@ -4,10 +4,10 @@
  */
 import type { BEncodable } from '../../protocol/ng/bencode.js';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
+import { NgError, NgLoadLimit } from '../../protocol/ng/errors.js';
 import { assertSdpComplete, parseSdp, SdpIncompleteError, SdpParseError } from '../../protocol/sdp/parse.js';
 import type { SdpSession } from '../../protocol/sdp/types.js';
 import { hasLoopProtectId } from '../../protocol/sdp/index.js';
-import { NgError, NgLoadLimit } from '../control/ng-error.js';
 import type { Logger } from '../log.js';
 import { Call } from './call.js';
 import type { MediaContext } from './media-context.js';

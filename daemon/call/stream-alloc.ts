@@ -4,7 +4,7 @@
  * marked foreign and another pair is tried; an empty pool is rtpengine's "Ran out of ports".
  */
 import type { BindRequest } from '../media/messages.js';
-import { NgError } from '../control/ng-error.js';
+import { NgError } from '../../protocol/ng/errors.js';
 import type { LocalAddress } from '../net/interfaces.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
