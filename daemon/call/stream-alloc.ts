@@ -9,7 +9,6 @@ import type { LocalAddress } from '../net/interfaces.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Call } from './call.js';
-import type { StreamSocket } from './stream.js';
 
 export interface StreamNeed {
   media: CallMedia;
@@ -94,25 +93,4 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
 function release(ctx: MediaContext, worker: number, local: LocalAddress, port: number, slots: [number, number]): void {
   local.pool.release(port, 2);
   for (const s of slots) ctx.pool.freeSlot(worker, s);
-}
-
-/**
- * Closes a media section's sockets and returns its ports and slots (once the worker has closed
- * them). The streams stay (query lists them without local port); their counters are frozen first
- * because the slot will be reused.
- */
-export function releaseStreams(ctx: MediaContext, media: CallMedia): void {
-  const socks: StreamSocket[] = [];
-  for (const st of media.streams()) {
-    const sock = st.sock;
-    if (!sock) continue;
-    st.final = ctx.counters(st);
-    ctx.unindex(st);
-    st.sock = null;
-    socks.push(sock);
-  }
-  if (socks.length === 0) return;
-  ctx.pool.closeSlots(socks[0]!.worker, socks.map((s) => s.slot), () => {
-    for (const s of socks) s.local.pool.release(s.port, 1);
-  });
 }
