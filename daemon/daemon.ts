@@ -57,6 +57,10 @@ export class Daemon {
     const pool = new WorkerPool(o.numThreads, slotsPerWorker(o), {
       learned: (w, slot, address, port, confirmed) => this.calls?.learned(w, slot, address, port, confirmed),
       log: (level, msg) => this.log[level](msg),
+      workerDied: (w, reason) => {
+        const n = this.calls?.workerDied(w) ?? 0;
+        this.log.error(`media worker ${w} died (${reason}): ${n} calls deleted`);
+      },
     });
     this.pool = pool;
     await pool.start();

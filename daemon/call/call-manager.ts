@@ -65,6 +65,22 @@ export class CallManager {
     s.confirmed = confirmed;
   }
 
+  /**
+   * A media worker died, and with it every socket of its calls: each of them is deleted now, not
+   * behind its lock (a command waiting for a bind on that worker then finds the call destroyed).
+   * Returns how many.
+   */
+  workerDied(worker: number): number {
+    let n = 0;
+    for (const call of [...this.calls.values()]) {
+      if (call.worker !== worker) continue;
+      this.log.warn({ callId: call.callId }, 'Call deleted: media worker died');
+      this.destroy(call, 'forced');
+      n++;
+    }
+    return n;
+  }
+
   offer(o: CallOptions): Promise<Dict> {
     if (!o.sdp) throw new NgError('No SDP body in message');
     if (o.callId === undefined) throw new NgError('No call-id in message');

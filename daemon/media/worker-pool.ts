@@ -43,6 +43,7 @@ const REPORT_RING_RECORDS = 16384;
 export interface PoolEvents {
   learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void;
   log(level: 'warn' | 'info' | 'debug', msg: string): void;
+  workerDied(worker: number, reason: string): void;
 }
 
 class MediaWorker {
