@@ -4,10 +4,10 @@
  */
 import type { BEncodable } from '../../protocol/ng/bencode.js';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
+import { NgError, NgLoadLimit } from '../../protocol/ng/errors.js';
 import { assertSdpComplete, parseSdp, SdpIncompleteError, SdpParseError } from '../../protocol/sdp/parse.js';
 import type { SdpSession } from '../../protocol/sdp/types.js';
 import { hasLoopProtectId } from '../../protocol/sdp/index.js';
-import { NgError, NgLoadLimit } from '../control/ng-error.js';
 import type { Logger } from '../log.js';
 import { Call } from './call.js';
 import type { MediaContext } from './media-context.js';
@@ -15,7 +15,6 @@ import type { Monologue } from './monologue.js';
 import { forwardingConfigs, negotiate } from './negotiate.js';
 import { callStats, selectParticipants } from './query-reply.js';
 import { CallRegistry } from './registry.js';
-import { releaseStreams } from './stream-alloc.js';
 
 type Dict = Map<string, BEncodable>;
 
@@ -66,6 +65,22 @@ export class CallManager {
     s.confirmed = confirmed;
   }
 
+  /**
+   * A media worker died, and with it every socket of its calls: each of them is deleted now, not
+   * behind its lock (a command waiting for a bind on that worker then finds the call destroyed).
+   * Returns how many.
+   */
+  workerDied(worker: number): number {
+    let n = 0;
+    for (const call of [...this.calls.values()]) {
+      if (call.worker !== worker) continue;
+      this.log.warn({ callId: call.callId }, 'Call deleted: media worker died');
+      this.destroy(call, 'forced');
+      n++;
+    }
+    return n;
+  }
+
   offer(o: CallOptions): Promise<Dict> {
     if (!o.sdp) throw new NgError('No SDP body in message');
     if (o.callId === undefined) throw new NgError('No call-id in message');
@@ -84,7 +99,7 @@ export class CallManager {
           this.counters.rejected++;
           throw new NgLoadLimit(refusal);
         }
-        call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker());
+        call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker(), this.ctx);
         this.calls.add(call);
         this.log.info({ callId }, 'New call');
       }
@@ -215,15 +230,16 @@ export class CallManager {
   }
 
   /**
-   * Removes one participant: an untagged fork branch only loses its sockets (it stays listed until the
-   * call ends); otherwise the participant goes, peers left with nobody else go too, and with fewer
-   * than two tagged participants and no open branch the whole call is destroyed (spec §4.9 step 5).
+   * Removes one participant: an untagged fork branch is closed (loses its sockets) but stays listed
+   * until the call ends; otherwise the participant leaves the call, peers left with nobody else leave
+   * too, and with fewer than two tagged participants and no open branch the whole call is destroyed
+   * (spec §4.9 step 5).
    */
   private removeParticipant(call: Call, target: Monologue): void {
     if (target.tag === '' && call.monologues.some((m) => m !== target && m.tag !== '' && m.subscriptions.some((s) => s !== target))) {
       target.deleted = true;
       target.deleteAtMs = null;
-      for (const md of target.medias) releaseStreams(this.ctx, md);
+      target.close();
       this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
       return;
     }
@@ -238,11 +254,7 @@ export class CallManager {
       this.destroy(call, 'regular');
       return;
     }
-    for (const m of gone) {
-      m.unsubscribeAll();
-      for (const md of m.medias) releaseStreams(this.ctx, md);
-      call.monologues.splice(call.monologues.indexOf(m), 1);
-    }
+    for (const m of gone) call.remove(m);
     this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
   }
 
@@ -272,10 +284,9 @@ export class CallManager {
     if (call.deleteAtMs === null || at < call.deleteAtMs) call.deleteAtMs = at;
   }
 
-  /** Closes every socket of the call and forgets it. Idempotent. */
+  /** Counts the call's end, forgets it and closes it (every socket). Idempotent. */
   destroy(call: Call, reason: EndReason): void {
     if (call.destroyed) return;
-    call.destroyed = true;
     this.calls.remove(call);
     switch (reason) {
       case 'regular': this.counters.regular++; break;
@@ -292,7 +303,8 @@ export class CallManager {
     this.countStreamDirections(call);
     this.onCallEnd?.(call);
     this.log.info({ callId: call.callId, reason, durationS: duration }, 'Call deleted');
-    for (const m of call.monologues) for (const md of m.medias) releaseStreams(this.ctx, md);
+    // Last: the end counts and onCallEnd read the live counters of the call's sockets.
+    call.close();
   }
 
   /** Per media of an ending call: did packets flow in no / one direction (rtpengine's zero/one-way). */
@@ -367,18 +379,6 @@ export class CallManager {
       }
     }
     return reason;
-  }
-
-  /** A media worker died: the calls placed on it have lost their sockets and are deleted. */
-  workerDied(worker: number): number {
-    let n = 0;
-    for (const call of [...this.calls.values()]) {
-      if (call.worker !== worker) continue;
-      this.log.warn({ callId: call.callId }, 'Call deleted: media worker died');
-      this.destroy(call, 'forced');
-      n++;
-    }
-    return n;
   }
 
   async close(): Promise<void> {

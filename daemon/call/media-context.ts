@@ -1,12 +1,13 @@
 /**
  * What the call layer needs from the rest of the daemon: the media workers, the local interfaces,
- * the per-slot index for worker events, and the options that shape call handling.
+ * the per-slot index for worker events, and the options that shape call handling. It is also what
+ * closes stream sockets (the StreamReleaser every Call, Monologue and CallMedia keeps).
  */
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { LocalInterfaces } from '../net/interfaces.js';
 import { MosTotals } from '../../protocol/rtcp/mos.js';
 import type { Call } from './call.js';
-import type { FrozenCounters, PacketStream } from './stream.js';
+import type { FrozenCounters, PacketStream, StreamReleaser, StreamSocket } from './stream.js';
 import { F_BYTES, F_ERRORS, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC } from '../media/stream-table.js';
 
 export interface CallSettings {
@@ -26,7 +27,7 @@ export interface CallSettings {
   instanceId: string;
 }
 
-export class MediaContext {
+export class MediaContext implements StreamReleaser {
   private readonly bySlot = new Map<number, { stream: PacketStream; call: Call }>();
 
 
@@ -51,6 +52,23 @@ export class MediaContext {
 
   unindex(s: PacketStream): void {
     if (s.sock) this.bySlot.delete(this.key(s.sock.worker, s.sock.slot));
+  }
+
+  /** See StreamReleaser: one close command for all of `streams` (they are on the call's one worker). */
+  release(streams: readonly PacketStream[]): void {
+    const socks: StreamSocket[] = [];
+    for (const st of streams) {
+      const sock = st.sock;
+      if (!sock) continue;
+      st.final = this.counters(st);
+      this.unindex(st);
+      st.sock = null;
+      socks.push(sock);
+    }
+    if (socks.length === 0) return;
+    this.pool.closeSlots(socks[0]!.worker, socks.map((s) => s.slot), () => {
+      for (const s of socks) s.local.pool.release(s.port, 1);
+    });
   }
 
   /** A stream's counters: live from its worker slot, or frozen once its socket closed. */

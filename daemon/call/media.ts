@@ -4,7 +4,7 @@
  */
 import type { Codec, Direction } from '../../protocol/sdp/types.js';
 import type { RtcpMuxOption } from '../../protocol/ng/call-options.js';
-import { PacketStream, type Endpoint } from './stream.js';
+import { PacketStream, type Endpoint, type StreamReleaser } from './stream.js';
 
 /** Shared by every media without rtcp-mux options (a Set each was ~150 bytes per media). */
 export const NO_MUX_OPTIONS: ReadonlySet<RtcpMuxOption> = new Set();
@@ -40,9 +40,17 @@ export class CallMedia {
   readonly rtp: PacketStream;
   readonly rtcp: PacketStream;
 
-  constructor(readonly index: number, now: number) {
+  constructor(readonly index: number, now: number, private readonly releaser: StreamReleaser) {
     this.rtp = new PacketStream(1, now);
     this.rtcp = new PacketStream(2, now);
+  }
+
+  /**
+   * Closes both sockets (idempotent). The media stays with its frozen counters (query lists it
+   * without local port) and gets new sockets if a later SDP needs them.
+   */
+  close(): void {
+    this.releaser.release(this.streams());
   }
 
   streams(): PacketStream[] {

@@ -5,6 +5,7 @@
  */
 import type { LocalAddress } from '../net/interfaces.js';
 import { CallMedia } from './media.js';
+import type { StreamReleaser } from './stream.js';
 
 export class Monologue {
   viaBranch: string | undefined;
@@ -37,7 +38,7 @@ export class Monologue {
   /** Delete-delay: destroy this participant at this wall-clock ms. */
   deleteAtMs: number | null = null;
 
-  constructor(public tag: string, readonly created: number, readonly untaggedId: number) {}
+  constructor(public tag: string, readonly created: number, readonly untaggedId: number, private readonly releaser: StreamReleaser) {}
 
   /** The key under `tags` in query output. */
   get key(): string {
@@ -47,10 +48,19 @@ export class Monologue {
   media(index: number, now: number): CallMedia {
     let m = this.medias.find((x) => x.index === index);
     if (!m) {
-      m = new CallMedia(index, now);
+      m = new CallMedia(index, now, this.releaser);
       this.medias = this.medias.concat([m]).sort((a, b) => a.index - b.index);
     }
     return m;
+  }
+
+  /**
+   * Closes the sockets of every media (idempotent). The participant stays listed: its call either
+   * drops it (Call.remove) or, for a deleted fork branch, keeps it until the call ends (query lists
+   * it without ports; an offer to it again gets new sockets).
+   */
+  close(): void {
+    for (const m of this.medias) m.close();
   }
 
   /** This participant receives `other`'s media (rtpengine's offer/answer subscription). */

@@ -12,7 +12,7 @@ import type { Call } from './call.js';
 import { NO_MUX_OPTIONS, type CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
-import { allocateStreams, releaseStreams, type StreamNeed } from './stream-alloc.js';
+import { allocateStreams, type StreamNeed } from './stream-alloc.js';
 
 export interface Negotiation {
   call: Call;
@@ -43,12 +43,12 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
     const endpointMoved = recordSenderMedia(ctx, n, from, to, sm);
     if (from.rejected) {
       // A rejected section (port 0) has no sockets on either side.
-      releaseStreams(ctx, from);
-      releaseStreams(ctx, to);
+      from.close();
+      to.close();
       continue;
     }
     // A new remote endpoint gets new recipient-facing ports (spec §4.7), unless port latching.
-    if (endpointMoved && !n.opts.flags.has('port-latching')) releaseStreams(ctx, to);
+    if (endpointMoved && !n.opts.flags.has('port-latching')) to.close();
     // Recipient-facing first, as rtpengine allocates them (golden 03: offer port < answer port).
     if (!to.hasSockets) needs.push({ media: to, local: recipient.local! });
     if (!from.hasSockets) needs.push({ media: from, local: sender.local! });

@@ -1,15 +1,16 @@
 /**
  * Gives media sections their local RTP/RTCP port pair: ports from the local address's pool, slots on
- * the call's worker, sockets bound by the worker pool (see worker-pool.ts). A port some other process holds (EADDRINUSE) is
- * marked foreign and another pair is tried; an empty pool is rtpengine's "Ran out of ports".
+ * the call's worker, sockets bound by the worker pool (see worker-pool.ts). A port some other process
+ * holds (EADDRINUSE) is marked foreign and another pair is tried; an empty pool is rtpengine's "Ran out
+ * of ports". So is a worker that died during the binds (its calls are being deleted).
  */
 import type { BindRequest } from '../media/messages.js';
-import { NgError } from '../control/ng-error.js';
+import { WORKER_DIED } from '../media/worker-pool.js';
+import { NgError } from '../../protocol/ng/errors.js';
 import type { LocalAddress } from '../net/interfaces.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Call } from './call.js';
-import type { StreamSocket } from './stream.js';
 
 export interface StreamNeed {
   media: CallMedia;
@@ -18,6 +19,13 @@ export interface StreamNeed {
 
 const MAX_BIND_ATTEMPTS = 8;
 
+/** A media's port pair and slots, reserved before its sockets are bound. */
+interface Planned {
+  need: StreamNeed;
+  port: number;
+  slots: [number, number];
+}
+
 export async function allocateStreams(ctx: MediaContext, call: Call, needs: StreamNeed[], now: number): Promise<void> {
   const worker = call.worker;
   ctx.pool.reap();
@@ -25,7 +33,7 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
   let todo = needs;
   for (let attempt = 0; todo.length > 0; attempt++) {
     if (attempt >= MAX_BIND_ATTEMPTS) throw new NgError('Ran out of ports');
-    const planned: { need: StreamNeed; port: number; slots: [number, number] }[] = [];
+    const planned: Planned[] = [];
     try {
       for (const need of todo) {
         const port = need.local.pool.allocate(2);
@@ -58,6 +66,14 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
     ]);
     const results = await ctx.pool.bind(worker, binds);
     const ok = new Set(results.filter((r) => r.ok).map((r) => r.slot));
+    // While the binds were under way the worker may have died (its results say so) or the call may
+    // have been deleted (a worker death does that too; the reply then names the death, as for a new
+    // call's offer). Everything planned goes back; no port is foreign.
+    const workerDied = results.some((r) => r.code === WORKER_DIED);
+    if (workerDied || call.destroyed) {
+      for (const p of planned) giveBack(ctx, worker, p, ok, false);
+      throw new NgError(workerDied ? 'Ran out of ports' : 'Unknown call-id');
+    }
     const retry: StreamNeed[] = [];
     for (const p of planned) {
       if (ok.has(p.slots[0]) && ok.has(p.slots[1])) {
@@ -71,47 +87,34 @@ export async function allocateStreams(ctx: MediaContext, call: Call, needs: Stre
         }
         continue;
       }
-      // One of the pair is taken by another process: skip that port, give back what bound (its port
-      // once the worker has closed the socket).
-      const pool = p.need.local.pool;
-      p.slots.forEach((s, i) => {
-        const port = p.port + i;
-        if (ok.has(s)) {
-          ctx.pool.closeSlots(worker, [s], () => pool.release(port, 1));
-        } else {
-          ctx.pool.freeSlot(worker, s);
-          pool.release(port, 1);
-          pool.markForeign(port);
-        }
-      });
+      // One of the pair is taken by another process: skip that port, try another pair.
+      giveBack(ctx, worker, p, ok, true);
       retry.push(p.need);
     }
     todo = retry;
   }
 }
 
+/**
+ * Gives back a planned pair after its binds: a socket that bound is closed (its port comes back once
+ * the worker has closed it); a port that did not bind is free again, and with `foreign` marked as
+ * held by another process.
+ */
+function giveBack(ctx: MediaContext, worker: number, p: Planned, ok: ReadonlySet<number>, foreign: boolean): void {
+  const pool = p.need.local.pool;
+  p.slots.forEach((s, i) => {
+    const port = p.port + i;
+    if (ok.has(s)) {
+      ctx.pool.closeSlots(worker, [s], () => pool.release(port, 1));
+    } else {
+      ctx.pool.freeSlot(worker, s);
+      pool.release(port, 1);
+      if (foreign) pool.markForeign(port);
+    }
+  });
+}
+
 function release(ctx: MediaContext, worker: number, local: LocalAddress, port: number, slots: [number, number]): void {
   local.pool.release(port, 2);
   for (const s of slots) ctx.pool.freeSlot(worker, s);
-}
-
-/**
- * Closes a media section's sockets and returns its ports and slots (once the worker has closed
- * them). The streams stay (query lists them without local port); their counters are frozen first
- * because the slot will be reused.
- */
-export function releaseStreams(ctx: MediaContext, media: CallMedia): void {
-  const socks: StreamSocket[] = [];
-  for (const st of media.streams()) {
-    const sock = st.sock;
-    if (!sock) continue;
-    st.final = ctx.counters(st);
-    ctx.unindex(st);
-    st.sock = null;
-    socks.push(sock);
-  }
-  if (socks.length === 0) return;
-  ctx.pool.closeSlots(socks[0]!.worker, socks.map((s) => s.slot), () => {
-    for (const s of socks) s.local.pool.release(s.port, 1);
-  });
 }

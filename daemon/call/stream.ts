@@ -2,7 +2,8 @@
  * One packet stream: a component (1 = RTP, 2 = RTCP) of a media section, facing one participant.
  * While it has a socket, the socket lives in a media worker (worker + slot) and the counters in that
  * worker's StreamTable. A stream outlives its socket: rejected media and deleted fork branches are
- * still listed by `query`, without local port (as rtpengine does).
+ * still listed by `query`, without local port (as rtpengine does). Its CallMedia closes the socket
+ * (both streams of a media in one worker command, through a StreamReleaser).
  */
 import type { LocalAddress } from '../net/interfaces.js';
 
@@ -16,6 +17,19 @@ export interface StreamSocket {
   port: number;
   worker: number;
   slot: number;
+}
+
+/**
+ * Closes stream sockets (the MediaContext, which knows the workers and the slot index). Every model
+ * object that can own sockets keeps one reference to it, so it can close them itself.
+ */
+export interface StreamReleaser {
+  /**
+   * Closes the sockets of those `streams` that have one, in one worker command, and detaches them:
+   * each stream's counters are frozen first (query and delete still report them; the slot will be
+   * reused). Slots and ports come back once the worker has closed the sockets.
+   */
+  release(streams: readonly PacketStream[]): void;
 }
 
 export interface FrozenCounters {

@@ -4,12 +4,12 @@
  */
 import type { BDict, BEncodable } from '../../protocol/ng/bencode.js';
 import { parseCallOptions } from '../../protocol/ng/call-options.js';
+import { NgError, NgLoadLimit } from '../../protocol/ng/errors.js';
 import { errorReply } from '../../protocol/ng/message.js';
 import { getInt } from '../../protocol/ng/values.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { Logger } from '../log.js';
 import { ControlStats } from './control-stats.js';
-import { NgError, NgLoadLimit } from './ng-error.js';
 
 type Dict = Map<string, BEncodable>;
 

@@ -1,3 +1,8 @@
+/**
+ * The ng protocol's failure replies. They live here, below both the call layer (which throws them)
+ * and the control layer (which turns them into replies), so neither imports the other for them.
+ */
+
 /** A request failure answered with rtpengine's exact `error-reason` string. */
 export class NgError extends Error {
   constructor(readonly reason: string) {
