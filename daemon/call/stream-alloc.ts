@@ -4,8 +4,7 @@
  * holds (EADDRINUSE) is marked foreign and another pair is tried; an empty pool is rtpengine's "Ran out
  * of ports". So is a worker that died during the binds (its calls are being deleted).
  */
-import type { BindRequest } from '../media/messages.js';
-import { WORKER_DIED } from '../media/worker-pool.js';
+import { WORKER_DIED, type BindRequest } from '../media/messages.js';
 import { NgError } from '../../protocol/ng/errors.js';
 import type { LocalAddress } from '../net/interfaces.js';
 import type { CallMedia } from './media.js';

@@ -45,6 +45,9 @@ export type ConfigFields = Omit<SlotConfig, 'endpoint'>;
 
 export interface BindResult { slot: number; ok: boolean; code?: string }
 
+/** BindResult.code of a worker that died before or while binding (the port itself is not at fault). */
+export const WORKER_DIED = 'EWORKERDIED';
+
 export type WorkerToMain =
   /**
    * `io`: the worker's media I/O backend; with 'batch' the main thread binds sockets itself and

@@ -22,7 +22,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
-import type { Adoption, BindRequest, BindResult, SlotConfig, WorkerInit, WorkerToMain } from './messages.js';
+import { WORKER_DIED, type Adoption, type BindRequest, type BindResult, type SlotConfig, type WorkerInit, type WorkerToMain } from './messages.js';
 import { errnoName, wantedBatchNative, type BatchNative } from './io.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
@@ -44,9 +44,6 @@ const REAP_MS = 50;
 
 /** RTCP records a worker can queue between two drains (200 ms): plenty for 10k calls at 1 RTCP/5 s. */
 const REPORT_RING_RECORDS = 16384;
-
-/** The bind result code of a worker that died before or while binding. */
-export const WORKER_DIED = 'EWORKERDIED';
 
 /** A replacement that dies within this long of its start is respawned only after it (no busy loop). */
 const RESPAWN_BACKOFF_MS = 1000;
