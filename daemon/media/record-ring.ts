@@ -7,7 +7,7 @@
  * [kind, total words, payload...]; a payload holds numbers (one word each) and byte strings (a length
  * word, then the bytes packed 8 to a word), so a reader can skip a record it does not know and a
  * record can carry keys or codec parameters. A record never wraps: when it would not fit before the
- * end, a PAD record (kind 0) fills the tail. The producer publishes with Atomics.store after writing a
+ * end, a PAD word (kind 0, no length word: the tail may be a single word) fills the rest of the area. The producer publishes with Atomics.store after writing a
  * record's words and the consumer reads after Atomics.load, so a record is complete when it is seen.
  */
 
@@ -67,7 +67,6 @@ export class RingWriter {
     if (used + (tail < n ? tail + n : n) > size) return false;
     if (tail < n) {
       this.d[at] = REC_PAD;
-      this.d[at + 1] = tail;
       w = (w + tail) | 0;
       Atomics.store(this.ctl, W, w); // the consumer may skip the pad already
       at = 0;
@@ -137,9 +136,9 @@ export class RingReader {
     while (r !== w) {
       const at = r & this.mask;
       const kind = d[at]!;
-      const n = d[at + 1]!;
+      const n = kind === REC_PAD ? d.length - at : d[at + 1]!;
       // Cannot happen with one writer of this module; stop rather than run garbage.
-      if (!(n >= HEADER_WORDS && at + n <= d.length)) throw new Error(`record ring: bad record ${kind}/${n} at ${at}`);
+      if (!(kind === REC_PAD || (n >= HEADER_WORDS && at + n <= d.length))) throw new Error(`record ring: bad record ${kind}/${n} at ${at}`);
       r = (r + n) | 0;
       try {
         if (kind !== REC_PAD) {

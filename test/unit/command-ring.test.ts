@@ -118,4 +118,26 @@ describe('main → worker command ring', () => {
     const w = new CommandWriter(createRing(64));
     expect(() => w.close(1, Array.from({ length: 40 }, (_, i) => i))).toThrow(RangeError);
   });
+
+  it('pads a tail of a single word (a record header needs two), and any other tail', () => {
+    const bufs = createRing(64);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const { sink, seen } = recorder();
+    // 11 adopts (5 words each) and a close of 4 slots (8 words): 63 of 64 words, 1 left at the end.
+    for (let i = 0; i < 11; i++) expect(w.adopt({ slot: i, family: 4, fd: 100 + i })).toBe(true);
+    expect(w.close(0, [1, 2, 3, 4])).toBe(true);
+    expect(r.drain(sink)).toBe(12);
+    expect(w.shutdown()).toBe(true); // pads the one word, starts over at 0
+    expect(r.drain(sink)).toBe(1);
+    expect(seen.at(-1)).toEqual(['shutdown']);
+    // Records of 4..13 words in a varying order meet every tail length.
+    for (let i = 0; i < 1000; i++) {
+      const k = (i * 7) % 10;
+      const slots = Array.from({ length: k }, (_, j) => i + j);
+      expect(w.close(i, slots)).toBe(true);
+      expect(r.drain(sink)).toBe(1);
+      expect(seen.at(-1)).toEqual(['close', i, slots]);
+    }
+  });
 });
