@@ -6,7 +6,7 @@
 import type { CallOptions, RtcpMuxOption } from '../../protocol/ng/call-options.js';
 import { applyCodecStrip, applySingleCodec, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
 import { rewriteSdpText, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
-import type { SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
+import type { AddrFamily, SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
 import type { SlotConfig } from '../media/messages.js';
 import type { Call } from './call.js';
 import { NO_MUX_OPTIONS, type CallMedia } from './media.js';
@@ -73,11 +73,27 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
   return render(n, plans);
 }
 
-/** `direction` names the interface facing the sender ([0]) and the recipient ([1]), once per call. */
+/**
+ * `direction` names the interface facing the sender ([0]) and the recipient ([1]), once per side.
+ * Within a logical interface that has both families, the sender gets a local address of its own
+ * SDP's family; the recipient gets `address-family`, else the sender's family too (its own SDP is
+ * not known yet). As in rtpengine 10.5, a side keeps its address once chosen: an IPv4 answer to an
+ * IPv6 offer without `address-family=IP4` stays on the IPv6 address it was offered.
+ */
 function selectInterfaces(ctx: MediaContext, n: Negotiation): void {
   const dir = n.opts.direction;
-  if (!n.sender.local) n.sender.local = ctx.interfaces.select(dir?.[0]).local;
-  if (!n.recipient.local) n.recipient.local = ctx.interfaces.select(dir?.[1], n.opts.addressFamily).local;
+  const family = sdpFamily(n.sdp);
+  if (!n.sender.local) n.sender.local = ctx.interfaces.select(dir?.[0], family).local;
+  if (!n.recipient.local) n.recipient.local = ctx.interfaces.select(dir?.[1], n.opts.addressFamily ?? family).local;
+}
+
+/** The family of the SDP's media address: the first media section's c=, else the session's. */
+function sdpFamily(sdp: SdpSession): AddrFamily | undefined {
+  for (const m of sdp.media) {
+    const c = m.connection ?? sdp.connection;
+    if (c) return c.family;
+  }
+  return sdp.connection?.family;
 }
 
 /** Returns whether the sender's media endpoint moved since its last SDP. */

@@ -519,6 +519,66 @@ describe('interfaces and addresses', () => {
     expect(endpoint(stream(q, 'b'))).toEqual({ address: '::1', port: b.port });
   });
 
+  it('address family per peer: an IPv6-only call through an IPv4 + IPv6 daemon stays IPv6 on both sides', async () => {
+    const [a, aRtcp] = await phone('::1');
+    const [b, bRtcp] = await phone('::1');
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(dual, 'v6v6', v6(phoneSdp('a', a.port, { addr: '::1' })), v6(phoneSdp('b', b.port, { pts: [0], addr: '::1' })), {
+      offer: { replace: ['origin', 'session-connection'] }, answer: { replace: ['origin', 'session-connection'] },
+    });
+    expect(c.offerSdp).toMatch(/^c=IN IP6 ::1\r$/m);
+    expect(c.answerSdp).toMatch(/^c=IN IP6 ::1\r$/m);
+    expect(c.answerSdp).toMatch(/^o=b 1000 1 IN IP6 ::1\r$/m);
+    await expectRelayed({ from: a, to: c.toA, host: '::1' }, b, c.toB, all, '::1');
+    await expectRelayed({ from: b, to: c.toB, host: '::1' }, a, c.toA, all, '::1');
+    await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1, host: '::1' }, bRtcp, c.toB + 1, all, '::1');
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1, host: '::1' }, aRtcp, c.toA + 1, all, '::1');
+    // 50 more RTP packets each way: all arrive, and query counts 51 RTP packets from each side (one came before).
+    const [aBefore, bBefore] = [a.received.length, b.received.length];
+    for (let i = 0; i < 50; i++) {
+      a.send(rtpPacket(0, i, i * 160, 0x6a6a6a6a), c.toA, '::1');
+      b.send(rtpPacket(0, i, i * 160, 0x6b6b6b6b), c.toB, '::1');
+    }
+    for (let t = 0; t < 200 && (a.received.length < aBefore + 50 || b.received.length < bBefore + 50); t++) await sleep(10);
+    expect(b.received.length - bBefore).toBe(50);
+    expect(a.received.length - aBefore).toBe(50);
+    const q = await query(dual, 'v6v6');
+    expect(stats(stream(q, 'a')).packets).toBe(51);
+    expect(stats(stream(q, 'b')).packets).toBe(51);
+    for (const tag of ['a', 'b']) {
+      expect(str(stream(q, tag).get('family'))).toBe('IPv6');
+      expect(str(stream(q, tag).get('local address'))).toBe('::1');
+    }
+  });
+
+  it('address family per peer: an IPv6 caller to an IPv4 callee with address-family=IP4 gets IP6, the callee IP4', async () => {
+    const [a, aRtcp] = await phone('::1');
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(dual, 'v6v4', v6(phoneSdp('a', a.port, { addr: '::1' })), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'address-family': 'IP4' } });
+    expect(c.offerSdp).toMatch(/^c=IN IP4 127\.0\.0\.1\r$/m);
+    expect(c.answerSdp).toMatch(/^c=IN IP6 ::1\r$/m);
+    await expectRelayed({ from: a, to: c.toA, host: '::1' }, b, c.toB, all, '127.0.0.1');
+    await expectRelayed({ from: b, to: c.toB }, a, c.toA, all, '::1');
+    await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, aRtcp, c.toA + 1, all, '::1');
+    const q = await query(dual, 'v6v4');
+    expect(str(stream(q, 'a').get('local address'))).toBe('::1');
+    expect(str(stream(q, 'b').get('local address'))).toBe('127.0.0.1');
+  });
+
+  it('address family per peer: without address-family the offer\'s recipient gets the caller\'s family (as rtpengine 10.5)', async () => {
+    // rtpengine 10.5 offers an IPv6 caller's call to the callee on IPv6 too, and keeps that address
+    // when the callee answers with IPv4 (the callee cannot reach it then): a proxy bridging families
+    // says address-family. The IPv4 caller's offer stays IPv4 even where IPv6 comes first.
+    const a = await single('::1');
+    const b = await single();
+    const c = await call(dual, 'v6-default', v6(phoneSdp('a', a.port, { addr: '::1' })), phoneSdp('b', b.port, { pts: [0] }));
+    expect(c.offerSdp).toMatch(/^c=IN IP6 ::1\r$/m);
+    expect(c.answerSdp).toMatch(/^c=IN IP6 ::1\r$/m);
+    const q = await query(dual, 'v6-default');
+    expect(str(stream(q, 'b').get('local address'))).toBe('::1');
+  });
+
   it('media-address: only the SDP changes, the sockets stay where they are', async () => {
     const [a, aRtcp] = await phone();
     const [b, bRtcp] = await phone();
