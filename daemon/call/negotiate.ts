@@ -219,17 +219,30 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
     port: to.rtp.sock.port,
     family: local.family,
     address,
-    protocol: n.opts.transportProtocol && n.opts.transportProtocol !== 'accept' ? n.opts.transportProtocol : undefined,
+    protocol: planProtocol(n, to),
     codecs: sm.isRtp ? from.codecs : undefined,
     direction: holdDirection(from),
     rtcp,
     fullRtcpAttribute: n.opts.flags.has('full-rtcp-attribute'),
     noRtcpAttribute: n.opts.flags.has('no-rtcp-attribute'),
     ptime,
-    mid: from.mid ?? (n.isOffer ? undefined : to.mid),
+    // The answer carries the offerer's own mid, or none (rtpengine 10.5: not the answerer's).
+    mid: n.isOffer ? from.mid : to.mid ?? null,
     generateMid: n.opts.flags.has('generate-mid'),
     zeroAddress: from.zeroAddress && !n.opts.replace.has('zero-address'),
   };
+}
+
+/**
+ * The m= protocol written: `transport-protocol` when given; else in an offer the offered one, in an
+ * answer the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
+ * takes the answerer's (rtpengine 10.5: RTP/AVP offered and RTP/AVPF answered gives RTP/AVP).
+ */
+function planProtocol(n: Negotiation, to: CallMedia): string | undefined {
+  const tp = n.opts.transportProtocol;
+  if (tp && tp !== 'accept') return tp;
+  if (n.isOffer || tp === 'accept') return undefined;
+  return to.protocol || undefined;
 }
 
 /** Old-style hold (c=0.0.0.0): the sender cannot receive, so sendrecv→sendonly, recvonly→inactive. */

@@ -47,8 +47,8 @@ export interface MediaPlan {
   noRtcpAttribute?: boolean;
   /** Known ptime: input a=ptime removed and `a=ptime:<n>` appended. */
   ptime?: number;
-  /** mid to write (default: the received a=mid). */
-  mid?: string;
+  /** mid to write (default: the received a=mid); null: write none (an answer to an offer without mid). */
+  mid?: string | null;
   /** flag generate-mid: write `a=mid:<index>` if there is no mid. */
   generateMid?: boolean;
   /** Old-style hold: write a zero address in c= instead of `address`. */

@@ -76,6 +76,7 @@ function dropAttr(value: string, plan: MediaPlan, ctx: MediaContext, codecs: boo
 }
 
 function midLine(media: SdpMedia, plan: MediaPlan): SdpLine[] {
+  if (plan.mid === null) return [];
   const mid = plan.mid ?? media.mid ?? (plan.generateMid ? String(media.index) : undefined);
   return mid !== undefined ? [genAttr(`mid:${mid}`)] : [];
 }

@@ -393,6 +393,36 @@ describe('asymmetric and strict-source', () => {
   });
 });
 
+describe('the answer to the offerer follows what the offerer offered (rtpengine 10.5)', () => {
+  const offerSdp = (extra = ''): string => `v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n${extra}`;
+  const answerSdp = (proto: string, extra = ''): string => `v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 ${proto} 0\r\n${extra}`;
+  const mLine = (sdp: string): string => /^m=audio \d+ (.*)\r$/m.exec(sdp)![1]!;
+  const mids = (sdp: string): string[] => attrs(sdp).filter((a) => a.startsWith('a=mid:'));
+
+  it('m= protocol: A offered RTP/AVP, B answered RTP/AVPF: A gets RTP/AVP; with transport-protocol=accept on the answer, RTP/AVPF', async () => {
+    let c = await call(d, 'oa-proto', offerSdp(), answerSdp('RTP/AVPF'));
+    expect(mLine(c.offerSdp)).toBe('RTP/AVP 0');
+    expect(mLine(c.answerSdp)).toBe('RTP/AVP 0');
+    c = await call(d, 'oa-proto-accept', offerSdp(), answerSdp('RTP/AVPF'), { answer: { 'transport-protocol': 'accept' } });
+    expect(mLine(c.answerSdp)).toBe('RTP/AVPF 0');
+    // transport-protocol on the offer shapes the offer only; the answer to A is A's own protocol again.
+    c = await call(d, 'oa-proto-offer', offerSdp(), answerSdp('RTP/AVPF'), { offer: { 'transport-protocol': 'RTP/AVPF' } });
+    expect(mLine(c.offerSdp)).toBe('RTP/AVPF 0');
+    expect(mLine(c.answerSdp)).toBe('RTP/AVP 0');
+  });
+
+  it('a=mid: the answer carries the mid A offered, or none, never the answerer\'s', async () => {
+    let c = await call(d, 'oa-mid', offerSdp('a=mid:audio0\r\n'), answerSdp('RTP/AVP', 'a=mid:zzz\r\n'));
+    expect(mids(c.offerSdp)).toEqual(['a=mid:audio0']);
+    expect(mids(c.answerSdp)).toEqual(['a=mid:audio0']);
+    c = await call(d, 'oa-mid-none', offerSdp(), answerSdp('RTP/AVP', 'a=mid:zzz\r\n'));
+    expect(mids(c.answerSdp)).toEqual([]);
+    c = await call(d, 'oa-mid-gen', offerSdp(), answerSdp('RTP/AVP', 'a=mid:zzz\r\n'), { offer: { flags: ['generate-mid'] } });
+    expect(mids(c.offerSdp)).toEqual(['a=mid:1']);
+    expect(mids(c.answerSdp)).toEqual([]);
+  });
+});
+
 describe('rtcp-mux', () => {
   it('offer, answered with a=rtcp-mux: RTCP to B goes to its RTP port, B\'s muxed RTCP reaches A\'s RTCP port', async () => {
     const [a, aRtcp] = await phone();
