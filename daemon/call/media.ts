@@ -25,8 +25,12 @@ export class CallMedia {
   rtcpMuxOffered = false;
   /** rtcp-mux in effect towards this participant (single socket). */
   rtcpMux = false;
-  /** rtcp-mux options given with the offer this participant made (they apply to the answer too). */
-  muxOptions: ReadonlySet<RtcpMuxOption> = NO_MUX_OPTIONS;
+  /**
+   * rtcp-mux options given with the last offer made *to* this participant; its answer is handled with
+   * them. Per answering branch, as rtpengine 10.5 does: when one from-tag offers to two via-branches
+   * with different options, an answer from either branch follows the offer that branch got.
+   */
+  muxOptionsOfferedToIt: ReadonlySet<RtcpMuxOption> = NO_MUX_OPTIONS;
   /** The last offer we wrote to this participant offered rtcp-mux. */
   muxOfferedToIt = false;
   /** ptime-reverse requested with this participant's offer: written into the answer to it. */

@@ -111,7 +111,8 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   from.ptime = sm.ptime;
   from.direction = sm.direction ?? sdp.direction ?? 'sendrecv';
   from.rtcpMuxOffered = sm.rtcpMux;
-  if (n.isOffer) from.muxOptions = opts.rtcpMux.size > 0 ? opts.rtcpMux : NO_MUX_OPTIONS; // a fresh Set per request, never changed
+  // A fresh Set per request, never changed: kept for the answer of this recipient (decideRtcpMux).
+  if (n.isOffer) to.muxOptionsOfferedToIt = opts.rtcpMux.size > 0 ? opts.rtcpMux : NO_MUX_OPTIONS;
   if (sm.isRtp) {
     from.codecs = n.isOffer
       ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })
@@ -157,8 +158,9 @@ function decideRtcpMux(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMe
     to.muxOfferedToIt = offerMux;
     return offerMux;
   }
-  // Answer: `from` is the answerer, `to` the offerer.
-  const mux = new Set<RtcpMuxOption>([...to.muxOptions, ...n.opts.rtcpMux]);
+  // Answer: `from` is the answerer, `to` the offerer; the options are those of the offer this
+  // answerer got (not the offerer's latest offer to another branch) plus the answer's own.
+  const mux = new Set<RtcpMuxOption>([...from.muxOptionsOfferedToIt, ...n.opts.rtcpMux]);
   from.rtcpMux = sm.rtcpMux && from.muxOfferedToIt;
   if (!to.rtcpMuxOffered || mux.has('reject')) to.rtcpMux = false;
   else if (mux.has('demux') || mux.has('accept') || mux.has('require')) to.rtcpMux = true;

@@ -122,7 +122,9 @@ function account(c: PacketContext): void {
   if (c.cls === PKT_RTP) {
     f64[b + F_LAST_PT] = c.pt;
     if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = c.ssrc;
-  } else if (c.cls === PKT_RTCP) {
+  } else if (c.cls === PKT_RTCP && S.component[c.slot] === 2) {
+    // Only an RTCP stream takes its SSRC from RTCP: RTCP muxed onto an RTP stream (a PLI, say) does
+    // not name that stream's sender, and rtpengine 10.5 reports none for it.
     if (f64[b + F_SSRC] === -1) f64[b + F_SSRC] = c.ssrc;
   }
 }

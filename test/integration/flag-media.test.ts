@@ -18,14 +18,14 @@ import { cAddr, mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
 
 const REAL = process.env.FLAG_MEDIA_RTPENGINE;
 
-let portBase = 46000 + (process.pid % 40) * 200;
+let portBase = 46000 + (process.pid % 20) * 400;
 
 /** Our daemon, or (FLAG_MEDIA_RTPENGINE) the real one with the same command line. */
 async function start(args: string[]): Promise<DaemonHandle> {
-  if (!REAL) return startDaemon(args);
+  if (!REAL) return startDaemon(args, { ports: 200 });
   const ngPort = await freeUdpPort();
   const portMin = (portBase += 200);
-  const portMax = portMin + 99;
+  const portMax = portMin + 199;
   const proc = spawn(REAL, [
     '--config-file=none', '-t', '-1', ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...args,
@@ -462,6 +462,25 @@ describe('rtcp-mux', () => {
     await expectRelayed({ from: b, to: c.toB }, a, c.toA, all);
   });
 
+  it('forked offers with different rtcp-mux options: each answer follows the offer its via-branch got (rtpengine 10.5)', async () => {
+    // Issue 11 asked for the options of the latest offer on the from-tag; rtpengine 10.5 uses those
+    // of the offer made to the answering branch, and rtpengine wins.
+    const aSdp = withMux('v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n');
+    const bSdp = 'v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0\r\n';
+    const muxLines = (sdp: string): string[] => attrs(sdp).filter((a) => a === 'a=rtcp-mux');
+    for (const [branch, answerMux] of [['X', true], ['Y', false]] as const) {
+      const id = `mux-fork-${branch}`;
+      const o1 = await d.ng.request({ command: 'offer', 'call-id': id, 'from-tag': 'a', 'via-branch': 'X', sdp: aSdp, 'rtcp-mux': ['demux'] });
+      const o2 = await d.ng.request({ command: 'offer', 'call-id': id, 'from-tag': 'a', 'via-branch': 'Y', sdp: aSdp });
+      expect(muxLines(str(o1.get('sdp')))).toEqual([]);
+      expect(muxLines(str(o2.get('sdp')))).toEqual(['a=rtcp-mux']);
+      const ans = await d.ng.request({ command: 'answer', 'call-id': id, 'from-tag': 'a', 'to-tag': 'b', 'via-branch': branch, sdp: bSdp });
+      expect(str(ans.get('result'))).toBe('ok');
+      // Branch X got the demux offer: A keeps rtcp-mux. Branch Y got a plain offer it answered without mux.
+      expect(muxLines(str(ans.get('sdp')))).toEqual(answerMux ? ['a=rtcp-mux'] : []);
+    }
+  });
+
   it('a reduced-size RTCP feedback packet (PLI, PT 206) on a muxed RTP port is RTCP: relayed to A\'s RTCP port, never counted as RTP', async () => {
     const [a, aRtcp] = await phone();
     const [b, bRtcp] = await phone();
@@ -480,9 +499,9 @@ describe('rtcp-mux', () => {
     expect(aRtcp.received[0]!.from.port).toBe(c.toA + 1);
     expect(a.received.length + bRtcp.received.length).toBe(0);
     const q = await query(d, 'mux-psfb');
-    // The stream's SSRC is the feedback's sender, not its media source, and no payload type
-    // (206 & 0x7f = 78) was taken from it: the media has no codec yet.
-    expect(stream(q, 'b').get('SSRC')).toBe(0x5e0d0001);
+    // Neither the feedback's media source nor its sender became the RTP stream's SSRC (rtpengine
+    // 10.5 reports none), and no payload type (206 & 0x7f = 78) was taken from it: no codec yet.
+    expect(stream(q, 'b').get('SSRC')).toBeUndefined();
     expect(stats(stream(q, 'b')).packets).toBe(1);
     expect(media(q, 'b').get('codec')).toBeUndefined();
   });
