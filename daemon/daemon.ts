@@ -56,6 +56,8 @@ export class Daemon {
     const interfaces = new LocalInterfaces(o.interfaces, o.portMin, o.portMax);
     // Test hooks (worker death tests): off unless the environment asks, see NgCommands.
     const testHooks = process.env.RTPENGINE_TS_TEST_HOOKS === '1';
+    // One id per daemon, as rtpengine's: loop-protect marks SDP with it, generated RTCP carries it as CNAME.
+    const instanceId = randomBytes(6).toString('hex');
     const pool = new WorkerPool(o.numThreads, slotsPerWorker(o), {
       learned: (w, slot, address, port, confirmed) => this.calls?.learned(w, slot, address, port, confirmed),
       log: (level, msg) => this.log[level](msg),
@@ -63,7 +65,7 @@ export class Daemon {
         const n = this.calls?.workerDied(w) ?? 0;
         this.log.error(`media worker ${w} died (${reason}): ${n} calls deleted`);
       },
-    }, testHooks);
+    }, testHooks, instanceId);
     this.pool = pool;
     await pool.start();
     const mosTotals = new ObservedMosTotals();
@@ -76,7 +78,7 @@ export class Daemon {
       endpointLearning: o.endpointLearning,
       sipSource: o.sipSource,
       maxSessions: o.maxSessions,
-      instanceId: randomBytes(6).toString('hex'),
+      instanceId,
       mosType: o.mos,
       tos: o.tos,
     }, mosTotals);

@@ -114,7 +114,7 @@ post({ type: 'log', level: 'debug', msg: `media worker ${init.index}: ${io.kind}
 
 // The main thread initialised the shared part; this thread writes, so it keeps the duplicate bitmap.
 const receiver = new ReceiverStats(init.slots, init.receiverSab, false, true);
-const generator = new RtcpGenerator(S, receiver, io);
+const generator = new RtcpGenerator(S, receiver, io, init.instanceId);
 initPipeline(
   S, receiver, new ReportRing(init.reportSab),
   (slot, address, p, confirmed) => post({ type: 'learned', slot, address: io.addrString(address), port: p, confirmed }),

@@ -77,4 +77,6 @@ export interface WorkerInit {
   wakeFd: number;
   /** RTPENGINE_TS_TEST_HOOKS=1: the worker obeys the ring's crash command (tests of worker death). */
   testHooks: boolean;
+  /** The daemon's instance id (12 hex characters): the CNAME of generated RTCP, as in rtpengine. */
+  instanceId: string;
 }

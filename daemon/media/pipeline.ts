@@ -288,13 +288,35 @@ function handle(c: PacketContext): boolean {
   }
 }
 
-/** Stage 6 for relayed packets: emit toward the output slot's participant, counted on the input slot. */
+/**
+ * Stage 6 for relayed packets: emit toward the output slot's participant, counted on the input slot;
+ * RTP also on the output slot's send side (sender info of generated SRs, rtcp-generator.ts).
+ */
 function forward(c: PacketContext): void {
-  if (c.out < 0 || !emit(c.out, c.buf, c.off, c.len)) {
+  const out = c.out;
+  if (out < 0 || !emit(out, c.buf, c.off, c.len)) {
     drop(c.slot);
     return;
   }
   f64[c.slot * SLOT_FIELDS + F_FORWARDED]! += 1;
+  if (c.cls === PKT_RTP) countSent(out, c);
+}
+
+/**
+ * Send-side counters of one SSRC, as rtpengine keeps per outgoing SSRC: a new SSRC starts them over,
+ * so an SR never mixes two streams' counts. The timestamp is the packet's own (rtpengine 10.5 puts the
+ * last one sent into its SR, not one extrapolated to the SR's wall-clock time).
+ */
+function countSent(out: number, c: PacketContext): void {
+  if (S.outRtp[out] === 0 || S.outSsrc[out] !== c.ssrc) {
+    S.outRtp[out] = 1;
+    S.outSsrc[out] = c.ssrc;
+    S.outPackets[out] = 0;
+    S.outOctets[out] = 0;
+  }
+  S.outTs[out] = rtpTimestamp(c.buf, c.off);
+  S.outPackets[out]! += 1;
+  S.outOctets[out]! += c.len;
 }
 
 /**

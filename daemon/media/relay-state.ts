@@ -64,6 +64,18 @@ export class RelayState {
   readonly rtcpSlot: Int32Array;
   /** The slot's packet handler (H_*), see chooseHandler(). */
   readonly handler: Uint8Array;
+  /**
+   * Send side of the RTP this slot's socket sends to its participant (relayed from the other side),
+   * for the sender info of generated SRs (RFC 3550 §6.4.1): 1 once any was sent, its SSRC, the last
+   * RTP timestamp, and packet and octet counts of that SSRC. Uint32 so the counts wrap at 2^32 as the
+   * SR's 32-bit fields do. Octets are whole datagrams, 12-byte header included: rtpengine 10.5
+   * counts them so (measured), unlike RFC 3550's payload octets.
+   */
+  readonly outRtp: Uint8Array;
+  readonly outSsrc: Uint32Array;
+  readonly outTs: Uint32Array;
+  readonly outPackets: Uint32Array;
+  readonly outOctets: Uint32Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -87,6 +99,11 @@ export class RelayState {
     this.genRtcp = new Uint8Array(slots);
     this.rtcpSlot = new Int32Array(slots).fill(-1);
     this.handler = new Uint8Array(slots).fill(H_DROP);
+    this.outRtp = new Uint8Array(slots);
+    this.outSsrc = new Uint32Array(slots);
+    this.outTs = new Uint32Array(slots);
+    this.outPackets = new Uint32Array(slots);
+    this.outOctets = new Uint32Array(slots);
   }
 
   /** Picks the slot's handler once its sink, rtcpSink and genRtcp are set (configure). */
@@ -113,5 +130,10 @@ export class RelayState {
     this.genRtcp[slot] = 0;
     this.rtcpSlot[slot] = -1;
     this.handler[slot] = H_DROP;
+    this.outRtp[slot] = 0;
+    this.outSsrc[slot] = 0;
+    this.outTs[slot] = 0;
+    this.outPackets[slot] = 0;
+    this.outOctets[slot] = 0;
   }
 }

@@ -20,6 +20,7 @@
  * calls placed on it), and a fresh worker with a new index takes its place. Indices are never reused,
  * so nothing the call layer still holds can point into the new worker.
  */
+import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { WORKER_DIED, type Adoption, type BindRequest, type BindResult, type SlotConfig, type WorkerInit, type WorkerToMain } from './messages.js';
@@ -100,7 +101,7 @@ class MediaWorker {
    */
   constructor(
     readonly index: number, slots: number, events: PoolEvents, private readonly queued: () => void,
-    died: (w: MediaWorker, reason: string) => void, testHooks: boolean,
+    died: (w: MediaWorker, reason: string) => void, testHooks: boolean, instanceId: string,
   ) {
     this.table = StreamTable.create(slots);
     const receiverSab = new SharedArrayBuffer(ReceiverStats.bytes(slots));
@@ -114,6 +115,7 @@ class MediaWorker {
     this.wakeFd = fd >= 0 ? fd : -1;
     const init: WorkerInit = {
       index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring: this.ringBufs, wakeFd: this.wakeFd, testHooks,
+      instanceId,
     };
     // V8 flags are process-wide and override a Worker's resourceLimits, so node's
     // --max-semi-space-size (meant for the ng thread) would size this worker's heap too. V8 reads the
@@ -351,15 +353,16 @@ export class WorkerPool {
   /** Workers that died after start-up (each replaced). */
   deaths = 0;
 
+  /** `instanceId`: the daemon's (MediaSettings.instanceId), the CNAME of the workers' generated RTCP. */
   constructor(
     count: number, private readonly slotsPerWorker: number, private readonly events: PoolEvents,
-    private readonly testHooks = false,
+    private readonly testHooks = false, private readonly instanceId = randomBytes(6).toString('hex'),
   ) {
     for (let i = 0; i < count; i++) this.spawn();
   }
 
   private spawn(): MediaWorker {
-    const w = new MediaWorker(this.workers.length, this.slotsPerWorker, this.events, this.queued, this.died, this.testHooks);
+    const w = new MediaWorker(this.workers.length, this.slotsPerWorker, this.events, this.queued, this.died, this.testHooks, this.instanceId);
     this.workers.push(w);
     return w;
   }

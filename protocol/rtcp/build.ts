@@ -76,8 +76,11 @@ export function buildReceiverReport(
 }
 
 /**
- * Sender report: sender info (NTP timestamp, the RTP timestamp of the same instant, packet and octet
- * counts of what `senderSsrc` sent) plus report blocks as in `buildReceiverReport`.
+ * Sender report, RFC 3550 §6.4.1 (https://www.rfc-editor.org/rfc/rfc3550#section-6.4.1): header
+ * (V=2, RC, PT=200, length) and `senderSsrc`, then the 20-byte sender info — NTP timestamp
+ * (`ntpSec`.`ntpFrac`), RTP timestamp, sender's packet count, sender's octet count, each written
+ * modulo 2^32 as the fields wrap — then report blocks as in `buildReceiverReport`. What the RTP
+ * timestamp and the octets stand for is the caller's choice (the generator follows rtpengine there).
  */
 export function buildSenderReport(
   buf: Uint8Array, off: number, senderSsrc: number,

@@ -865,3 +865,144 @@ describe('per-participant options (offer or answer) and hold', () => {
     await expectRelayed({ from: a, to: c.toA }, nat, c.toB, all);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+
+/** What a report sent to one leg should say: the stream we forward to it and the one it sends us. */
+interface ReportExpectation {
+  /** The leg's RTCP phone, the daemon's RTP port facing it, and its RTP phone. */
+  rtcp: Peer;
+  toLeg: number;
+  rtp: Peer;
+  /** The stream forwarded to the leg: SSRC, timestamp of its i-th packet, payload bytes per packet. */
+  fwdSsrc: number;
+  fwdTs: (i: number) => number;
+  fwdPayload: number;
+  /** The stream the leg sends (undefined: it sends no RTP): SSRC and first/last sequence number sent. */
+  own?: { ssrc: number; firstSeq: number; lastSeq: () => number };
+}
+
+/** Every datagram `x.rtcp` got must be our SR + SDES as the rules below say; returns the CNAMEs seen. */
+function checkReports(x: ReportExpectation, arrivals: Map<Buffer, { at: number; rtpBefore: number }>): string[] {
+  const cnames: string[] = [];
+  expect(x.rtcp.received.length).toBeGreaterThanOrEqual(1);
+  // What the leg receives from us is the forwarded stream: that is the SSRC the SR must speak for.
+  expect(x.rtp.received.length).toBeGreaterThan(0);
+  expect(x.rtp.received.every((r) => r.data.readUInt32BE(8) === x.fwdSsrc)).toBe(true);
+  for (const r of x.rtcp.received) {
+    const d = r.data;
+    const { at, rtpBefore } = arrivals.get(d)!;
+    const blocks = x.own ? 1 : 0;
+    // Sent from our RTCP port facing the leg; SR (28 + 24 per block) then SDES (24), nothing else:
+    // a phone's own RTCP (an SR of 28 bytes, an RR of 8) never gets here, generate-RTCP consumes it.
+    expect(r.from.port).toBe(x.toLeg + 1);
+    expect(d.length).toBe(28 + 24 * blocks + 24);
+    expect(d[0]).toBe(0x80 | blocks); // V=2, no padding, RC
+    expect(d[1]).toBe(200); // an SR, not an RR
+    expect(d.readUInt16BE(2)).toBe(6 + 6 * blocks);
+    expect(d.readUInt32BE(4)).toBe(x.fwdSsrc);
+    // Sender info. NTP: wall clock.
+    const ntpMs = (d.readUInt32BE(8) - 2208988800) * 1000 + (d.readUInt32BE(12) / 2 ** 32) * 1000;
+    expect(Math.abs(ntpMs - at)).toBeLessThan(1000);
+    // Packet count: what was forwarded to the leg so far (about what it had received when the SR came).
+    const packets = d.readUInt32BE(20);
+    expect(packets).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(packets - rtpBefore)).toBeLessThanOrEqual(3);
+    // RTP timestamp: that of the last packet forwarded (the packets-th), not one extrapolated to the NTP time.
+    expect(d.readUInt32BE(16)).toBe(x.fwdTs(packets - 1));
+    // Octets: whole packets, 12-byte RTP header included (rtpengine 10.5; RFC 3550 counts payload only).
+    expect(d.readUInt32BE(24)).toBe(packets * (12 + x.fwdPayload));
+    if (x.own) {
+      // The one block is about the stream received from the leg. Its loss/jitter/LSR values are not
+      // compared: rtpengine 10.5 reported 32 packets lost of a lossless loopback stream, and as LSR the
+      // NTP time of the SR it had itself sent to the *other* leg under this SSRC.
+      expect(d.readUInt32BE(28)).toBe(x.own.ssrc);
+      const highest = d.readUInt32BE(36);
+      expect(highest).toBeGreaterThan(x.own.firstSeq);
+      expect(highest).toBeLessThanOrEqual(x.own.lastSeq());
+    }
+    const s = 28 + 24 * blocks;
+    expect(d[s]).toBe(0x81); // SDES, one chunk
+    expect(d[s + 1]).toBe(202);
+    expect(d.readUInt16BE(s + 2)).toBe(5);
+    expect(d.readUInt32BE(s + 4)).toBe(x.fwdSsrc);
+    expect(d[s + 8]).toBe(1); // CNAME
+    expect(d[s + 9]).toBe(12);
+    cnames.push(d.toString('latin1', s + 10, s + 22));
+    expect(d.subarray(s + 22, s + 24).equals(Buffer.alloc(2))).toBe(true); // end of items, padding
+  }
+  return cnames;
+}
+
+describe('generate-RTCP', () => {
+  /*
+   * Issue 11 rule 6: each leg gets, on its RTCP port, an SR (not an RR) + SDES: the SSRC of the
+   * stream forwarded to that leg; sender info = that stream's last RTP timestamp, packet count and
+   * octets (12-byte headers included); one report block about the stream received from the leg; a
+   * 12-character CNAME.
+   *
+   * Measured with rtpengine 10.5.3.5 (FLAG_MEDIA_RTPENGINE=/usr/bin/rtpengine), which wins where it
+   * differs from the rule:
+   *  - a leg nothing is forwarded to gets no RTCP at all (rtpengine reports per outgoing SSRC);
+   *  - a leg that sends no RTP gets an SR without report blocks;
+   *  - the CNAME is the daemon's instance id: 12 lowercase hex digits, the same in every report;
+   *  - the first report comes 5–6 s after the call is set up (then, measured, every 11–13 s), so
+   *    the test waits up to 10 s.
+   */
+  it('each leg gets SR + SDES: SSRC, last timestamp, packets and octets of the stream forwarded to it; one block about its own stream; 12-character CNAME', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const [a2, a2Rtcp] = await phone();
+    const [b2, b2Rtcp] = await phone();
+    // Both spellings: the flag, and the key.
+    const c = await call(d, 'gen-rtcp', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { flags: ['generate-RTCP'] } });
+    // One-way call: only A2 talks.
+    const c2 = await call(d, 'gen-rtcp-1way', phoneSdp('a', a2.port), phoneSdp('b', b2.port, { pts: [0] }), { offer: { 'generate RTCP': 'on' } });
+
+    // When each RTCP datagram arrived, and how much RTP that leg had received by then.
+    const arrivals = new Map<Buffer, { at: number; rtpBefore: number }>();
+    for (const [rtcp, rtp] of [[aRtcp, a], [bRtcp, b], [a2Rtcp, a2], [b2Rtcp, b2]] as const) {
+      rtcp.sock.on('message', (data) => arrivals.set(data, { at: Date.now(), rtpBefore: rtp.received.length }));
+    }
+
+    // A sends 160-byte payloads, B 80-byte ones, each on its own timestamp line.
+    const SSRC_A = 0x6a000001, SSRC_B = 0x6b000002, SSRC_A2 = 0x6a000003;
+    const tsA = (i: number) => (5000 + i * 160) >>> 0;
+    const tsB = (i: number) => (0xfffff000 + i * 160) >>> 0; // wraps
+    const seqA0 = 1000, seqB0 = 40000;
+    let sent = 0;
+    const talk = setInterval(() => {
+      a.send(rtpPacket(0, seqA0 + sent, tsA(sent), SSRC_A, 160), c.toA);
+      b.send(rtpPacket(0, seqB0 + sent, tsB(sent), SSRC_B, 80), c.toB);
+      a2.send(rtpPacket(0, seqA0 + sent, tsA(sent), SSRC_A2, 160), c2.toA);
+      sent++;
+    }, 20);
+    try {
+      // The phones' own RTCP is consumed, never relayed: an SR from B, an RR from A.
+      await sleep(300);
+      const phoneSr = Buffer.alloc(28);
+      phoneSr[0] = 0x80; phoneSr[1] = 200; phoneSr.writeUInt16BE(6, 2); phoneSr.writeUInt32BE(SSRC_B, 4);
+      bRtcp.send(phoneSr, c.toB + 1);
+      aRtcp.send(rtcpRr(SSRC_A), c.toA + 1);
+
+      // Until every leg that should get a report has one, and long enough after the one-way call was
+      // set up that A2 would have had one too.
+      const deadline = c2.answerAt + 10_000;
+      while (Date.now() < deadline
+        && !([aRtcp, bRtcp, b2Rtcp].every((p) => p.received.length > 0) && Date.now() > c2.answerAt + 7500)) await sleep(50);
+    } finally {
+      clearInterval(talk);
+    }
+    const lastSeq = () => seqA0 + sent - 1;
+    const cnames = [
+      ...checkReports({ rtcp: aRtcp, toLeg: c.toA, rtp: a, fwdSsrc: SSRC_B, fwdTs: tsB, fwdPayload: 80, own: { ssrc: SSRC_A, firstSeq: seqA0, lastSeq } }, arrivals),
+      ...checkReports({ rtcp: bRtcp, toLeg: c.toB, rtp: b, fwdSsrc: SSRC_A, fwdTs: tsA, fwdPayload: 160, own: { ssrc: SSRC_B, firstSeq: seqB0, lastSeq: () => seqB0 + sent - 1 } }, arrivals),
+      // B2 sends nothing: its SR has no report block.
+      ...checkReports({ rtcp: b2Rtcp, toLeg: c2.toB, rtp: b2, fwdSsrc: SSRC_A2, fwdTs: tsA, fwdPayload: 160 }, arrivals),
+    ];
+    // Nothing is forwarded to A2: no RTCP for it at all.
+    expect(a2Rtcp.received.length).toBe(0);
+    expect(cnames[0]).toMatch(/^[0-9a-f]{12}$/);
+    expect(new Set(cnames).size).toBe(1);
+  }, 25_000);
+});

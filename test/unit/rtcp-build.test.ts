@@ -63,6 +63,33 @@ describe('RTCP builders', () => {
     expect(r.cnames).toEqual([{ ssrc: 0xcccc, cname: 'rtpengine-ts' }]);
   });
 
+  it('SR byte layout (RFC 3550 §6.4.1) as generate-RTCP sends it: 76 bytes with a 12-character CNAME, like rtpengine 10.5', () => {
+    const st = new ReceiverStats(2);
+    stream(st, 0, 0x11223344, 100, 150, () => false);
+    st.update(1, 0x99, 7, 0, 0); // in probation: no block
+    const buf = Buffer.alloc(100, 0xee);
+    // counts past 2^32 are written modulo 2^32, as the 32-bit fields wrap
+    const n = buildSenderReport(buf, 0, 0x55667788, 0xe0000001, 0x80000000, 0xfffffff0, 2 ** 32 + 5, 2 ** 32 + 172, st, [0], 1, 0);
+    expect(n).toBe(52);
+    expect(buf.subarray(0, 28).toString('hex')).toBe([
+      '81', 'c8', '000c', // V=2 P=0 RC=1, PT 200, 13 words − 1
+      '55667788', // SSRC of sender
+      'e0000001', '80000000', // NTP timestamp
+      'fffffff0', '00000005', '000000ac', // RTP timestamp, packet count, octet count
+    ].join(''));
+    expect(buf.readUInt32BE(28)).toBe(0x11223344); // the one report block's source
+    expect(buf.readUInt32BE(36)).toBe(150); // extended highest sequence number
+    const m = buildSdesCname(buf, n, 0x55667788, Buffer.from('0123456789ab'));
+    expect(n + m).toBe(76);
+    expect(buf.subarray(52, 76).toString('hex')).toBe(`81ca000555667788010c${Buffer.from('0123456789ab').toString('hex')}0000`);
+    // A source still in probation gives an SR without blocks: 28 bytes, RC 0.
+    const z = buildSenderReport(buf, 0, 1, 0, 0, 0, 0, 0, st, [1], 1, 0);
+    expect(z).toBe(28);
+    expect(buf.readUInt16BE(0)).toBe(0x80c8);
+    expect(buf.readUInt16BE(2)).toBe(6);
+    expect(buildSenderReport(Buffer.alloc(51), 0, 1, 0, 0, 0, 0, 0, st, [0], 1, 0)).toBe(-1);
+  });
+
   it('caps at 31 blocks and refuses a buffer that is too small', () => {
     const st = new ReceiverStats(40);
     const slots: number[] = [];
