@@ -37,6 +37,12 @@ export class CallMedia {
   ptimeReverse: number | undefined;
   ptime: number | undefined;
   mid: string | undefined;
+  /**
+   * `media-echo` (rtpengine's ECHO / BLACKHOLE media flags): what becomes of the media this
+   * participant sends — relayed to the other side, sent back to it, or dropped. Set by the offer or
+   * answer that carries the key and kept until another one does.
+   */
+  echo: 'relay' | 'echo' | 'blackhole' = 'relay';
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */

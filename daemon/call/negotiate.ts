@@ -3,7 +3,7 @@
  * Records what the sender said per media section, makes sure both sides have sockets, points the
  * workers' forwarding along the call's subscriptions, and builds the rewritten SDP (spec §4).
  */
-import type { CallOptions, RtcpMuxOption } from '../../protocol/ng/call-options.js';
+import type { CallOptions, MediaEcho, RtcpMuxOption } from '../../protocol/ng/call-options.js';
 import { applyCodecStrip, applySingleCodec, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
 import { rewriteSdpText, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
 import type { AddrFamily, SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
@@ -41,6 +41,7 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
     const from = sender.media(sm.index, n.now);
     const to = recipient.media(sm.index, n.now);
     const endpointMoved = recordSenderMedia(ctx, n, from, to, sm);
+    applyMediaEcho(n.opts.mediaEcho, from, to);
     if (from.rejected) {
       // A rejected section (port 0) has no sockets on either side.
       from.close();
@@ -146,6 +147,18 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
 }
 
 /**
+ * `media-echo` as rtpengine 10.5 keeps it: a flag on each side's media of this section, set only by
+ * a message that carries the key (without it the previous mode stays). The names are relative to
+ * the message, so the same value in an answer echoes the offerer: `forward` → the recipient gets its
+ * own media back and the sender's is dropped; `backward` → the other way round.
+ */
+function applyMediaEcho(mode: MediaEcho | undefined, from: CallMedia, to: CallMedia): void {
+  if (mode === undefined) return;
+  from.echo = mode === 'backward' || mode === 'both' ? 'echo' : 'blackhole';
+  to.echo = mode === 'forward' || mode === 'both' ? 'echo' : 'blackhole';
+}
+
+/**
  * rtcp-mux (spec §4.6). Decides what is in effect towards each side and returns whether the offer
  * written to the recipient offers mux. Options given with an offer also govern its answer.
  */
@@ -183,9 +196,19 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         const o = sub.medias.find((x) => x.index === mine.index);
         if (o && o.rtp.sock && o.rtcp.sock && !sub.deleted) { other = o; break; }
       }
-      const sink = other ? other.rtp.sock!.slot : -1;
+      let sink = other ? other.rtp.sock!.slot : -1;
       // RTCP towards the other participant goes to its RTP socket when it runs rtcp-mux.
-      const rtcpSink = other ? (other.rtcpMux ? other.rtp.sock!.slot : other.rtcp.sock!.slot) : -1;
+      let rtcpSink = other ? (other.rtcpMux ? other.rtp.sock!.slot : other.rtcp.sock!.slot) : -1;
+      if (mine.echo === 'echo') {
+        // Back to this participant, unchanged, out of the socket it sent to. RTCP goes out of the
+        // RTCP socket to its RTCP endpoint even when it runs rtcp-mux: rtpengine 10.5 does so.
+        sink = mine.rtp.sock.slot;
+        rtcpSink = mine.rtcp.sock.slot;
+      } else if (mine.echo === 'blackhole') {
+        // Dropped: still counted as received (query packets), not as errors, as in rtpengine.
+        sink = -1;
+        rtcpSink = -1;
+      }
       const clockRate = mine.codecs.find((c) => c.clock > 0)?.clock ?? 8000;
       const common = {
         // A participant on old-style hold (c=0.0.0.0) gets nothing, not even after it sends: no learning.

@@ -12,9 +12,15 @@ export interface BindRequest { slot: number; address: string; port: number; fami
 /** Where packets received on `slot` go, and how the slot learns its own participant's address. */
 export interface SlotConfig {
   slot: number;
-  /** Slot whose socket sends the packets received here (the other side's stream), -1 = drop. */
+  /**
+   * Slot whose socket sends the packets received here: the other side's stream, or this
+   * participant's own (media-echo); -1 = drop.
+   */
   sink: number;
-  /** rtcp-mux towards this slot's participant: RTCP arriving here goes to this slot instead of `sink`. */
+  /**
+   * RTCP arriving here goes to this slot instead of `sink`: the other side's RTCP socket, or its RTP
+   * socket when it runs rtcp-mux; with media-echo this participant's own RTCP socket.
+   */
   rtcpSink: number;
   /** Participant's address from SDP (where we send to it before/without learning); null = unknown. */
   endpoint: { address: string; port: number } | null;

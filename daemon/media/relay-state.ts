@@ -22,7 +22,7 @@ export const MODE_HEURISTIC = 2;
  */
 /** Passthrough: everything to the sink. */
 export const H_FORWARD = 0;
-/** rtcp-mux demux: RTCP to rtcpSink (the other side's RTCP socket), the rest to the sink. */
+/** RTCP to rtcpSink (e.g. the other side's RTCP socket: rtcp-mux demux), the rest to the sink. */
 export const H_RTCP_MUX = 1;
 /** generate-RTCP: RTCP is consumed (statistics only), the rest goes to the sink. */
 export const H_CONSUME_RTCP = 2;

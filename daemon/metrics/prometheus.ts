@@ -102,7 +102,7 @@ export class Metrics {
     };
     perWorker('counter', 'rtpengine_ts_worker_packets_total', 'Packets received by each media worker', W_PACKETS);
     perWorker('counter', 'rtpengine_ts_worker_bytes_total', 'Bytes (UDP payload) received by each media worker', W_BYTES);
-    perWorker('counter', 'rtpengine_ts_worker_drops_total', 'Packets a media worker dropped (no destination yet, strict source, generate-RTCP)', W_DROPS);
+    perWorker('counter', 'rtpengine_ts_worker_drops_total', 'Packets a media worker dropped (no destination yet, strict source, generate-RTCP, media-echo blackhole)', W_DROPS);
     perWorker('counter', 'rtpengine_ts_worker_errors_total', 'Socket send errors in each media worker', W_ERRORS);
     perWorker('gauge', 'rtpengine_ts_worker_streams', 'Open media sockets (RTP + RTCP streams) in each media worker', W_ACTIVE_SLOTS);
     gauge('rtpengine_ts_calls', 'Calls currently known to the daemon', [], (g) => g.set(s.calls.calls.size));

@@ -8,6 +8,12 @@ import { getDict, getInt, getStr, getStrList, getBuf } from './values.js';
 export type AddressFamilyName = 'IP4' | 'IP6';
 export type EndpointLearning = 'delayed' | 'immediate' | 'off' | 'heuristic';
 export type RtcpMuxOption = 'offer' | 'require' | 'demux' | 'accept' | 'reject';
+/**
+ * `media-echo`, named from the message's point of view: `forward` echoes the recipient's media back
+ * to it, `backward` the sender's; the other side's media is dropped. `both` echoes each side,
+ * `blackhole` drops both.
+ */
+export type MediaEcho = 'forward' | 'backward' | 'both' | 'blackhole';
 
 export interface CallOptions {
   callId?: string;
@@ -38,6 +44,7 @@ export interface CallOptions {
   recordCall?: boolean;
   /** `generate-RTCP` key (on/off) or flag: terminate RTCP and send our own reports. */
   generateRtcp?: boolean;
+  mediaEcho?: MediaEcho;
   supportsLoadLimit: boolean;
   unknownFlags: string[];
 }
@@ -72,6 +79,14 @@ const FLAG_ALIASES: Record<string, string> = {
 
 const LEARNING = new Set<EndpointLearning>(['delayed', 'immediate', 'off', 'heuristic']);
 const MUX = new Set<RtcpMuxOption>(['offer', 'require', 'demux', 'accept', 'reject']);
+/** The `media-echo` values rtpengine 10.5 accepts, case-sensitive (so `bh` or `FW` is no value). */
+const MEDIA_ECHO = new Map<string, MediaEcho>([
+  ['forward', 'forward'], ['fwd', 'forward'], ['fw', 'forward'],
+  ['backward', 'backward'], ['backwards', 'backward'], ['reverse', 'backward'], ['back', 'backward'],
+  ['bkw', 'backward'], ['bk', 'backward'],
+  ['both', 'both'],
+  ['blackhole', 'blackhole'], ['sinkhole', 'blackhole'],
+]);
 
 /** Top-level keys we consume; anything else is reported as an unknown key (warning only). */
 export function parseCallOptions(d: BDict): CallOptions {
@@ -113,6 +128,14 @@ export function parseCallOptions(d: BDict): CallOptions {
   const gr = getStr(d, 'generate-RTCP', 'generate RTCP', 'generate-rtcp', 'generate rtcp');
   if (gr === 'on' || gr === 'yes') o.generateRtcp = true;
   else if (gr === 'off' || gr === 'no') o.generateRtcp = false;
+
+  // Both spellings are one key to rtpengine, which reads the dictionary in message order: a later
+  // valid value wins, an unknown one (or a list: no string) changes nothing (10.5 only logs it).
+  for (const [key, v] of d) {
+    if (key !== 'media-echo' && key !== 'media echo') continue;
+    const mode = Buffer.isBuffer(v) ? MEDIA_ECHO.get(v.toString('latin1')) : undefined;
+    if (mode) o.mediaEcho = mode;
+  }
 
   const rc = getStr(d, 'record-call', 'record call');
   if (rc === 'yes' || rc === 'on') o.recordCall = true;

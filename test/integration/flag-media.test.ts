@@ -20,12 +20,12 @@ const REAL = process.env.FLAG_MEDIA_RTPENGINE;
 
 let portBase = 46000 + (process.pid % 20) * 400;
 
-/** Our daemon, or (FLAG_MEDIA_RTPENGINE) the real one with the same command line. */
-async function start(args: string[]): Promise<DaemonHandle> {
-  if (!REAL) return startDaemon(args, { ports: 200 });
+/** Our daemon, or (FLAG_MEDIA_RTPENGINE) the real one with the same command line; `ports` (≤ 200) in its range. */
+async function start(args: string[], ports = 200): Promise<DaemonHandle> {
+  if (!REAL) return startDaemon(args, { ports });
   const ngPort = await freeUdpPort();
   const portMin = (portBase += 200);
-  const portMax = portMin + 199;
+  const portMax = portMin + ports - 1;
   const proc = spawn(REAL, [
     '--config-file=none', '-t', '-1', ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...args,
@@ -130,15 +130,19 @@ function hits(p: Peer, ssrc: number, kind: 'rtp' | 'rtcp'): { data: Buffer; from
   return p.received.filter((r) => r.data.length >= at + 4 && r.data.readUInt32BE(at) === ssrc);
 }
 
+/** Where a packet arrived: the peer, the source it came from, the bytes sent and the bytes received. */
+interface Delivery { at: Peer; from: dgram.RemoteInfo; sent: Buffer; data: Buffer }
+
 /**
  * Sends one packet and returns where it arrived: the peer (of `watch`) that got it and the source
  * address/port it came from, or undefined if nobody did within the time. Also checks that it arrived
  * exactly once and at one peer only.
  */
-async function deliver(hop: Hop, watch: Peer[], waitMs = 2000): Promise<{ at: Peer; from: dgram.RemoteInfo } | undefined> {
+async function deliver(hop: Hop, watch: Peer[], waitMs = 2000): Promise<Delivery | undefined> {
   const kind = hop.kind ?? 'rtp';
   const ssrc = nextSsrc++;
-  hop.from.send(kind === 'rtp' ? rtpPacket(0, ssrc & 0xffff, ssrc * 160, ssrc) : rtcpRr(ssrc), hop.to, hop.host);
+  const sent = kind === 'rtp' ? rtpPacket(0, ssrc & 0xffff, ssrc * 160, ssrc) : rtcpRr(ssrc);
+  hop.from.send(sent, hop.to, hop.host);
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline && !watch.some((p) => hits(p, ssrc, kind).length > 0)) await sleep(5);
   await sleep(watch.some((p) => hits(p, ssrc, kind).length > 0) ? 30 : 0);
@@ -146,17 +150,19 @@ async function deliver(hop: Hop, watch: Peer[], waitMs = 2000): Promise<{ at: Pe
   expect(got.length, 'packet delivered to more than one place').toBeLessThanOrEqual(1);
   if (!got.length) return undefined;
   expect(hits(got[0]!, ssrc, kind).length, 'packet delivered twice').toBe(1);
-  return { at: got[0]!, from: hits(got[0]!, ssrc, kind)[0]!.from };
+  const { from, data } = hits(got[0]!, ssrc, kind)[0]!;
+  return { at: got[0]!, from, sent, data };
 }
 
 /** The packet reaches `at`, sent from the daemon's `fromPort` (and `fromAddr`), and nobody else in `watch`. */
-async function expectRelayed(hop: Hop, at: Peer, fromPort: number, watch: Peer[] = [], fromAddr?: string): Promise<void> {
+async function expectRelayed(hop: Hop, at: Peer, fromPort: number, watch: Peer[] = [], fromAddr?: string): Promise<Delivery> {
   const r = await deliver(hop, [at, ...watch.filter((p) => p !== at)]);
   expect(r, `${hop.kind ?? 'rtp'} from :${hop.from.port} to :${hop.to} arrived nowhere`).toBeDefined();
   expect(r!.at.port, `arrived at :${r!.at.port} instead of :${at.port}`).toBe(at.port);
   expect(r!.at.address).toBe(at.address);
   expect(r!.from.port).toBe(fromPort);
   if (fromAddr !== undefined) expect(r!.from.address).toBe(fromAddr);
+  return r!;
 }
 
 /** The packet reaches none of `watch` (give `watch` everything that could receive it). */
@@ -1005,4 +1011,171 @@ describe('generate-RTCP', () => {
     expect(cnames[0]).toMatch(/^[0-9a-f]{12}$/);
     expect(new Set(cnames).size).toBe(1);
   }, 25_000);
+});
+
+/** The SDP with its port numbers blanked, to compare the SDP of two calls. */
+function noPorts(sdp: string): string {
+  return sdp.replace(/^(m=\S+ )\d+/gm, '$1PORT').replace(/^a=rtcp:\d+/gm, 'a=rtcp:PORT');
+}
+
+/** An echoed packet is the one sent, byte for byte: SSRC, sequence number, timestamp and payload. */
+function expectUnchanged(r: Delivery): void {
+  expect(r.data.toString('hex')).toBe(r.sent.toString('hex'));
+}
+
+/**
+ * media-echo (issue 11, rule 5). Measured on rtpengine 10.5.3.5, and these tests pass against it
+ * (FLAG_MEDIA_RTPENGINE). Where it differs from the rule as the issue wrote it, rtpengine wins:
+ *  - The echoed packet is not rewritten at all: same SSRC (the rule said "with a new SSRC"),
+ *    sequence number, timestamp and payload.
+ *  - RTCP is echoed like RTP, out of the RTCP socket to the RTCP endpoint, even under rtcp-mux.
+ *  - `bh` is no value (`blackhole` and `sinkhole` are), values are case-sensitive, and an unknown
+ *    value changes nothing. The keys are `media-echo` and `media echo`.
+ *  - The value names sides relative to the message carrying it: in an answer `forward` echoes the
+ *    offerer (the answer's recipient) and drops the answerer. The mode stays for later messages
+ *    without the key; a new value replaces it.
+ *  - The SDP is the same as without media-echo; blackholed packets count as received, not as errors.
+ */
+describe('media-echo', () => {
+  let e: DaemonHandle;
+  beforeAll(async () => {
+    // A range of its own: the spelling test alone sets up 15 calls.
+    e = await start([], 200);
+    daemons.push(e);
+  });
+
+  it('forward on offer: B gets its own RTP and RTCP back, unchanged, from the port it sent to; A\'s media is dropped; the SDP does not change', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const nat = await single();
+    const all = [a, aRtcp, b, bRtcp, nat];
+    const plain = await call(e, 'echo-plain', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }));
+    const c = await call(e, 'echo-fw', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'media-echo': 'fw' } });
+    expect(noPorts(c.offerSdp)).toBe(noPorts(plain.offerSdp));
+    expect(noPorts(c.answerSdp)).toBe(noPorts(plain.answerSdp));
+    expect(cAddr(c.offerSdp)).toBe('127.0.0.1');
+    expect(attrs(c.offerSdp)).toEqual([
+      'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', `a=rtcp:${c.toB + 1}`,
+    ]);
+    expect(attrs(c.answerSdp)).toEqual(['a=rtpmap:0 PCMU/8000', 'a=sendrecv', `a=rtcp:${c.toA + 1}`]);
+
+    expectUnchanged(await expectRelayed({ from: b, to: c.toB }, b, c.toB, all));
+    expectUnchanged(await expectRelayed({ from: b, to: c.toB }, b, c.toB, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, bRtcp, c.toB + 1, all));
+    await expectDropped({ from: a, to: c.toA }, all);
+    await expectDropped({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, all);
+    // Inside the learning window B's endpoint follows a new source, and its echo goes there.
+    expectUnchanged(await expectRelayed({ from: nat, to: c.toB }, nat, c.toB, all));
+
+    const q = await query(e, 'echo-fw');
+    expect(stats(stream(q, 'a'))).toEqual({ packets: 1, errors: 0 });
+    expect(stats(stream(q, 'a', 1))).toEqual({ packets: 1, errors: 0 });
+    expect(stats(stream(q, 'b'))).toEqual({ packets: 3, errors: 0 });
+    expect(stats(stream(q, 'b', 1))).toEqual({ packets: 1, errors: 0 });
+  });
+
+  it('backward on offer: A gets its own RTP and RTCP back, B\'s media is dropped', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(e, 'echo-bk', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'media-echo': 'bk' } });
+    expect(attrs(c.offerSdp)).toContain('a=sendrecv');
+    expectUnchanged(await expectRelayed({ from: a, to: c.toA }, a, c.toA, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, aRtcp, c.toA + 1, all));
+    await expectDropped({ from: b, to: c.toB }, all);
+    await expectDropped({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, all);
+  });
+
+  it('both: each side gets its own media back; blackhole: nothing is relayed, the packets still count, as no errors', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(e, 'echo-both', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'media-echo': 'both' } });
+    expectUnchanged(await expectRelayed({ from: a, to: c.toA }, a, c.toA, all));
+    expectUnchanged(await expectRelayed({ from: b, to: c.toB }, b, c.toB, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, aRtcp, c.toA + 1, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, bRtcp, c.toB + 1, all));
+
+    const h = await call(e, 'echo-bh', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'media-echo': 'blackhole' } });
+    await expectDropped({ from: a, to: h.toA }, all);
+    await expectDropped({ from: b, to: h.toB }, all);
+    await expectDropped({ kind: 'rtcp', from: aRtcp, to: h.toA + 1 }, all);
+    await expectDropped({ kind: 'rtcp', from: bRtcp, to: h.toB + 1 }, all);
+    const q = await query(e, 'echo-bh');
+    for (const tag of ['a', 'b']) {
+      expect(stats(stream(q, tag))).toEqual({ packets: 1, errors: 0 });
+      expect(stats(stream(q, tag, 1))).toEqual({ packets: 1, errors: 0 });
+    }
+  });
+
+  it('in the answer the value is relative to the answer: forward echoes the offerer A and drops the answerer B', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(e, 'echo-ans', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { answer: { 'media-echo': 'forward' } });
+    expectUnchanged(await expectRelayed({ from: a, to: c.toA }, a, c.toA, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: aRtcp, to: c.toA + 1 }, aRtcp, c.toA + 1, all));
+    await expectDropped({ from: b, to: c.toB }, all);
+    await expectDropped({ kind: 'rtcp', from: bRtcp, to: c.toB + 1 }, all);
+  });
+
+  it('the mode stays through a re-INVITE without the key and an unknown value; a new value replaces it', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(e, 'echo-keep', phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { 'media-echo': 'fw' } });
+    await call(e, 'echo-keep', phoneSdp('a', a.port, { version: 2 }), phoneSdp('b', b.port, { pts: [0], version: 2 }));
+    await expectRelayed({ from: b, to: c.toB }, b, c.toB, all);
+    await expectDropped({ from: a, to: c.toA }, all);
+    await call(e, 'echo-keep', phoneSdp('a', a.port, { version: 3 }), phoneSdp('b', b.port, { pts: [0], version: 3 }), { offer: { 'media-echo': 'both' } });
+    await expectRelayed({ from: a, to: c.toA }, a, c.toA, all);
+    await expectRelayed({ from: b, to: c.toB }, b, c.toB, all);
+    await call(e, 'echo-keep', phoneSdp('a', a.port, { version: 4 }), phoneSdp('b', b.port, { pts: [0], version: 4 }), { offer: { 'media-echo': 'bh' } });
+    await expectRelayed({ from: a, to: c.toA }, a, c.toA, all);
+    await expectRelayed({ from: b, to: c.toB }, b, c.toB, all);
+  });
+
+  it('rtcp-mux: RTCP sent to the RTP port comes back out of the RTCP port, to the RTP port + 1', async () => {
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    const c = await call(e, 'echo-mux', withMux(phoneSdp('a', a.port)), withMux(phoneSdp('b', b.port, { pts: [0] })), { offer: { 'media-echo': 'both' } });
+    expect(attrs(c.offerSdp).slice(-2)).toEqual([`a=rtcp:${c.toB + 1}`, 'a=rtcp-mux']);
+    expect(attrs(c.answerSdp).slice(-2)).toEqual([`a=rtcp:${c.toA}`, 'a=rtcp-mux']);
+    expectUnchanged(await expectRelayed({ from: a, to: c.toA }, a, c.toA, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: a, to: c.toA }, aRtcp, c.toA + 1, all));
+    expectUnchanged(await expectRelayed({ kind: 'rtcp', from: b, to: c.toB }, bRtcp, c.toB + 1, all));
+  });
+
+  it('spellings: which keys and values rtpengine 10.5 takes', async () => {
+    const cases: [string, string][] = [
+      ['media-echo', 'forward'], ['media-echo', 'fwd'], ['media-echo', 'fw'],
+      ['media-echo', 'backward'], ['media-echo', 'backwards'], ['media-echo', 'reverse'], ['media-echo', 'back'],
+      ['media-echo', 'bkw'], ['media-echo', 'bk'], ['media echo', 'bk'],
+      ['media-echo', 'both'], ['media-echo', 'blackhole'], ['media-echo', 'sinkhole'],
+      ['media-echo', 'bh'], ['media-echo', 'FW'],
+    ];
+    const [a, aRtcp] = await phone();
+    const [b, bRtcp] = await phone();
+    const all = [a, aRtcp, b, bRtcp];
+    /** What became of one RTP packet of `from`: back to it, to the other side, or nowhere. */
+    const fate = async (from: Peer, to: number): Promise<string> => {
+      const r = await deliver({ from, to }, all, 500);
+      return !r ? 'drop' : r.at === from ? 'echo' : 'relay';
+    };
+    const seen: Record<string, string> = {};
+    for (const [key, value] of cases) {
+      const c = await call(e, `echo-${key}-${value}`, phoneSdp('a', a.port), phoneSdp('b', b.port, { pts: [0] }), { offer: { [key]: value } });
+      seen[`${key}=${value}`] = `A ${await fate(a, c.toA)}, B ${await fate(b, c.toB)}`;
+    }
+    expect(seen).toEqual({
+      'media-echo=forward': 'A drop, B echo', 'media-echo=fwd': 'A drop, B echo', 'media-echo=fw': 'A drop, B echo',
+      'media-echo=backward': 'A echo, B drop', 'media-echo=backwards': 'A echo, B drop', 'media-echo=reverse': 'A echo, B drop',
+      'media-echo=back': 'A echo, B drop', 'media-echo=bkw': 'A echo, B drop', 'media-echo=bk': 'A echo, B drop',
+      'media echo=bk': 'A echo, B drop',
+      'media-echo=both': 'A echo, B echo',
+      'media-echo=blackhole': 'A drop, B drop', 'media-echo=sinkhole': 'A drop, B drop',
+      'media-echo=bh': 'A relay, B relay', 'media-echo=FW': 'A relay, B relay',
+    });
+  }, 60_000);
 });
