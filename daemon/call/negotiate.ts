@@ -42,8 +42,8 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
     const to = recipient.media(sm.index, n.now);
     const endpointMoved = recordSenderMedia(ctx, n, from, to, sm);
     applyMediaEcho(n.opts.mediaEcho, from, to);
-    if (from.rejected) {
-      // A rejected section (port 0) has no sockets on either side.
+    if (from.rejected || isPassthrough(sm)) {
+      // A rejected section (port 0), or one not relayed (m=message), has no sockets on either side.
       from.close();
       to.close();
       continue;
@@ -231,6 +231,7 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
 function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia, offerMux: boolean): MediaPlan {
   const local = n.recipient.local!;
   const address = n.opts.mediaAddress ?? local.advertised;
+  if (isPassthrough(sm)) return { port: sm.port, passthrough: true, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
   if (from.rejected || !to.rtp.sock) {
     return { port: 0, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
   }
@@ -256,6 +257,15 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
     generateMid: n.opts.flags.has('generate-mid'),
     zeroAddress: from.zeroAddress && !n.opts.replace.has('zero-address'),
   };
+}
+
+/**
+ * m=message sections (MSRP over TCP or TLS, RFC 4975) pass through verbatim, as rtpengine 10.5 passes
+ * them: it relays only datagram media. Other non-RTP media (UDP BFCP in m=application, T.38 in
+ * m=image) are relayed.
+ */
+function isPassthrough(sm: SdpMedia): boolean {
+  return sm.type === 'message';
 }
 
 /**

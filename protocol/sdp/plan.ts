@@ -27,6 +27,12 @@ export interface IcePlan {
 export interface MediaPlan {
   /** Local RTP port for m=. 0 = rejected: section copied untouched except mid / end-of-candidates. */
   port: number;
+  /**
+   * Not relayed (m=message, e.g. TCP/MSRP): the section is copied verbatim, port and a=setup
+   * included, nothing appended; when the session c= is rewritten and the section has no c= of its
+   * own, one with the received session address is added after m= so it still points at the peer.
+   */
+  passthrough?: boolean;
   /** Advertised address for c= (media-level and, via the session rule, session-level). */
   family: AddrFamily;
   address: string;

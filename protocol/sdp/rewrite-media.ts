@@ -3,7 +3,7 @@
 
 import type { Codec, SdpConnection, SdpLine, SdpMedia } from './types.js';
 import type { IceMode, MediaPlan } from './plan.js';
-import { attrName, genAttr } from './lines.js';
+import { attrName, genAttr, genLine } from './lines.js';
 import { asDirection, isIceAttr, isRelayCandidate, isWellFormedCrypto } from './attributes.js';
 import { codecLines } from './codec-parse.js';
 import { isZeroAddress } from './parse.js';
@@ -14,6 +14,8 @@ export interface MediaContext {
   stripExtmap: boolean;
   /** The received session-level c= (for zero-address detection). */
   sessionConnection: SdpConnection | undefined;
+  /** The session-level c= is written with our address (a passthrough section then needs its own). */
+  sessionConnectionReplaced: boolean;
 }
 
 /** Address to write into c= lines that describe this media (RFC 8866 §5.7). */
@@ -132,7 +134,17 @@ function iceLines(plan: MediaPlan): SdpLine[] {
   return out;
 }
 
+/** A section that is not relayed (plan.passthrough): verbatim, plus the peer's c= if it used the session's. */
+function rewritePassthrough(media: SdpMedia, ctx: MediaContext): SdpLine[] {
+  const [mline, ...rest] = media.lines;
+  if (media.connection || !ctx.sessionConnectionReplaced || !ctx.sessionConnection) return media.lines;
+  // RFC 8866 §5.7: a media-level c= overrides the session's for this section. rtpengine 10.5 ends
+  // this one line with a bare LF, even in a CRLF body; we write the same bytes.
+  return [mline!, { ...genLine('c', connectionValue(ctx.sessionConnection)), eol: '\n' }, ...rest];
+}
+
 export function rewriteMedia(media: SdpMedia, plan: MediaPlan, ctx: MediaContext): SdpLine[] {
+  if (plan.passthrough) return rewritePassthrough(media, ctx);
   if (plan.port === 0) return rewriteRejected(media, plan);
 
   const forceRelay = ctx.iceMode === 'force-relay';

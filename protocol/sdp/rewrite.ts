@@ -13,7 +13,7 @@ export type { MediaPlan, SessionPlan, RtcpPlan, IcePlan, IceMode } from './plan.
 
 /** Which media plan supplies the session-level c= address. */
 function sessionConnectionPlan(sdp: SdpSession, plan: SessionPlan): MediaPlan | undefined {
-  const accepted = (i: number): boolean => plan.media[i]!.port !== 0;
+  const accepted = (i: number): boolean => plan.media[i]!.port !== 0 && plan.media[i]!.passthrough !== true;
   const idx = sdp.media.findIndex((m, i) => !m.connection && accepted(i));
   if (idx >= 0) return plan.media[idx];
   const any = sdp.media.findIndex((_m, i) => accepted(i));
@@ -81,10 +81,15 @@ function originDefault(sdp: SdpSession, plan: SessionPlan): SdpConnection | unde
   return mp ? { family: mp.family, address: mp.address } : undefined;
 }
 
+/** Whether the session c= is rewritten: on request, or when a relayed section has no c= of its own. */
+function replacesSessionConnection(sdp: SdpSession, plan: SessionPlan): boolean {
+  if (plan.iceMode === 'force-relay' || sdp.connection === undefined) return false;
+  return plan.replaceSessionConnection === true || sdp.media.some((m, i) => !m.connection && plan.media[i]!.passthrough !== true);
+}
+
 function rewriteSession(sdp: SdpSession, plan: SessionPlan): SdpLine[] {
   const conn = sessionConnection(sdp, plan);
-  const replaceC =
-    plan.iceMode !== 'force-relay' && (plan.replaceSessionConnection || sdp.media.some((m) => !m.connection));
+  const replaceC = replacesSessionConnection(sdp, plan);
   const out: SdpLine[] = [];
   for (const l of sdp.sessionLines) {
     switch (l.type) {
@@ -124,6 +129,7 @@ export function rewriteSdpText(sdp: SdpSession, plan: SessionPlan): string {
     originalSendrecv: plan.originalSendrecv === true,
     stripExtmap: plan.stripExtmap === true,
     sessionConnection: sdp.connection,
+    sessionConnectionReplaced: replacesSessionConnection(sdp, plan) && sessionConnection(sdp, plan) !== undefined,
   };
   sdp.media.forEach((m, i) => lines.push(...rewriteMedia(m, plan.media[i]!, ctx)));
   return joinLines(lines);

@@ -399,6 +399,46 @@ describe('asymmetric and strict-source', () => {
   });
 });
 
+describe('non-RTP media (rtpengine 10.5)', () => {
+  const section = (sdp: string, type: string): string => sdp.slice(sdp.indexOf(`m=${type} `));
+
+  it('m=message (TCP/MSRP) passes through verbatim: same port, a=setup kept, nothing added but the caller\'s c=', async () => {
+    const a = await single();
+    const offer = `v=0\r\no=a 1 1 IN IP4 127.0.0.5\r\ns=-\r\nc=IN IP4 127.0.0.5\r\nt=0 0\r\nm=audio ${a.port} RTP/AVP 0\r\n` +
+      'm=message 2855 TCP/MSRP *\r\na=accept-types:text/plain\r\na=path:msrp://127.0.0.5:2855/abc;tcp\r\na=setup:active\r\n';
+    const answer = 'v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0\r\n' +
+      'm=message 2856 TCP/MSRP *\r\nc=IN IP4 127.0.0.9\r\na=accept-types:text/plain\r\na=setup:passive\r\n';
+    const c = await call(d, 'msrp', offer, answer, { offer: { flags: ['trust-address'], replace: ['origin', 'session-connection'] } });
+    // The session c= now names us, so the section gets its own c= with the caller's address. rtpengine
+    // 10.5 ends that one line with a bare LF; the bytes are compared as they are.
+    expect(section(c.offerSdp, 'message')).toBe(
+      'm=message 2855 TCP/MSRP *\r\nc=IN IP4 127.0.0.5\na=accept-types:text/plain\r\na=path:msrp://127.0.0.5:2855/abc;tcp\r\na=setup:active\r\n',
+    );
+    // A section with a c= of its own is copied as it is.
+    expect(c.offerSdp).toMatch(/^c=IN IP4 127\.0\.0\.1\r$/m);
+    expect(section(c.answerSdp, 'message')).toBe('m=message 2856 TCP/MSRP *\r\nc=IN IP4 127.0.0.9\r\na=accept-types:text/plain\r\na=setup:passive\r\n');
+    expect(section(c.offerSdp, 'audio').slice(0, section(c.offerSdp, 'audio').indexOf('m=message'))).toMatch(/a=sendrecv\r\na=rtcp:\d+\r\n$/);
+  });
+
+  it('m=application UDP/BFCP is still relayed: new port, datagrams reach the other side', async () => {
+    const a = await single();
+    const b = await single();
+    const sdp = (user: string, port: number): string =>
+      `v=0\r\no=${user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=application ${port} UDP/BFCP *\r\na=floorctrl:c-s\r\n`;
+    const offer = await d.ng.request({ command: 'offer', 'call-id': 'bfcp', 'from-tag': 'a', sdp: sdp('a', a.port) });
+    const answer = await d.ng.request({ command: 'answer', 'call-id': 'bfcp', 'from-tag': 'a', 'to-tag': 'b', sdp: sdp('b', b.port) });
+    const toB = Number(/^m=application (\d+) UDP\/BFCP \*\r$/m.exec(str(offer.get('sdp')))![1]);
+    const toA = Number(/^m=application (\d+) UDP\/BFCP \*\r$/m.exec(str(answer.get('sdp')))![1]);
+    expect(toB).not.toBe(a.port);
+    expect(str(offer.get('sdp'))).toMatch(/^a=floorctrl:c-s\r\na=sendrecv\r\n$/m);
+    const bfcp = Buffer.from([0x20, 0x01, 0x00, 0x00, 0, 0, 0, 1, 0, 1, 0, 1]); // RFC 8855 common header
+    a.send(bfcp, toA);
+    for (let t = 0; t < 200 && b.received.length === 0; t++) await sleep(10);
+    expect(b.received.map((r) => r.data)).toEqual([bfcp]);
+    expect(b.received[0]!.from.port).toBe(toB);
+  });
+});
+
 describe('the answer to the offerer follows what the offerer offered (rtpengine 10.5)', () => {
   const offerSdp = (extra = ''): string => `v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n${extra}`;
   const answerSdp = (proto: string, extra = ''): string => `v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 ${proto} 0\r\n${extra}`;
