@@ -5,6 +5,8 @@
  */
 import type { CallOptions, MediaEcho, RtcpMuxOption } from '../../protocol/ng/call-options.js';
 import { applyCodecStrip, applySingleCodec, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
+import { NgError } from '../../protocol/ng/errors.js';
+import { effectiveConnection, sessionMediaIndex, sessionOf } from '../../protocol/sdp/parse.js';
 import { rewriteSdpText, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
 import type { AddrFamily, SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
 import type { SlotConfig } from '../media/messages.js';
@@ -91,7 +93,7 @@ function selectInterfaces(ctx: MediaContext, n: Negotiation): void {
 /** The family of the SDP's media address: the first media section's c=, else the session's. */
 function sdpFamily(sdp: SdpSession): AddrFamily | undefined {
   for (const m of sdp.media) {
-    const c = m.connection ?? sdp.connection;
+    const c = effectiveConnection(sdp, m);
     if (c) return c.family;
   }
   return sdp.connection?.family;
@@ -110,7 +112,7 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   from.rejected = sm.port === 0;
   from.mid = sm.mid;
   from.ptime = sm.ptime;
-  from.direction = sm.direction ?? sdp.direction ?? 'sendrecv';
+  from.direction = sm.direction ?? sessionOf(sdp, sm).direction ?? 'sendrecv';
   from.rtcpMuxOffered = sm.rtcpMux;
   // A fresh Set per request, never changed: kept for the answer of this recipient (decideRtcpMux).
   if (n.isOffer) to.muxOptionsOfferedToIt = opts.rtcpMux.size > 0 ? opts.rtcpMux : NO_MUX_OPTIONS;
@@ -123,7 +125,7 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   } else {
     from.codecs = [];
   }
-  const conn = sm.connection ?? sdp.connection;
+  const conn = effectiveConnection(sdp, sm);
   let address = conn?.address ?? '';
   from.zeroAddress = address === '0.0.0.0' || address === '::';
   const useSipSource = opts.flags.has('SIP-source-address') || (ctx.settings.sipSource && !opts.flags.has('trust-address'));
@@ -289,6 +291,22 @@ function holdDirection(m: CallMedia): MediaPlan['direction'] {
 }
 
 /**
+ * The first session description without m= lines that rtpengine 10.5 cannot rewrite: it takes such
+ * a session's addresses from the recipient's media at the position its media would have (counted
+ * across the body), so it works only where the recipient already has a media there, e.g. from an
+ * earlier SDP. Thus a last session without media fails on a new call, and a single one always does.
+ */
+function unrewritableSession(n: Negotiation): number | undefined {
+  const { sdp, recipient } = n;
+  for (let k = 0; k < sdp.sessions.length; k++) {
+    if (sdp.media.some((m) => m.session === k)) continue;
+    const index = sessionMediaIndex(sdp, k);
+    if (!recipient.medias.some((m) => m.index === index)) return k;
+  }
+  return undefined;
+}
+
+/**
  * Writes the SDP for the recipient. `replace` username/session-name use the values of the first SDP
  * sent to this recipient; `SDP-version` keeps a per-recipient version that only moves when the output
  * changes (render, compare with the last output, bump and render again — spec §4.2).
@@ -296,9 +314,17 @@ function holdDirection(m: CallMedia): MediaPlan['direction'] {
 function render(n: Negotiation, plans: MediaPlan[]): string {
   const { recipient: r, sdp, opts } = n;
   const local = r.local!;
+  // rtpengine 10.5 rewrites the sessions in order and fails at the first one it cannot do. Failing
+  // in the first session leaves the recipient as it was; failing later, the first session's o= has
+  // already fixed this recipient's username / session name / version (but nothing counts as sent).
+  const failsAt = unrewritableSession(n);
+  if (failsAt === 0) throw new NgError('Error rewriting SDP');
+  // One username / session name / version for the whole body, all taken from the first session
+  // description of the first SDP (rtpengine 10.5 writes the same into every session's o= and s=).
   r.sentUsername ??= sdp.origin.username;
   r.sentSessionName ??= sdp.sessionName;
   r.sentSdpVersion ??= BigInt(/^\d+$/.test(sdp.origin.version) ? sdp.origin.version : '0');
+  if (failsAt !== undefined) throw new NgError('Error rewriting SDP');
   const plan: SessionPlan = {
     replaceOrigin: opts.replace.has('origin'),
     originAddress: opts.mediaAddress ?? local.advertised,

@@ -1,6 +1,6 @@
 // Public surface of the pure SDP module (no sockets, timers or daemon state).
 
-export type { AddrFamily, Codec, Direction, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession } from './types.js';
+export type { AddrFamily, Codec, Direction, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession, SdpSessionPart } from './types.js';
 export type { IceMode, IcePlan, MediaPlan, RtcpPlan, SessionPlan } from './plan.js';
 export {
   SdpIncompleteError,
@@ -10,6 +10,8 @@ export {
   isRtpProto,
   isZeroAddress,
   parseSdp,
+  sessionMediaIndex,
+  sessionOf,
 } from './parse.js';
 export { hasLoopProtectId, rewriteSdp } from './rewrite.js';
 export {

@@ -3,7 +3,7 @@
 // known line types, a port on every m= line; parsing stops at the first empty
 // line (the remainder of the body is ignored and not reproduced).
 
-import type { AddrFamily, Direction, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession } from './types.js';
+import type { AddrFamily, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession, SdpSessionPart } from './types.js';
 import { attrName, bufferToBinary, splitLines } from './lines.js';
 import { asDirection, isIceAttr, parseDecimal, parseRtcpAttr } from './attributes.js';
 import { buildCodecs } from './codec-parse.js';
@@ -87,10 +87,11 @@ export function parseMLine(value: string): MLine {
   return m;
 }
 
-function newMedia(index: number, line: SdpLine): SdpMedia {
+function newMedia(index: number, session: number, line: SdpLine): SdpMedia {
   const m = parseMLine(line.value);
   const media: SdpMedia = {
     index,
+    session,
     type: m.type,
     port: m.port,
     proto: m.proto,
@@ -138,15 +139,46 @@ function applyMediaAttr(media: SdpMedia, value: string): void {
   }
 }
 
+function newSessionPart(): SdpSessionPart {
+  return {
+    sessionLines: [],
+    origin: { username: '', sessionId: '', version: '', netType: '', family: '', address: '' },
+    sessionName: '',
+    hasIce: false,
+  };
+}
+
+function applySessionLine(part: SdpSessionPart, line: SdpLine): void {
+  part.sessionLines.push(line);
+  switch (line.type) {
+    case 'o':
+      part.origin = parseOrigin(line.value);
+      break;
+    case 's':
+      part.sessionName = line.value;
+      break;
+    case 'c':
+      part.connection = parseConnection(line.value);
+      break;
+    case 'a': {
+      const dir = asDirection(line.value);
+      if (dir) part.direction = dir;
+      else if (isIceAttr(line.value)) part.hasIce = true;
+      break;
+    }
+  }
+}
+
+/**
+ * Several session descriptions may be concatenated in one body; a `v=` line starts the next one and
+ * ends the media section before it (RFC 8866 §5, https://www.rfc-editor.org/rfc/rfc8866#section-5).
+ * rtpengine 10.5 parses and rewrites each of them, numbering m= sections across the whole body.
+ */
 export function parseSdp(body: Buffer): SdpSession {
   const raw = splitLines(bufferToBinary(body));
-  const sessionLines: SdpLine[] = [];
+  const sessions: SdpSessionPart[] = [];
   const media: SdpMedia[] = [];
-  let origin: SdpOrigin = { username: '', sessionId: '', version: '', netType: '', family: '', address: '' };
-  let sessionName = '';
-  let connection: SdpConnection | undefined;
-  let direction: Direction | undefined;
-  let sessionIce = false;
+  let part: SdpSessionPart | undefined;
   let cur: SdpMedia | undefined;
 
   for (let i = 0; i < raw.length; i++) {
@@ -158,8 +190,13 @@ export function parseSdp(body: Buffer): SdpSession {
     if (i === 0 && type !== 'v') throw new SdpParseError('first line is not v=');
     const line: SdpLine = { type, value: text.slice(2), eol };
 
+    if (type === 'v') {
+      part = newSessionPart();
+      sessions.push(part);
+      cur = undefined;
+    }
     if (type === 'm') {
-      cur = newMedia(media.length + 1, line);
+      cur = newMedia(media.length + 1, sessions.length - 1, line);
       media.push(cur);
       continue;
     }
@@ -169,33 +206,26 @@ export function parseSdp(body: Buffer): SdpSession {
       else if (type === 'a') applyMediaAttr(cur, line.value);
       continue;
     }
-    sessionLines.push(line);
-    switch (type) {
-      case 'o':
-        origin = parseOrigin(line.value);
-        break;
-      case 's':
-        sessionName = line.value;
-        break;
-      case 'c':
-        connection = parseConnection(line.value);
-        break;
-      case 'a': {
-        const dir = asDirection(line.value);
-        if (dir) direction = dir;
-        else if (isIceAttr(line.value)) sessionIce = true;
-        break;
-      }
-    }
+    applySessionLine(part!, line);
   }
-  if (sessionLines.length === 0) throw new SdpParseError('empty SDP');
+  if (sessions.length === 0) throw new SdpParseError('empty SDP');
 
   for (const m of media) if (m.isRtp) m.codecs = buildCodecs(m.formats, m.lines);
 
-  const sdp: SdpSession = { sessionLines, origin, sessionName, hasIce: sessionIce, media };
-  if (connection) sdp.connection = connection;
-  if (direction) sdp.direction = direction;
-  return sdp;
+  return { ...sessions[0]!, media, sessions };
+}
+
+/**
+ * The 1-based m= index that session `k`'s first media section has, or would have if it has none:
+ * media are numbered across the whole body, so it is one more than the media of earlier sessions.
+ */
+export function sessionMediaIndex(sdp: SdpSession, k: number): number {
+  return sdp.media.filter((m) => m.session < k).length + 1;
+}
+
+/** The session description a media section belongs to. */
+export function sessionOf(sdp: SdpSession, m: SdpMedia): SdpSessionPart {
+  return sdp.sessions[m.session]!;
 }
 
 /**
@@ -203,12 +233,12 @@ export function parseSdp(body: Buffer): SdpSession {
  * media nor at session level) with "Incomplete SDP specification".
  */
 export function assertSdpComplete(sdp: SdpSession): void {
-  for (const m of sdp.media) if (!m.connection && !sdp.connection) throw new SdpIncompleteError();
+  for (const m of sdp.media) if (!effectiveConnection(sdp, m)) throw new SdpIncompleteError();
 }
 
-/** The c= in effect for a media section (media-level overrides session-level). */
+/** The c= in effect for a media section (media-level overrides that of its own session). */
 export function effectiveConnection(sdp: SdpSession, m: SdpMedia): SdpConnection | undefined {
-  return m.connection ?? sdp.connection;
+  return m.connection ?? sessionOf(sdp, m).connection;
 }
 
 export function isZeroAddress(address: string): boolean {

@@ -39,8 +39,10 @@ export interface SdpConnection {
 }
 
 export interface SdpMedia {
-  /** 1-based position of the m= line. */
+  /** 1-based position of the m= line in the whole body (numbering runs on across sessions). */
   index: number;
+  /** Index into SdpSession.sessions of the session description this section belongs to. */
+  session: number;
   type: string;
   port: number;
   portCount?: number;
@@ -75,10 +77,15 @@ export interface SdpOrigin {
   address: string;
 }
 
-export interface SdpSession {
-  /** v= up to (not including) the first m=. */
+/**
+ * One session description of the body (RFC 8866 §5): from its `v=` up to, not including, its first
+ * `m=`. A body may hold several; each `v=` starts a new one, and the media section before it ends
+ * there (rtpengine 10.5 rewrites each session on its own).
+ */
+export interface SdpSessionPart {
+  /** v= up to (not including) the session's first m=. */
   sessionLines: SdpLine[];
-  /** RFC 8866 §5.2; all fields '' when the body has no o= line. */
+  /** RFC 8866 §5.2; all fields '' when the session has no o= line. */
   origin: SdpOrigin;
   sessionName: string;
   /** Session-level c=. */
@@ -87,5 +94,12 @@ export interface SdpSession {
   direction?: Direction;
   /** Session-level ICE attributes present (ice-ufrag/pwd/options/lite, candidate). */
   hasIce: boolean;
+}
+
+/** A whole SDP body. The session-level fields are those of the first session description. */
+export interface SdpSession extends SdpSessionPart {
+  /** Every media section of the body, in order, whatever session it belongs to. */
   media: SdpMedia[];
+  /** The session descriptions in order (at least one); sessions[0] carries the top-level fields. */
+  sessions: SdpSessionPart[];
 }

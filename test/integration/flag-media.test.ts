@@ -1219,3 +1219,170 @@ describe('media-echo', () => {
     });
   }, 60_000);
 });
+
+/**
+ * Issue 11 rule 3: an SDP body may hold several session descriptions, each starting at its `v=`
+ * (RFC 8866 §5). Expectations measured on rtpengine 10.5.3.5; the bodies are written out in full.
+ */
+describe('SDP with several sessions', () => {
+  let s: DaemonHandle;
+  beforeAll(async () => {
+    s = await start([], 200);
+    daemons.push(s);
+  });
+
+  const body = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join('');
+  /** The m= ports of a body, in order. */
+  const mPorts = (sdp: string): number[] => [...sdp.matchAll(/^m=\S+ (\d+) /gm)].map((m) => Number(m[1]));
+  const offer = async (h: DaemonHandle, id: string, sdp: string, extra: Record<string, BEncodable> = {}): Promise<Reply> =>
+    h.ng.request({ command: 'offer', 'call-id': id, 'from-tag': 'a', sdp, ...extra });
+  const ok = (r: Reply): string => {
+    expect(str(r.get('result')), String(r.get('error-reason'))).toBe('ok');
+    return str(r.get('sdp'));
+  };
+
+  it('each v= starts a session: every session\'s media get ports, the generated lines end each session\'s last media before the next v=, each session\'s c= follows its own media; media flows in the second session', async () => {
+    const [a1] = await phone();
+    const [a2, a2Rtcp] = await phone();
+    const [b1] = await phone();
+    const [b2, b2Rtcp] = await phone();
+    const all = [a1, a2, a2Rtcp, b1, b2, b2Rtcp];
+    const aSdp = body(
+      'v=0', 'o=a 1000 5 IN IP4 127.0.0.98', 's=one', 'c=IN IP4 127.0.0.98', 't=0 0', 'a=x-session-1',
+      `m=audio ${a1.port} RTP/AVP 0 8`, 'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=x-media-1',
+      'v=0', 'o=a2 2000 7 IN IP4 127.0.0.1', 's=two', 'c=IN IP4 127.0.0.1', 't=0 0', 'a=sendonly', 'a=x-session-2',
+      `m=audio ${a2.port} RTP/AVP 8`, 'a=x-media-2',
+    );
+    const bSdp = body(
+      'v=0', 'o=b 3000 9 IN IP4 127.0.0.1', 's=b-one', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${b1.port} RTP/AVP 0`,
+      'v=0', 'o=b2 4000 11 IN IP4 127.0.0.1', 's=b-two', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${b2.port} RTP/AVP 8`, 'a=recvonly',
+    );
+    const c = await call(s, 'multi-basic', aSdp, bSdp);
+    const [toB1, toB2] = mPorts(c.offerSdp);
+    const [toA1, toA2] = mPorts(c.answerSdp);
+    // Session 1 keeps its c= (its only media has its own); session 2's media has none, so its c= is
+    // ours. Session-level a=sendonly of session 2 is dropped and applies to session 2's media only.
+    expect(c.offerSdp).toBe(body(
+      'v=0', 'o=a 1000 5 IN IP4 127.0.0.98', 's=one', 'c=IN IP4 127.0.0.98', 't=0 0', 'a=x-session-1',
+      `m=audio ${toB1} RTP/AVP 0 8`, 'c=IN IP4 127.0.0.1', 'a=x-media-1',
+      'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv', `a=rtcp:${toB1! + 1}`,
+      'v=0', 'o=a2 2000 7 IN IP4 127.0.0.1', 's=two', 'c=IN IP4 127.0.0.1', 't=0 0', 'a=x-session-2',
+      `m=audio ${toB2} RTP/AVP 8`, 'a=x-media-2',
+      'a=rtpmap:8 PCMA/8000', 'a=sendonly', `a=rtcp:${toB2! + 1}`,
+    ));
+    expect(c.answerSdp).toBe(body(
+      'v=0', 'o=b 3000 9 IN IP4 127.0.0.1', 's=b-one', 'c=IN IP4 127.0.0.1', 't=0 0',
+      `m=audio ${toA1} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', `a=rtcp:${toA1! + 1}`,
+      'v=0', 'o=b2 4000 11 IN IP4 127.0.0.1', 's=b-two', 'c=IN IP4 127.0.0.1', 't=0 0',
+      `m=audio ${toA2} RTP/AVP 8`, 'a=rtpmap:8 PCMA/8000', 'a=recvonly', `a=rtcp:${toA2! + 1}`,
+    ));
+    expect(new Set([toA1, toA2, toB1, toB2]).size).toBe(4);
+    await expectRelayed({ from: a2, to: toA2! }, b2, toB2!, all);
+    await expectRelayed({ from: b2, to: toB2! }, a2, toA2!, all);
+    await expectRelayed({ kind: 'rtcp', from: b2Rtcp, to: toB2! + 1 }, a2Rtcp, toA2! + 1, all);
+    await expectRelayed({ from: a1, to: toA1! }, b1, toB1!, all);
+  });
+
+  const three = (v1: number, v2: number, pt3: number): string => body(
+    'v=0', `o=a 1000 ${v1} IN IP4 127.0.0.1`, 's=one', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 30000 RTP/AVP 0 8', 'a=rtpmap:0 PCMU/8000',
+    'v=0', `o=a2 2000 ${v2} IN IP4 127.0.0.2`, 's=two', 'c=IN IP4 127.0.0.2', 't=0 0', 'm=audio 30010 RTP/AVP 8',
+    'v=0', 'o=a3 3000 99 IN IP4 127.0.0.3', 's=three', 't=0 0', `m=audio 30020 RTP/AVP ${pt3}`, 'c=IN IP4 127.0.0.3',
+  );
+  /** What we (and rtpengine 10.5) send for `three()` with replace origin / session-connection / SDP version. */
+  const threeOut = (version: number, ports: number[], pt3: number): string => body(
+    'v=0', `o=a 1000 ${version} IN IP4 127.0.0.1`, 's=one', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=audio ${ports[0]} RTP/AVP 0 8`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv', `a=rtcp:${ports[0]! + 1}`,
+    'v=0', `o=a2 2000 ${version} IN IP4 127.0.0.1`, 's=two', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=audio ${ports[1]} RTP/AVP 8`, 'a=rtpmap:8 PCMA/8000', 'a=sendrecv', `a=rtcp:${ports[1]! + 1}`,
+    'v=0', `o=a3 3000 ${version} IN IP4 127.0.0.1`, 's=three', 't=0 0',
+    `m=audio ${ports[2]} RTP/AVP ${pt3}`, 'c=IN IP4 127.0.0.1', `a=rtpmap:${pt3} ${pt3 === 0 ? 'PCMU' : 'PCMA'}/8000`, 'a=sendrecv', `a=rtcp:${ports[2]! + 1}`,
+  );
+
+  it('replace SDP version: one version in every session\'s o=, from the first session of the first SDP; changed input versions alone change nothing; a changed body bumps it once', async () => {
+    const replace = { replace: ['origin', 'session-connection', 'SDP version'] };
+    const first = ok(await offer(s, 'multi-version', three(17, 7, 0), replace));
+    const ports = mPorts(first);
+    expect(first).toBe(threeOut(17, ports, 0));
+    // Other input versions, same body otherwise: the same SDP, still 17 everywhere.
+    expect(ok(await offer(s, 'multi-version', three(3, 8, 0), replace))).toBe(first);
+    // Session 3 changes codec: the whole body differs, so every o= goes to 18, once.
+    expect(ok(await offer(s, 'multi-version', three(3, 8, 8), replace))).toBe(threeOut(18, ports, 8));
+    expect(ok(await offer(s, 'multi-version', three(3, 8, 8), replace))).toBe(threeOut(18, ports, 8));
+    expect(ok(await offer(s, 'multi-version', three(100, 8, 0), replace))).toBe(threeOut(19, ports, 0));
+
+    // The answerer's side has its own version: B's first session's, in both of B's sessions.
+    const answer = await s.ng.request({
+      command: 'answer', 'call-id': 'multi-version', 'from-tag': 'a', 'to-tag': 'b', replace: ['SDP version'],
+      sdp: body(
+        'v=0', 'o=b 3000 9 IN IP4 127.0.0.1', 's=b', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 31000 RTP/AVP 0', 'm=audio 31010 RTP/AVP 8',
+        'v=0', 'o=b2 4000 2 IN IP4 127.0.0.1', 's=b2', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 31020 RTP/AVP 0',
+      ),
+    });
+    expect([...ok(answer).matchAll(/^o=.*$/gm)].map((m) => m[0])).toEqual([
+      'o=b 3000 9 IN IP4 127.0.0.1', 'o=b2 4000 9 IN IP4 127.0.0.1',
+    ]);
+  });
+
+  it('replace spellings: `sdp version` (rtpengine-ng-client\'s) works; the flag `replace-sdp-version` does nothing in rtpengine 10.5 (rtpengine wins over the issue)', async () => {
+    /** The sess-version of every o= line of the SDP sent for this offer. */
+    const versions = async (id: string, v1: number, pt3: number, extra: Record<string, BEncodable>): Promise<string[]> =>
+      [...ok(await offer(s, id, three(v1, 7, pt3), extra)).matchAll(/^o=\S+ \d+ (\d+) /gm)].map((m) => m[1]!);
+    expect(await versions('multi-spell-1', 4, 0, { replace: ['sdp version'] })).toEqual(['4', '4', '4']);
+    expect(await versions('multi-spell-1', 2, 8, { replace: ['sdp version'] })).toEqual(['5', '5', '5']);
+    // As a flag the replace option is unknown to 10.5: every o= keeps the version it came with.
+    expect(await versions('multi-spell-2', 4, 0, { flags: ['replace-sdp-version'] })).toEqual(['4', '7', '99']);
+    expect(await versions('multi-spell-2', 2, 8, { flags: ['replace-sdp-version'] })).toEqual(['2', '7', '99']);
+  });
+
+  it('replace username / session-name and loop-protect apply to every session; a body is passed through as a loop only when every session carries our a=rtpengine', async () => {
+    const sdp = body(
+      'v=0', 'o=x 1000 5 IN IP4 127.0.0.1', 's=first', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 30000 RTP/AVP 0',
+      'v=0', 'o=y 2000 6 IN IP4 127.0.0.2', 's=second', 'c=IN IP4 127.0.0.2', 't=0 0', 'a=x-keep', 'm=audio 30010 RTP/AVP 0',
+    );
+    const out = ok(await offer(s, 'multi-loop', sdp, { replace: ['username', 'session-name'], flags: ['loop-protect'] }));
+    const id = /^a=rtpengine:(\S+)\r$/m.exec(out)![1]!;
+    const ports = mPorts(out);
+    expect(out).toBe(body(
+      'v=0', 'o=x 1000 5 IN IP4 127.0.0.1', 's=first', 'c=IN IP4 127.0.0.1', 't=0 0', `a=rtpengine:${id}`,
+      `m=audio ${ports[0]} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', `a=rtcp:${ports[0]! + 1}`,
+      'v=0', 'o=x 2000 6 IN IP4 127.0.0.2', 's=first', 'c=IN IP4 127.0.0.1', 't=0 0', 'a=x-keep', `a=rtpengine:${id}`,
+      `m=audio ${ports[1]} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', `a=rtcp:${ports[1]! + 1}`,
+    ));
+    // Our id in the first session only: not a loop, rewritten (a second a=rtpengine line is added).
+    const firstOnly = sdp.replace('t=0 0\r\n', `t=0 0\r\na=rtpengine:${id}\r\n`);
+    const again = ok(await offer(s, 'multi-loop-2', firstOnly, { flags: ['loop-protect'] }));
+    expect(again).toContain(`t=0 0\r\na=rtpengine:${id}\r\na=rtpengine:${id}\r\nm=audio ${mPorts(again)[0]} `);
+    // In every session: the body comes back untouched.
+    const both = firstOnly.replace('a=x-keep\r\n', `a=x-keep\r\na=rtpengine:${id}\r\n`);
+    expect(ok(await offer(s, 'multi-loop-3', both, { flags: ['loop-protect'] }))).toBe(both);
+  });
+
+  it('a session without media: fine before a session with media; after the last media only where the recipient already has a media at that position, else "Error rewriting SDP"', async () => {
+    const empty = (v: number): string[] => ['v=0', `o=e 1000 ${v} IN IP4 127.0.0.9`, 's=empty', 'c=IN IP4 127.0.0.9', 't=0 0', 'a=x-empty'];
+    const media = (v: number): string[] => ['v=0', `o=m 2000 ${v} IN IP4 127.0.0.2`, 's=media', 'c=IN IP4 127.0.0.2', 't=0 0', 'm=audio 30000 RTP/AVP 0'];
+    const out = ok(await offer(s, 'multi-empty', body(...empty(5), ...media(6))));
+    const [port] = mPorts(out);
+    // The empty session keeps its c= (it has no media without c= of its own).
+    expect(out).toBe(body(
+      ...empty(5),
+      'v=0', 'o=m 2000 6 IN IP4 127.0.0.2', 's=media', 'c=IN IP4 127.0.0.1', 't=0 0',
+      `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', `a=rtcp:${port! + 1}`,
+    ));
+
+    const failed = (r: Reply): void => expect([str(r.get('result')), str(r.get('error-reason'))]).toEqual(['error', 'Error rewriting SDP']);
+    const x = { replace: ['SDP version', 'session-connection'] };
+    // A new call: an SDP without any media, and one whose last session has none, cannot be rewritten.
+    failed(await offer(s, 'multi-empty-1', body(...empty(5)), x));
+    failed(await offer(s, 'multi-empty-2', body(...media(6), ...empty(5)), x));
+    // Failing in the first session leaves nothing behind: the next SDP's own version is used.
+    expect(ok(await offer(s, 'multi-empty-1', body(...media(9)), x))).toMatch(/^o=m 2000 9 IN IP4 127\.0\.0\.2\r$/m);
+    // Failing in the second, the first session's o= already fixed the version (6). The failed offer
+    // left the recipient a media at position 1, so now a body of only an empty session is fine:
+    // rewritten against that media (c= replaced as asked), with the version of the failed SDP.
+    expect(ok(await offer(s, 'multi-empty-2', body(...empty(5)), x))).toBe(body(
+      'v=0', 'o=e 1000 6 IN IP4 127.0.0.9', 's=empty', 'c=IN IP4 127.0.0.1', 't=0 0', 'a=x-empty',
+    ));
+    // Still no media at position 2.
+    failed(await offer(s, 'multi-empty-2', body(...media(6), ...empty(5)), x));
+  });
+});

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertSdpComplete,
+  effectiveConnection,
   isZeroAddress,
   parseSdp,
   SdpIncompleteError,
   SdpParseError,
+  sessionMediaIndex,
+  sessionOf,
 } from '../../protocol/sdp/index.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -201,4 +204,56 @@ describe('isZeroAddress', () => {
     ['::1', false],
     ['10.0.0.0', false],
   ])('%s -> %s', (a, z) => expect(isZeroAddress(a)).toBe(z));
+});
+
+describe('parseSdp: several session descriptions in one body (RFC 8866 §5)', () => {
+  const TWO = crlf(
+    'v=0', 'o=a 1000 5 IN IP4 10.0.0.1', 's=one', 'c=IN IP4 10.0.0.1', 't=0 0', 'a=sendonly',
+    'm=audio 5000 RTP/AVP 0', 'a=x-1',
+    'v=0', 'o=b 2000 7 IN IP6 ::2', 's=two', 't=0 0', 'a=recvonly',
+    'm=audio 6000 RTP/AVP 8', 'c=IN IP6 ::2', 'm=video 6002 RTP/AVP 31',
+  );
+
+  it('a v= line ends the media section before it and starts a new session', () => {
+    const s = parseSdp(TWO);
+    expect(s.sessions).toHaveLength(2);
+    expect(s.media.map((m) => [m.index, m.session, m.lines.map((l) => l.type).join('')])).toEqual([
+      [1, 0, 'ma'],
+      [2, 1, 'mc'],
+      [3, 1, 'm'],
+    ]);
+    expect(s.sessions[1]!.sessionLines.map((l) => l.type)).toEqual(['v', 'o', 's', 't', 'a']);
+    expect(s.sessions[1]!.origin).toMatchObject({ username: 'b', version: '7', family: 'IP6', address: '::2' });
+    expect(s.sessions[1]!).toMatchObject({ sessionName: 'two', direction: 'recvonly' });
+    expect(s.sessions[1]!.connection).toBeUndefined();
+  });
+
+  it('the top-level session fields are the first session\'s', () => {
+    const s = parseSdp(TWO);
+    expect(s).toMatchObject({ sessionName: 'one', direction: 'sendonly', connection: { family: 'IP4', address: '10.0.0.1' } });
+    expect(s.origin.version).toBe('5');
+    expect(s.sessionLines).toEqual(s.sessions[0]!.sessionLines);
+  });
+
+  it('a media section falls back to the c= and direction of its own session only', () => {
+    const s = parseSdp(TWO);
+    expect(sessionOf(s, s.media[0]!).direction).toBe('sendonly');
+    expect(sessionOf(s, s.media[2]!).direction).toBe('recvonly');
+    expect(effectiveConnection(s, s.media[1]!)).toEqual({ family: 'IP6', address: '::2' });
+    // m=video has no c= and its session none either: the first session's c= does not count.
+    expect(effectiveConnection(s, s.media[2]!)).toBeUndefined();
+    expect(() => assertSdpComplete(s)).toThrow(SdpIncompleteError);
+  });
+
+  it('numbers media across sessions, also for a session without media', () => {
+    const s = parseSdp(crlf('v=0', 'c=IN IP4 1.1.1.1', 'v=0', 'c=IN IP4 1.1.1.1', 'm=audio 1 RTP/AVP 0', 'v=0', 'v=0', 'c=IN IP4 1.1.1.1'));
+    expect(s.sessions).toHaveLength(4);
+    expect([0, 1, 2, 3].map((k) => sessionMediaIndex(s, k))).toEqual([1, 1, 2, 2]);
+  });
+
+  it('an empty line still ends the whole body, later sessions included', () => {
+    const s = parseSdp(b('v=0\r\nc=IN IP4 1.1.1.1\r\nm=audio 1 RTP/AVP 0\r\n\r\nv=0\r\nm=audio 2 RTP/AVP 0\r\n'));
+    expect(s.sessions).toHaveLength(1);
+    expect(s.media).toHaveLength(1);
+  });
 });

@@ -233,3 +233,64 @@ describe('rewriteSdp: media level (spec §4.3/4.4)', () => {
     expect(out).toContain('m=video 30010 RTP/AVP 31\r\na=mid:vid\r\n');
   });
 });
+
+describe('rewriteSdp: several session descriptions (RFC 8866 §5, as rtpengine 10.5)', () => {
+  const S1 = ['v=0', 'o=alice 1 5 IN IP4 198.51.100.1', 's=one', 'c=IN IP4 198.51.100.1', 't=0 0', 'a=x-s1'];
+  const S2 = ['v=0', 'o=bob 2 7 IN IP4 198.51.100.2', 's=two', 'c=IN IP4 198.51.100.2', 't=0 0', 'a=sendonly', 'a=group:BUNDLE 0', 'a=x-s2'];
+
+  it('appends each media block before the next v=, and rewrites each session part on its own', () => {
+    const body = crlf(...S1, 'm=audio 5000 RTP/AVP 0', 'a=x-m1', ...S2, 'm=audio 6000 RTP/AVP 8', 'a=x-m2');
+    expect(rw(body, session(2, {}, [{}, { direction: 'sendonly' }]))).toBe(crlf(
+      ...S1.slice(0, 3), 'c=IN IP4 192.0.2.1', 't=0 0', 'a=x-s1',
+      'm=audio 30000 RTP/AVP 0', 'a=x-m1', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', 'a=rtcp:30001',
+      ...S2.slice(0, 3), 'c=IN IP4 192.0.2.1', 't=0 0', 'a=x-s2',
+      'm=audio 30010 RTP/AVP 8', 'a=x-m2', 'a=rtpmap:8 PCMA/8000', 'a=sendonly', 'a=rtcp:30011',
+    ));
+  });
+
+  it('a session c= is replaced only for media of its own session without c=', () => {
+    const body = crlf(...S1, 'm=audio 5000 RTP/AVP 0', 'c=IN IP4 198.51.100.1', ...S2, 'm=audio 6000 RTP/AVP 8');
+    const out = rw(body, session(2, {}, [{}, { address: '192.0.2.2' }]));
+    expect(out).toContain('s=one\r\nc=IN IP4 198.51.100.1\r\n');
+    expect(out).toContain('s=two\r\nc=IN IP4 192.0.2.2\r\n');
+    expect(rw(body, session(2, { replaceSessionConnection: true }, [{}, { address: '192.0.2.2' }]))).toContain('s=one\r\nc=IN IP4 192.0.2.1\r\n');
+  });
+
+  it('holds per session: a zero c= stays in its own session only; o= gets the local address anyway', () => {
+    const body = crlf(...S1, 'm=audio 5000 RTP/AVP 0', ...S2.map((l) => l.replace('c=IN IP4 198.51.100.2', 'c=IN IP4 0.0.0.0')), 'm=audio 6000 RTP/AVP 8');
+    const out = rw(body, session(2, { replaceOrigin: true }, [{}, { zeroAddress: true, direction: 'sendonly' }]));
+    expect(out).toContain('o=alice 1 5 IN IP4 192.0.2.1\r\ns=one\r\nc=IN IP4 192.0.2.1\r\n');
+    expect(out).toContain('o=bob 2 7 IN IP4 192.0.2.1\r\ns=two\r\nc=IN IP4 0.0.0.0\r\n');
+  });
+
+  it('one username, session name and version in every session; loop-protect and ice-lite in each', () => {
+    const body = crlf(...S1, 'm=audio 5000 RTP/AVP 0', ...S2, 'm=audio 6000 RTP/AVP 8');
+    const out = rw(body, session(2, { username: 'alice', sessionName: 'one', sdpVersion: '5', loopProtectId: 'f00caa920328', iceLite: true }));
+    expect(out.match(/^o=.*$/gm)).toEqual(['o=alice 1 5 IN IP4 198.51.100.1', 'o=alice 2 5 IN IP4 198.51.100.2']);
+    expect(out.match(/^s=.*$/gm)).toEqual(['s=one', 's=one']);
+    expect(out).toContain('a=x-s1\r\na=rtpengine:f00caa920328\r\na=ice-lite\r\nm=audio 30000');
+    expect(out).toContain('a=x-s2\r\na=rtpengine:f00caa920328\r\na=ice-lite\r\nm=audio 30010');
+  });
+
+  it('a session without media keeps its c= unless asked; it takes the address of the media after it', () => {
+    const body = crlf(...S1, ...S2, 'm=audio 6000 RTP/AVP 8');
+    expect(rw(body, session(1))).toBe(crlf(
+      ...S1,
+      ...S2.slice(0, 3), 'c=IN IP4 192.0.2.1', 't=0 0', 'a=x-s2',
+      'm=audio 30000 RTP/AVP 8', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv', 'a=rtcp:30001',
+    ));
+    const asked = rw(body, session(1, { replaceSessionConnection: true, replaceOrigin: true }, [{ address: '192.0.2.7' }]));
+    expect(asked).toContain('o=alice 1 5 IN IP4 192.0.2.7\r\ns=one\r\nc=IN IP4 192.0.2.7\r\n');
+    // No media at all (written against media of an earlier SDP): the planned o= address.
+    const none = rw(crlf(...S1), session(0, { replaceSessionConnection: true, originFamily: 'IP4', originAddress: '192.0.2.9' }));
+    expect(none).toBe(crlf(...S1.slice(0, 3), 'c=IN IP4 192.0.2.9', 't=0 0', 'a=x-s1'));
+  });
+
+  it('loop-protect: a body counts as ours only when every session carries the id', () => {
+    const id = 'a=rtpengine:f00caa920328';
+    const one = parseSdp(b(crlf(...S1, id, 'm=audio 5000 RTP/AVP 0', ...S2, 'm=audio 6000 RTP/AVP 8')));
+    const both = parseSdp(b(crlf(...S1, id, 'm=audio 5000 RTP/AVP 0', ...S2, id, 'm=audio 6000 RTP/AVP 8')));
+    expect(hasLoopProtectId(one, 'f00caa920328')).toBe(false);
+    expect(hasLoopProtectId(both, 'f00caa920328')).toBe(true);
+  });
+});
