@@ -148,6 +148,14 @@ export class SrtpContext {
     return this.rx.get(ssrc >>> 0)?.roc ?? 0;
   }
 
+  /**
+   * Sets the next SRTCP index for an SSRC. It starts at 0 (RFC 3711 §3.4); libsrtp 2 sends its
+   * first SRTCP packet with index 1, and the oracle test sets 1 to compare bytes with it.
+   */
+  setTxRtcpIndex(ssrc: number, index: number): void {
+    this.txStream(ssrc >>> 0).rtcpIndex = index & SRTCP_INDEX_MASK;
+  }
+
   /** Next SRTCP index protectRtcp() will use for an SSRC. */
   txRtcpIndex(ssrc: number): number {
     return this.tx.get(ssrc >>> 0)?.rtcpIndex ?? 0;

@@ -12,7 +12,8 @@
 set -euo pipefail
 
 # rtpengine-utils: rtpengine-ng-client, used by test/integration/ng-client.test.ts (npm test)
-PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils)
+# libsrtp2-dev: the libsrtp2 oracle of test/unit/srtp-oracle.test.ts (npm test; fails under CI=true without it)
+PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils libsrtp2-dev)
 if [[ ${1:-} == --with-rtpengine ]]; then
 	PKGS+=(rtpengine-daemon)
 elif [[ -n ${1:-} ]]; then
