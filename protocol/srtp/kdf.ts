@@ -62,3 +62,32 @@ export function deriveSessionKeys(
     rtcpSalt: deriveKey(prf, masterSalt, LABEL_RTCP_SALT, SRTP_SALT_LEN),
   };
 }
+
+/** RFC 7714 §12: AEAD_AES_*_GCM master and session salt length (96 bits). */
+export const GCM_MASTER_SALT_LEN = 12;
+
+/**
+ * Session keys for AEAD_AES_128_GCM / AEAD_AES_256_GCM (RFC 7714 §11): the RFC 3711 §4.3 KDF
+ * (AES-CM PRF, kdr = 0) unchanged, with the 96-bit master salt extended to the KDF's 112 bits by
+ * appending 16 zero bits (salt ‖ 0x0000), and 96-bit session salts (the first 12 bytes of the PRF
+ * output for the salt labels). No auth keys (the GCM tag authenticates). This is what libsrtp 2
+ * does (master key ‖ salt copied into a zeroed buffer) and is checked byte-for-byte against it by
+ * test/unit/srtp-oracle.test.ts.
+ */
+export function deriveGcmSessionKeys(masterKey: Uint8Array, masterSalt: Uint8Array): SrtpSessionKeys {
+  if (masterSalt.length !== GCM_MASTER_SALT_LEN) {
+    throw new RangeError(`GCM master salt must be ${GCM_MASTER_SALT_LEN} bytes, got ${masterSalt.length}`);
+  }
+  const padded = new Uint8Array(SRTP_SALT_LEN);
+  padded.set(masterSalt, 0);
+  const prf = new AesCm(masterKey, 64);
+  const n = masterKey.length;
+  return {
+    rtpKey: deriveKey(prf, padded, LABEL_RTP_ENCRYPTION, n),
+    rtpAuthKey: new Uint8Array(0),
+    rtpSalt: deriveKey(prf, padded, LABEL_RTP_SALT, GCM_MASTER_SALT_LEN),
+    rtcpKey: deriveKey(prf, padded, LABEL_RTCP_ENCRYPTION, n),
+    rtcpAuthKey: new Uint8Array(0),
+    rtcpSalt: deriveKey(prf, padded, LABEL_RTCP_SALT, GCM_MASTER_SALT_LEN),
+  };
+}

@@ -1,5 +1,7 @@
 // SRTP and SRTCP packet protection for the AES-CM + HMAC-SHA1 suites (and NULL + HMAC-SHA1):
-// RFC 3711 (https://www.rfc-editor.org/rfc/rfc3711), AES-192/256 per RFC 6188.
+// RFC 3711 (https://www.rfc-editor.org/rfc/rfc3711), AES-192/256 per RFC 6188; and for the AEAD
+// suites AEAD_AES_128_GCM / AEAD_AES_256_GCM, RFC 7714 (aes-gcm.ts), which share the ROC, replay
+// and SRTCP index handling here but put the SRTCP E‖index word behind the tag (RFC 7714 §9).
 //
 // Everything works in place on the caller's buffer: protect*() appends the trailer (SRTCP index and
 // tag) behind `len`, so buf must have room for it (see srtpOverhead / srtcpOverhead); unprotect*()
@@ -9,8 +11,9 @@
 
 import { rtpHeaderLength } from '../rtp/header.js';
 import { AesCm, srtpIv } from './aes-cm.js';
+import { AesGcm } from './aes-gcm.js';
 import { HmacSha1 } from './hmac-sha1.js';
-import { deriveSessionKeys } from './kdf.js';
+import { deriveGcmSessionKeys, deriveSessionKeys } from './kdf.js';
 import { ReplayWindow } from './replay-window.js';
 import { findSrtpSuite, type SrtpSuite } from './suites.js';
 
@@ -75,6 +78,9 @@ export class SrtpContext {
   readonly srtcpTagLen: number;
   private readonly rtpCipher: AesCm | null;
   private readonly rtcpCipher: AesCm | null;
+  /** AEAD suites (RFC 7714): set instead of rtpCipher/rtcpCipher and the HMACs. */
+  private readonly rtpGcm: AesGcm | null;
+  private readonly rtcpGcm: AesGcm | null;
   private readonly rtpSalt: Uint8Array;
   private readonly rtcpSalt: Uint8Array;
   private readonly rtpAuth: HmacSha1;
@@ -90,7 +96,7 @@ export class SrtpContext {
   constructor(suite: SrtpSuite | string, masterKey: Uint8Array, masterSalt: Uint8Array, opts: SrtpContextOptions = {}) {
     const s = typeof suite === 'string' ? findSrtpSuite(suite) : suite;
     if (!s) throw new RangeError(`unknown SRTP suite ${String(suite)}`);
-    if (!s.implemented || (s.cipher !== 'aes-cm' && s.cipher !== 'null')) {
+    if (!s.implemented || (s.cipher !== 'aes-cm' && s.cipher !== 'null' && s.cipher !== 'aes-gcm')) {
       throw new RangeError(`SRTP suite ${s.name} is not implemented`);
     }
     if (masterKey.length !== s.masterKeyLen) {
@@ -106,11 +112,15 @@ export class SrtpContext {
     new ReplayWindow(this.window); // validates the size
     this.maxStreams = Math.max(1, opts.maxStreams ?? 64);
     this.encryptSrtcp = opts.unencryptedSrtcp !== true;
-    // RFC 3711 §4.3 with kdr = 0; the NULL suites derive their auth keys the same way.
-    const keys = deriveSessionKeys(masterKey, masterSalt, s.authKeyLen);
+    // RFC 3711 §4.3 with kdr = 0; the NULL suites derive their auth keys the same way; GCM per
+    // RFC 7714 §11 (96-bit master salt, see kdf.ts).
+    const gcm = s.cipher === 'aes-gcm';
+    const keys = gcm ? deriveGcmSessionKeys(masterKey, masterSalt) : deriveSessionKeys(masterKey, masterSalt, s.authKeyLen);
     const withCipher = s.cipher === 'aes-cm';
     this.rtpCipher = withCipher ? new AesCm(keys.rtpKey) : null;
     this.rtcpCipher = withCipher ? new AesCm(keys.rtcpKey) : null;
+    this.rtpGcm = gcm ? new AesGcm(keys.rtpKey, keys.rtpSalt) : null;
+    this.rtcpGcm = gcm ? new AesGcm(keys.rtcpKey, keys.rtcpSalt) : null;
     this.rtpSalt = keys.rtpSalt;
     this.rtcpSalt = keys.rtcpSalt;
     this.rtpAuth = new HmacSha1(keys.rtpAuthKey);
@@ -126,7 +136,10 @@ export class SrtpContext {
     return this.srtpTagLen;
   }
 
-  /** Bytes protectRtcp() appends: E‖SRTCP index (4) and the tag (RFC 3711 §3.4; no MKI). */
+  /**
+   * Bytes protectRtcp() appends: E‖SRTCP index (4) and the tag (RFC 3711 §3.4; no MKI). For the
+   * GCM suites the tag comes first and E‖index last (RFC 7714 §9).
+   */
   get srtcpOverhead(): number {
     return 4 + this.srtcpTagLen;
   }
@@ -192,6 +205,10 @@ export class SrtpContext {
       }
       roc = v >>> 0;
     }
+    if (this.rtpGcm !== null) {
+      // RFC 7714 §8: AAD = header (CSRCs, extension), plaintext = payload (+ padding), tag behind.
+      return this.rtpGcm.protectRtp(buf, off, h, len, ssrc, roc >>> 0, seq);
+    }
     if (this.rtpCipher !== null) {
       // §4.1.1: IV from the session salt, SSRC and index = ROC · 2^16 + SEQ.
       srtpIv(this.iv, this.rtpSalt, ssrc, roc >>> 16, (((roc & 0xffff) << 16) | seq) >>> 0);
@@ -226,9 +243,14 @@ export class SrtpContext {
       if (v < 0 || v > 0xffffffff) return ERR_REPLAY;
       if (!st.rtp.check(v * 65536 + seq)) return ERR_REPLAY;
     }
-    // §3.3 step 5: authenticate before decrypting.
-    this.rtpAuth.mac(buf, off, plen, v, this.tag, 0, tagLen);
-    if (!tagEqual(this.tag, buf, off + plen, tagLen)) return ERR_AUTH;
+    if (this.rtpGcm !== null) {
+      // RFC 7714 §8: the AEAD decryption verifies the tag and only then yields the plaintext.
+      if (!this.rtpGcm.unprotectRtp(buf, off, h, plen, ssrc, v >>> 0, seq)) return ERR_AUTH;
+    } else {
+      // §3.3 step 5: authenticate before decrypting.
+      this.rtpAuth.mac(buf, off, plen, v, this.tag, 0, tagLen);
+      if (!tagEqual(this.tag, buf, off + plen, tagLen)) return ERR_AUTH;
+    }
     if (this.rtpCipher !== null) {
       srtpIv(this.iv, this.rtpSalt, ssrc, v >>> 16, (((v & 0xffff) << 16) | seq) >>> 0);
       this.rtpCipher.xor(this.iv, buf, off + h, plen - h);
@@ -259,6 +281,11 @@ export class SrtpContext {
     const st = this.txStream(ssrc);
     const index = st.rtcpIndex;
     st.rtcpIndex = (index + 1) & SRTCP_INDEX_MASK;
+    if (this.rtcpGcm !== null) {
+      // RFC 7714 §9: header ‖ ciphertext ‖ tag ‖ E‖index. AAD = first 8 bytes ‖ E‖index (§9.2),
+      // or with E = 0 the whole packet ‖ E‖index and nothing encrypted (§9.3).
+      return this.rtcpGcm.protectRtcp(buf, off, len, ssrc, index, this.encryptSrtcp);
+    }
     if (this.encryptSrtcp && this.rtcpCipher !== null) {
       // §4.1.1 with the 31-bit SRTCP index in place of the SRTP index.
       srtpIv(this.iv, this.rtcpSalt, ssrc, 0, index);
@@ -281,10 +308,18 @@ export class SrtpContext {
     if (plen < RTCP_CLEAR_LEN || off + len > buf.length) return ERR_SHORT;
     if (buf[off]! >>> 6 !== 2) return ERR_SHORT;
     const ssrc = readU32(buf, off + 4);
-    const eword = readU32(buf, off + plen);
+    const gcm = this.rtcpGcm;
+    // RFC 7714 §9: for GCM the E‖index word is the last 4 bytes, behind the tag.
+    const ep = gcm !== null ? off + plen + tagLen : off + plen;
+    const eword = readU32(buf, ep);
     const index = eword & SRTCP_INDEX_MASK;
     const st = this.rx.get(ssrc);
     if (st !== undefined && !st.rtcp.check(index)) return ERR_REPLAY;
+    if (gcm !== null) {
+      if (!gcm.unprotectRtcp(buf, off, plen, ssrc, eword)) return ERR_AUTH;
+      (st ?? this.rxStream(ssrc)).rtcp.accept(index);
+      return plen;
+    }
     this.rtcpAuth.mac(buf, off, plen + 4, -1, this.tag, 0, tagLen);
     if (!tagEqual(this.tag, buf, off + plen + 4, tagLen)) return ERR_AUTH;
     if ((eword & SRTCP_E_FLAG) !== 0 && this.rtcpCipher !== null) {

@@ -55,7 +55,7 @@ function gcmSuite(name: string, keyLen: number): SrtpSuite {
     authKeyLen: 0,
     srtpTagLen: 16,
     srtcpTagLen: 16,
-    implemented: false,
+    implemented: true,
   };
 }
 

@@ -40,7 +40,7 @@ function rtp(seq: number, payloadLen: number, opts: { csrc?: number; extWords?: 
 }
 
 function pair(suite = 'AES_CM_128_HMAC_SHA1_80', key = randomBytes(findSrtpSuite(suite)!.masterKeyLen)) {
-  const salt = randomBytes(14);
+  const salt = randomBytes(findSrtpSuite(suite)!.masterSaltLen);
   return { tx: new SrtpContext(suite, key, salt), rx: new SrtpContext(suite, key, salt), key, salt };
 }
 
@@ -61,9 +61,18 @@ describe('suites table', () => {
       'NULL_HMAC_SHA1_32',
     ]);
     expect(findSrtpSuite('aes_cm_128_hmac_sha1_32')).toMatchObject({ srtpTagLen: 4, srtcpTagLen: 10, masterKeyLen: 16 });
-    expect(findSrtpSuite('AEAD_AES_256_GCM')).toMatchObject({ masterKeyLen: 32, masterSaltLen: 12, implemented: false });
+    expect(findSrtpSuite('AEAD_AES_256_GCM')).toMatchObject({
+      masterKeyLen: 32,
+      masterSaltLen: 12,
+      sessionSaltLen: 12,
+      srtpTagLen: 16,
+      srtcpTagLen: 16,
+      implemented: true,
+    });
+    expect(findSrtpSuite('AEAD_AES_128_GCM')).toMatchObject({ masterKeyLen: 16, masterSaltLen: 12, implemented: true });
     expect(findSrtpSuite('NOPE')).toBeUndefined();
-    expect(() => new SrtpContext('AEAD_AES_128_GCM', randomBytes(16), randomBytes(12))).toThrow(/not implemented/);
+    expect(() => new SrtpContext('F8_128_HMAC_SHA1_80', randomBytes(16), randomBytes(14))).toThrow(/not implemented/);
+    expect(() => new SrtpContext('AEAD_AES_128_GCM', randomBytes(16), randomBytes(14))).toThrow(RangeError);
     expect(() => new SrtpContext('AES_CM_128_HMAC_SHA1_80', randomBytes(32), randomBytes(14))).toThrow(RangeError);
   });
 });
@@ -172,7 +181,11 @@ describe.each(SRTP_SUITES.filter((s) => s.implemented).map((s) => s.name))('Srtp
     const q = rtp(11, 20);
     expect(tx.protectRtp(q.buf.subarray(0, q.len + tagLen - 1), 0, q.len)).toBe(ERR_SHORT);
     // Wrong key.
-    const other = new SrtpContext(suite, randomBytes(findSrtpSuite(suite)!.masterKeyLen), randomBytes(14));
+    const other = new SrtpContext(
+      suite,
+      randomBytes(findSrtpSuite(suite)!.masterKeyLen),
+      randomBytes(findSrtpSuite(suite)!.masterSaltLen),
+    );
     const r = rtp(12, 20);
     const rn = tx.protectRtp(r.buf, 0, r.len);
     expect(other.unprotectRtp(r.buf, 0, rn)).toBe(ERR_AUTH);
@@ -206,7 +219,8 @@ describe.each(SRTP_SUITES.filter((s) => s.implemented).map((s) => s.name))('Srtp
       const orig = buf.slice(0, len);
       const n = tx.protectRtcp(buf, 0, len);
       expect(n).toBe(len + 4 + tlen);
-      const eword = new DataView(buf.buffer).getUint32(len);
+      // RFC 3711 §3.4: E‖index before the tag; RFC 7714 §9 (GCM): behind it.
+      const eword = new DataView(buf.buffer).getUint32(suite.startsWith('AEAD') ? len + tlen : len);
       expect(eword).toBe((0x80000000 | i) >>> 0);
       expect(buf.subarray(0, 8)).toEqual(orig.subarray(0, 8));
       if (!suite.startsWith('NULL')) expect(buf.subarray(8, len)).not.toEqual(orig.subarray(8));
@@ -223,6 +237,28 @@ describe.each(SRTP_SUITES.filter((s) => s.implemented).map((s) => s.name))('Srtp
 });
 
 describe('SRTCP options', () => {
+  it.each(['AEAD_AES_128_GCM', 'AEAD_AES_256_GCM'])('%s unencryptedSrtcp: E=0 behind the tag, payload authenticated in clear', (suite) => {
+    const key = randomBytes(findSrtpSuite(suite)!.masterKeyLen);
+    const salt = randomBytes(12);
+    const tx = new SrtpContext(suite, key, salt, { unencryptedSrtcp: true });
+    const rx = new SrtpContext(suite, key, salt);
+    const buf = new Uint8Array(100);
+    buf[0] = 0x81;
+    buf[1] = 201;
+    buf[3] = 7;
+    for (let k = 8; k < 32; k++) buf[k] = k;
+    const orig = buf.slice(0, 32);
+    const n = tx.protectRtcp(buf, 0, 32);
+    expect(n).toBe(32 + 16 + 4);
+    expect(buf.subarray(0, 32)).toEqual(orig);
+    expect(new DataView(buf.buffer).getUint32(48)).toBe(0);
+    const t = buf.slice();
+    t[20]! ^= 1;
+    expect(rx.unprotectRtcp(t, 0, n)).toBe(ERR_AUTH);
+    expect(rx.unprotectRtcp(buf, 0, n)).toBe(32);
+    expect(buf.subarray(0, 32)).toEqual(orig);
+  });
+
   it('unencryptedSrtcp sends E=0 and the payload in clear; the receiver accepts it', () => {
     const key = randomBytes(16);
     const salt = randomBytes(14);
