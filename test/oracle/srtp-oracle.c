@@ -2,6 +2,8 @@
  * libsrtp2 oracle for test/unit/srtp-oracle.test.ts (compiled by that test with gcc -lsrtp2).
  *
  *   srtp-oracle 80|32 <master key||salt as 60 hex digits>
+ *   srtp-oracle gcm128 <master key||salt as 56 hex digits>   (AEAD_AES_128_GCM, RFC 7714)
+ *   srtp-oracle gcm256 <master key||salt as 88 hex digits>   (AEAD_AES_256_GCM)
  *
  * Reads lines from stdin, one command each, and prints one line per command:
  *   P <hex>   srtp_protect       with the outbound session -> protected packet as hex
@@ -37,12 +39,14 @@ static void puthex(const unsigned char *b, int n) {
 
 int main(int argc, char **argv) {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s 80|32 keysalt-hex\n", argv[0]);
+		fprintf(stderr, "usage: %s 80|32|gcm128|gcm256 keysalt-hex\n", argv[0]);
 		return 2;
 	}
+	int gcm = strcmp(argv[1], "gcm128") == 0 ? 128 : strcmp(argv[1], "gcm256") == 0 ? 256 : 0;
+	int need = gcm == 128 ? 16 + 12 : gcm == 256 ? 32 + 12 : 30;
 	unsigned char key[64];
-	if (unhex(argv[2], key, sizeof(key)) != 30) {
-		fprintf(stderr, "need 30 bytes of key||salt\n");
+	if (unhex(argv[2], key, sizeof(key)) != need) {
+		fprintf(stderr, "need %d bytes of key||salt\n", need);
 		return 2;
 	}
 	if (srtp_init() != srtp_err_status_ok)
@@ -51,18 +55,29 @@ int main(int argc, char **argv) {
 	srtp_t tx, rx;
 	srtp_policy_t pol;
 	memset(&pol, 0, sizeof(pol));
-	if (strcmp(argv[1], "32") == 0)
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
-	else
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	if (gcm == 128) {
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+	} else if (gcm == 256) {
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol.rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol.rtcp);
+	} else {
+		if (strcmp(argv[1], "32") == 0)
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+		else
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	}
 	pol.key = key;
 	pol.window_size = 128;
 	pol.allow_repeat_tx = 0;
 	pol.next = NULL;
 	pol.ssrc.type = ssrc_any_outbound;
-	if (srtp_create(&tx, &pol) != srtp_err_status_ok)
-		return 1;
+	srtp_err_status_t cst = srtp_create(&tx, &pol);
+	if (cst != srtp_err_status_ok) {
+		fprintf(stderr, "srtp_create: %d\n", (int) cst);
+		return cst == srtp_err_status_bad_param || cst == srtp_err_status_cipher_fail ? 3 : 1;
+	}
 	pol.ssrc.type = ssrc_any_inbound;
 	if (srtp_create(&rx, &pol) != srtp_err_status_ok)
 		return 1;

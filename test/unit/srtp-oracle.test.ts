@@ -26,7 +26,9 @@ const inCi = process.env.CI === 'true';
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function oracle(tag: '80' | '32', keySalt: Buffer, lines: string[]): string[] {
+type Profile = '80' | '32' | 'gcm128' | 'gcm256';
+
+function oracle(tag: Profile, keySalt: Buffer, lines: string[]): string[] {
   const r = spawnSync(BIN, [tag, keySalt.toString('hex')], { input: lines.join('\n') + '\n', encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`oracle exited ${r.status}: ${r.stderr}`);
   return r.stdout.trim().split('\n');
@@ -92,16 +94,22 @@ describe.skipIf(buildError !== null && !inCi)('SRTP vs libsrtp2 oracle', () => {
     expect(buildError).toBeNull();
   });
 
+  // AEAD_AES_*_GCM (RFC 7714): 12-byte master salt; libsrtp's GCM policies
+  // srtp_crypto_policy_set_aes_gcm_{128,256}_16_auth for RTP and RTCP (Debian's NSS build has them).
   describe.each([
-    ['AES_CM_128_HMAC_SHA1_80', '80'],
-    ['AES_CM_128_HMAC_SHA1_32', '32'],
-  ] as const)('%s', (suite, tag) => {
-    const keySalt = Buffer.from(
-      'e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6'.replace('41', tag === '80' ? '41' : '42'),
-      'hex',
-    );
-    const key = keySalt.subarray(0, 16);
-    const salt = keySalt.subarray(16);
+    ['AES_CM_128_HMAC_SHA1_80', '80', 'e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6'],
+    ['AES_CM_128_HMAC_SHA1_32', '32', 'e1f97a0d3e018be0d64fa32c06de42390ec675ad498afeebb6960b3aabe6'],
+    ['AEAD_AES_128_GCM', 'gcm128', '3f4a1c9be07d22586a0f91c4d5e8b2a7' + '6c01f3a98e5d4b27c0a19e53'],
+    [
+      'AEAD_AES_256_GCM',
+      'gcm256',
+      '9d2e47b1c6a0f3855e1b7c29d40a63fe18c7b2e59a0d4f6137e8a2c5b90d1f64' + 'a7305be91c4d82f6e03b7a15',
+    ],
+  ] as const)('%s', (suite, tag, keySaltHex) => {
+    const keySalt = Buffer.from(keySaltHex, 'hex');
+    const keyLen = keySalt.length - (tag.startsWith('gcm') ? 12 : 14);
+    const key = keySalt.subarray(0, keyLen);
+    const salt = keySalt.subarray(keyLen);
 
     it('protectRtp/protectRtcp are byte-identical to srtp_protect/srtp_protect_rtcp across the wrap', () => {
       const rtp = packets();
