@@ -67,12 +67,14 @@ export function deriveSessionKeys(
 export const GCM_MASTER_SALT_LEN = 12;
 
 /**
- * Session keys for AEAD_AES_128_GCM / AEAD_AES_256_GCM (RFC 7714 §11): the RFC 3711 §4.3 KDF
- * (AES-CM PRF, kdr = 0) unchanged, with the 96-bit master salt extended to the KDF's 112 bits by
- * appending 16 zero bits (salt ‖ 0x0000), and 96-bit session salts (the first 12 bytes of the PRF
- * output for the salt labels). No auth keys (the GCM tag authenticates). This is what libsrtp 2
- * does (master key ‖ salt copied into a zeroed buffer) and is checked byte-for-byte against it by
- * test/unit/srtp-oracle.test.ts.
+ * Session keys for AEAD_AES_128_GCM / AEAD_AES_256_GCM: RFC 7714 §11 only says to use the AES_CM
+ * PRF KDF of RFC 3711 (AES-256: RFC 6188) and does not say how its 96-bit master salt enters the
+ * KDF's 112-bit one (reported as RFC 7714 Erratum 4938). We append 16 zero bits (salt ‖ 0x0000),
+ * as libsrtp 2 does (srtp_stream_init_keys copies key ‖ salt into a zeroed buffer: "GCM mode uses
+ * a shorter master SALT (96 bits), but still relies on the legacy CTR mode KDF"); right-aligning
+ * the salt per RFC 3711 §4.3.1's wording would not interoperate. test/unit/srtp-oracle.test.ts
+ * checks this byte-for-byte against libsrtp2. Session salts are 96 bits (the first 12 bytes of the
+ * PRF output for the salt labels); no auth keys (the GCM tag authenticates).
  */
 export function deriveGcmSessionKeys(masterKey: Uint8Array, masterSalt: Uint8Array): SrtpSessionKeys {
   if (masterSalt.length !== GCM_MASTER_SALT_LEN) {

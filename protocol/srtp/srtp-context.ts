@@ -6,8 +6,9 @@
 // Everything works in place on the caller's buffer: protect*() appends the trailer (SRTCP index and
 // tag) behind `len`, so buf must have room for it (see srtpOverhead / srtcpOverhead); unprotect*()
 // verifies, decrypts in place and returns the shorter length. Failures return a negative ERR_*
-// code and leave the packet's payload undecrypted. No allocation per packet beyond the one Buffer
-// Node's Cipher.update() returns (aes-cm.ts); state for a new SSRC is allocated once.
+// code and leave the packet's payload undecrypted. AES-CM: no allocation per packet beyond the one
+// Buffer Node's Cipher.update() returns (aes-cm.ts); GCM: one Cipher/Decipher object per packet
+// plus its output Buffers (aes-gcm.ts, deps.md §1). State for a new SSRC is allocated once.
 
 import { rtpHeaderLength } from '../rtp/header.js';
 import { AesCm, srtpIv } from './aes-cm.js';
