@@ -45,24 +45,16 @@ export class AesGcm {
 
   /** §8.1: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt. */
   setRtpIv(ssrc: number, roc: number, seq: number): void {
-    const iv = this.iv;
-    const s = this.salt;
-    iv[0] = s[0]!;
-    iv[1] = s[1]!;
-    iv[2] = s[2]! ^ (ssrc >>> 24);
-    iv[3] = s[3]! ^ ((ssrc >>> 16) & 0xff);
-    iv[4] = s[4]! ^ ((ssrc >>> 8) & 0xff);
-    iv[5] = s[5]! ^ (ssrc & 0xff);
-    iv[6] = s[6]! ^ (roc >>> 24);
-    iv[7] = s[7]! ^ ((roc >>> 16) & 0xff);
-    iv[8] = s[8]! ^ ((roc >>> 8) & 0xff);
-    iv[9] = s[9]! ^ (roc & 0xff);
-    iv[10] = s[10]! ^ ((seq >>> 8) & 0xff);
-    iv[11] = s[11]! ^ (seq & 0xff);
+    this.setIv(ssrc, roc, seq);
   }
 
   /** §9.1: IV = (0x0000 ‖ SSRC ‖ 0x0000 ‖ 0 ‖ 31-bit SRTCP index) XOR salt. */
   setRtcpIv(ssrc: number, index: number): void {
+    this.setIv(ssrc, (index >>> 16) & 0x7fff, index & 0xffff);
+  }
+
+  /** Both IVs are (0x0000 ‖ SSRC ‖ 32 bits ‖ 16 bits) XOR salt; they differ only in the last 48 bits. */
+  private setIv(ssrc: number, mid32: number, low16: number): void {
     const iv = this.iv;
     const s = this.salt;
     iv[0] = s[0]!;
@@ -71,12 +63,12 @@ export class AesGcm {
     iv[3] = s[3]! ^ ((ssrc >>> 16) & 0xff);
     iv[4] = s[4]! ^ ((ssrc >>> 8) & 0xff);
     iv[5] = s[5]! ^ (ssrc & 0xff);
-    iv[6] = s[6]!;
-    iv[7] = s[7]!;
-    iv[8] = s[8]! ^ ((index >>> 24) & 0x7f);
-    iv[9] = s[9]! ^ ((index >>> 16) & 0xff);
-    iv[10] = s[10]! ^ ((index >>> 8) & 0xff);
-    iv[11] = s[11]! ^ (index & 0xff);
+    iv[6] = s[6]! ^ (mid32 >>> 24);
+    iv[7] = s[7]! ^ ((mid32 >>> 16) & 0xff);
+    iv[8] = s[8]! ^ ((mid32 >>> 8) & 0xff);
+    iv[9] = s[9]! ^ (mid32 & 0xff);
+    iv[10] = s[10]! ^ ((low16 >>> 8) & 0xff);
+    iv[11] = s[11]! ^ (low16 & 0xff);
   }
 
   /**
