@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { createRequire } from 'node:module';
 import type { BindRequest, BindResult } from './messages.js';
-import { formatIpv6, ipv4ToU32, ipv6WordsToBytes, parseIpv6, u32ToIpv4 } from './addr.js';
+import { formatIpv6, ipv4ToU32, ipv6FromWords, ipv6WordsToBytes, parseIpv6, u32ToIpv4 } from './addr.js';
 
 /** An address as the active backend keeps it: a string (dgram) or a number (batch). */
 export type Addr = string | number;
@@ -43,6 +43,9 @@ export interface MediaIo {
   setTos(slot: number, tos: number): boolean;
   /** An SDP address in this backend's form; null if it is not an IP literal. */
   toAddr(ip: string): Addr | null;
+  /** An address as the command ring carries it (IPv4 as one u32, IPv6 as four big-endian words). */
+  fromV4(u32: number): Addr;
+  fromV6Words(w: readonly number[]): Addr | null;
   addrString(a: Addr): string;
   shutdown(): void;
 }
@@ -122,13 +125,21 @@ export class DgramIo implements MediaIo {
     if (!sock) return;
     // dgram may send after this returns (when the kernel queue is full): a datagram's own Buffer is
     // the packet's alone, anything else gets a copy.
-    if (buf === this.outBuf || buf !== this.current) sock.send(Buffer.from(buf.subarray(off, off + len)), port, addr as string);
+    if (buf !== this.current) sock.send(Buffer.from(buf.subarray(off, off + len)), port, addr as string);
     else if (off === 0 && len === buf.length) sock.send(buf, port, addr as string);
     else sock.send(buf, off, len, port, addr as string);
   }
 
   toAddr(ip: string): Addr | null {
     return isIP(ip) !== 0 ? ip : null;
+  }
+
+  fromV4(u32: number): Addr {
+    return u32ToIpv4(u32);
+  }
+
+  fromV6Words(w: readonly number[]): Addr | null {
+    return ipv6FromWords(w);
   }
 
   addrString(a: Addr): string {
@@ -411,7 +422,11 @@ export class BatchIo implements MediaIo {
   }
 
   /** An IPv6 address given as four big-endian 32-bit words (command-ring.ts); null when the table is full. */
-  v6FromWords(w: readonly number[]): Addr | null {
+  fromV4(u32: number): Addr {
+    return u32;
+  }
+
+  fromV6Words(w: readonly number[]): Addr | null {
     const a = this.intern6(ipv6WordsToBytes(w, this.v6Scratch), 0);
     return a === 0 ? null : a;
   }

@@ -11,7 +11,6 @@ import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
 import { initPipeline, onPacket, tick } from './pipeline.js';
-import { ipv6FromWords, u32ToIpv4 } from './addr.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
@@ -202,15 +201,7 @@ function applyTos(slot: number, tos: number): void {
 
 /** A configure command: the endpoint comes as numbers and becomes the backend's address form. */
 function configureFromRing(c: RingConfig): void {
-  let epAddr: Addr | null = null;
-  if (io instanceof BatchIo) {
-    if (c.epKind === EP_V4) epAddr = c.ep[0] >>> 0;
-    else if (c.epKind === EP_V6) epAddr = io.v6FromWords(c.ep);
-  } else if (c.epKind === EP_V4) {
-    epAddr = u32ToIpv4(c.ep[0] >>> 0);
-  } else if (c.epKind === EP_V6) {
-    epAddr = ipv6FromWords(c.ep);
-  }
+  const epAddr = c.epKind === EP_V4 ? io.fromV4(c.ep[0] >>> 0) : c.epKind === EP_V6 ? io.fromV6Words(c.ep) : null;
   configure(c, epAddr, epAddr !== null ? c.port : 0);
 }
 
