@@ -13,6 +13,16 @@ import { findSrtpSuite, SRTP_SUITES } from '../../protocol/srtp/suites.js';
 const SSRC = 0xdecafbad;
 
 /** An RTP packet in a buffer with 32 spare bytes; optional CSRCs, extension words, padding. */
+/** A 32-byte RTCP RR (RC 1, length 7) with a patterned body, in a 100-byte buffer (room for the trailer). */
+function rtcp32(): Uint8Array {
+  const buf = new Uint8Array(100);
+  buf[0] = 0x81;
+  buf[1] = 201;
+  buf[3] = 7;
+  for (let k = 8; k < 32; k++) buf[k] = k;
+  return buf;
+}
+
 function rtp(seq: number, payloadLen: number, opts: { csrc?: number; extWords?: number; pad?: number } = {}) {
   const cc = opts.csrc ?? 0;
   const ext = opts.extWords;
@@ -242,11 +252,7 @@ describe('SRTCP options', () => {
     const salt = randomBytes(12);
     const tx = new SrtpContext(suite, key, salt, { unencryptedSrtcp: true });
     const rx = new SrtpContext(suite, key, salt);
-    const buf = new Uint8Array(100);
-    buf[0] = 0x81;
-    buf[1] = 201;
-    buf[3] = 7;
-    for (let k = 8; k < 32; k++) buf[k] = k;
+    const buf = rtcp32();
     const orig = buf.slice(0, 32);
     const n = tx.protectRtcp(buf, 0, 32);
     expect(n).toBe(32 + 16 + 4);
@@ -264,11 +270,7 @@ describe('SRTCP options', () => {
     const salt = randomBytes(14);
     const tx = new SrtpContext('AES_CM_128_HMAC_SHA1_32', key, salt, { unencryptedSrtcp: true });
     const rx = new SrtpContext('AES_CM_128_HMAC_SHA1_32', key, salt);
-    const buf = new Uint8Array(100);
-    buf[0] = 0x81;
-    buf[1] = 201;
-    buf[3] = 7;
-    for (let k = 8; k < 32; k++) buf[k] = k;
+    const buf = rtcp32();
     const orig = buf.slice(0, 32);
     const n = tx.protectRtcp(buf, 0, 32);
     expect(n).toBe(32 + 4 + 10);
