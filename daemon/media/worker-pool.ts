@@ -350,8 +350,6 @@ export class WorkerPool {
   private flushing: Promise<void> | null = null;
   private readonly queued = (): void => this.scheduleFlush();
   private readonly died = (w: MediaWorker, reason: string): void => this.onDeath(w, reason);
-  /** Workers that died after start-up (each replaced). */
-  deaths = 0;
 
   /** `instanceId`: the daemon's (MediaSettings.instanceId), the CNAME of the workers' generated RTCP. */
   constructor(
@@ -381,7 +379,6 @@ export class WorkerPool {
   private onDeath(w: MediaWorker, reason: string): void {
     w.settleAfterDeath();
     if (!this.started || this.closed) return;
-    this.deaths++;
     this.events.workerDied(w.index, reason);
     const quick = performance.now() - w.startedMs < RESPAWN_BACKOFF_MS;
     const respawn = (): void => {
