@@ -27,8 +27,22 @@ export interface CallSettings {
   instanceId: string;
 }
 
+/**
+ * The DTLS-SRTP layer as the call layer sees it (daemon/dtls/): our certificate's fingerprint for
+ * a=fingerprint, and a hook run after every signalling event that starts, keeps or stops the
+ * handshakes of the call's medias that have `dtls` set (once done it sets their `srtp` and
+ * reconfigures the worker).
+ */
+export interface DtlsService {
+  /** `a=fingerprint` value of our certificate for this hash (sha-1 … sha-512), upper-case hex with colons. */
+  fingerprint(hash: string): string;
+  sync(call: Call): void;
+}
+
 export class MediaContext implements StreamReleaser {
   private readonly bySlot = new Map<number, { stream: PacketStream; call: Call }>();
+  /** DTLS-SRTP (null until the daemon installs it, e.g. in unit tests without certificates). */
+  dtls: DtlsService | null = null;
 
 
   /**

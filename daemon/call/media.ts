@@ -4,10 +4,19 @@
  */
 import type { Codec, Direction } from '../../protocol/sdp/types.js';
 import type { RtcpMuxOption } from '../../protocol/ng/call-options.js';
+import type { SlotSrtp } from '../media/messages.js';
 import { PacketStream, type Endpoint, type StreamReleaser } from './stream.js';
 
 /** Shared by every media without rtcp-mux options (a Set each was ~150 bytes per media). */
 export const NO_MUX_OPTIONS: ReadonlySet<RtcpMuxOption> = new Set();
+
+/** See CallMedia.dtls. */
+export interface DtlsMediaState {
+  /** Our role: `active` = we are the DTLS client (RFC 5763 §5, a=setup:active written by us). */
+  role: 'active' | 'passive';
+  /** a=fingerprint of this participant (hash function name as in SDP, lower case; value as written). */
+  peerFingerprint: { hash: string; value: string } | null;
+}
 
 export class CallMedia {
   type = '';
@@ -43,6 +52,17 @@ export class CallMedia {
    * answer that carries the key and kept until another one does.
    */
   echo: 'relay' | 'echo' | 'blackhole' = 'relay';
+  /**
+   * SRTP keys of this participant's streams (SlotSrtp: `rx` = what it sends us, `tx` = what we send
+   * it), set by SDES negotiation or a finished DTLS handshake; null = plain RTP both ways.
+   */
+  srtp: SlotSrtp | null = null;
+  /**
+   * DTLS-SRTP towards this participant (RFC 5763): our role on its socket and the certificate
+   * fingerprint its SDP announced; null = no DTLS with it. Set by SDP negotiation, read by the DTLS
+   * layer (MediaContext.dtls) which runs the handshake and then sets `srtp`.
+   */
+  dtls: DtlsMediaState | null = null;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */

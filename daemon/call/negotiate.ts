@@ -73,6 +73,7 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
     to.sentCodecs = from.codecs;
   }
   ctx.pool.configure(n.call.worker, forwardingConfigs(ctx, n.call));
+  ctx.dtls?.sync(n.call);
   return render(n, plans);
 }
 
@@ -218,6 +219,7 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
         generateRtcp: call.generateRtcp,
         tos: call.tos ?? -1,
+        srtp: mine.srtp,
         // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
       };

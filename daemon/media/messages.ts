@@ -9,6 +9,32 @@ export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
 export interface BindRequest { slot: number; address: string; port: number; family: 4 | 6 }
 
+/**
+ * SRTP keying of one direction of one slot: an RFC 3711 master key and salt with the suite and the
+ * RFC 4568 §6.3 session parameters that change the packet format. Comes from SDES (a=crypto) or
+ * from a DTLS-SRTP key export (RFC 5764 §4.2); the worker builds its SrtpContext from it.
+ */
+export interface SrtpParams {
+  /** a=crypto suite name as in protocol/srtp/suites.ts, e.g. AES_CM_128_HMAC_SHA1_80. */
+  suite: string;
+  key: Uint8Array;
+  salt: Uint8Array;
+  /** MKI value carried in every packet (RFC 3711 §3.1), its length = the a=crypto MKI length; null: none. */
+  mki: Uint8Array | null;
+  /** RFC 4568 §6.3.7 key derivation rate as a power of two exponent (0 = derive once). */
+  kdr: number;
+  unencryptedSrtp: boolean;
+  unencryptedSrtcp: boolean;
+  unauthenticatedSrtp: boolean;
+}
+
+/**
+ * SRTP on one slot, as seen from the participant the slot faces: `rx` unprotects what that
+ * participant sends us (its own keys: its a=crypto, or the DTLS peer's export), `tx` protects what we
+ * send it (the keys we gave it: our a=crypto to it, or our DTLS export). null = plain RTP that way.
+ */
+export interface SlotSrtp { rx: SrtpParams | null; tx: SrtpParams | null }
+
 /** Where packets received on `slot` go, and how the slot learns its own participant's address. */
 export interface SlotConfig {
   slot: number;
@@ -41,13 +67,19 @@ export interface SlotConfig {
   rtcpSlot: number;
   /** TOS/DSCP byte for this slot's packets (the call's `TOS` or --tos), -1 = leave the default. */
   tos: number;
+  /**
+   * SRTP towards/from this slot's participant (the RTP and the RTCP slot of a media get the same
+   * keys); null = plain both ways. The worker keeps a slot's contexts (ROC, replay state) while the
+   * params it gets are equal to the ones it has, so re-sending a config does not reset them.
+   */
+  srtp: SlotSrtp | null;
 }
 
 /** A socket the main thread bound (batch I/O): the worker puts `fd` into `slot`. */
 export interface Adoption { slot: number; family: 4 | 6; fd: number }
 
 /** A SlotConfig without its endpoint (which each command channel carries in its own form). */
-export type ConfigFields = Omit<SlotConfig, 'endpoint'>;
+export type ConfigFields = Omit<SlotConfig, 'endpoint' | 'srtp'>;
 
 export interface BindResult { slot: number; ok: boolean; code?: string }
 

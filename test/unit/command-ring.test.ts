@@ -26,7 +26,7 @@ function config(slot: number, address: string | null): SlotConfig {
   return {
     slot, sink: slot + 1, rtcpSink: -1, endpoint: address === null ? null : { address, port: 30000 + slot },
     learning: 'heuristic', asymmetric: false, strictSource: true, component: 2, clockRate: 48000,
-    generateRtcp: true, rtcpSlot: 7, tos: 184,
+    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null,
   };
 }
 
