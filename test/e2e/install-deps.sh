@@ -13,7 +13,8 @@ set -euo pipefail
 
 # rtpengine-utils: rtpengine-ng-client, used by test/integration/ng-client.test.ts (npm test)
 # libsrtp2-dev: the libsrtp2 oracle of test/unit/srtp-oracle.test.ts (npm test; fails under CI=true without it)
-PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils libsrtp2-dev)
+# libspandsp-dev: the G.711 oracle of test/unit/g711.test.ts (likewise)
+PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils libsrtp2-dev libspandsp-dev)
 if [[ ${1:-} == --with-rtpengine ]]; then
 	PKGS+=(rtpengine-daemon)
 elif [[ -n ${1:-} ]]; then
