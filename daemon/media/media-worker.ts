@@ -5,12 +5,13 @@
  * (command-ring.ts), whichever the I/O backend.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BindRequest, BindResult, ConfigFields, WorkerInit, WorkerToMain } from './messages.js';
+import type { BindRequest, BindResult, ConfigFields, SrtpParams, WorkerInit, WorkerToMain } from './messages.js';
+import { applySlotSrtp } from './srtp-slots.js';
 import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from './command-ring.js';
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
-import { initPipeline, onPacket, tick } from './pipeline.js';
+import { initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
@@ -121,6 +122,11 @@ initPipeline(
 );
 const clock = setInterval(() => tick(Date.now()), 10);
 
+// Test hook: every DTLS record on a DTLS slot goes straight back to its source (pipeline dispatch tests).
+if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
+  setDtlsSink((slot, buf, off, len, addr, p) => { sendRaw(slot, buf, off, len, addr, p); });
+}
+
 /**
  * A slot whose socket just opened starts from zero. Its shared counters and receiver statistics
  * were zeroed by the main thread before the bind (WorkerPool.bind); the duplicate bitmap, which only
@@ -155,7 +161,14 @@ function closeCommand(id: number, slots: ArrayLike<number>, from: number, count:
   f64[S.table.workerBase + W_CLOSED_UPTO] = id;
 }
 
-const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, shutdown, crash };
+/** A slot's SRTP keys (CMD_SRTP): contexts are rebuilt only for a direction whose keys changed. */
+function srtpCommand(slot: number, rx: SrtpParams | null, tx: SrtpParams | null): void {
+  if (S.open[slot] !== 1) return;
+  const problem = applySlotSrtp(S, slot, rx, tx);
+  if (problem !== null) post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: unusable SRTP keys on slot ${slot}, its media is dropped: ${problem}` });
+}
+
+const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash };
 function drainCommands(): void {
   commands.drain(ringSink);
 }
@@ -216,6 +229,7 @@ function configure(c: ConfigFields, epAddr: Addr | null, epPort: number): void {
   S.genRtcp[slot] = c.generateRtcp ? 1 : 0;
   applyTos(slot, c.tos);
   S.rtcpSlot[slot] = c.rtcpSlot;
+  S.dtls[slot] = c.dtls ? 1 : 0;
   S.chooseHandler(slot);
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);

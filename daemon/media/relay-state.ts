@@ -4,7 +4,12 @@
  * StreamTable so the main thread can read them.
  */
 import type { Addr } from './io.js';
+import type { SrtpParams } from './messages.js';
+import type { createSrtpContext } from './srtp-factory.js';
 import { StreamTable } from './stream-table.js';
+
+/** The worker's SRTP context type: whatever srtp-factory.ts builds (JS or native crypto). */
+export type SlotSrtpContext = ReturnType<typeof createSrtpContext>;
 
 /** Learning states of a slot's endpoint. */
 export const LEARN_FIXED = 0; // never learn (off / asymmetric): send to the SDP endpoint
@@ -28,6 +33,10 @@ export const H_RTCP_MUX = 1;
 export const H_CONSUME_RTCP = 2;
 /** No sink: every packet is a counted drop. */
 export const H_DROP = 3;
+
+/** Bits of RelayState.srtp: the slot has an rx (unprotect) / tx (protect) SRTP context. */
+export const SRTP_RX = 1;
+export const SRTP_TX = 2;
 
 /** How long delayed/heuristic learning watches sources before committing (rtpengine: 3 s). */
 export const LEARNING_WINDOW_MS = 3000;
@@ -76,6 +85,21 @@ export class RelayState {
   readonly outTs: Uint32Array;
   readonly outPackets: Uint32Array;
   readonly outOctets: Uint32Array;
+  /**
+   * SRTP_RX | SRTP_TX: which SRTP contexts the slot has (srtp-slots.ts). A slot with either never
+   * relays anything but RTP/RTCP, and one with SRTP_TX never sends a plain packet.
+   */
+  readonly srtp: Uint8Array;
+  /**
+   * The slot's SRTP contexts and the params each was built from (srtp-slots.ts). A flag in `srtp`
+   * with a null context means the keys were unusable: every packet that way is dropped.
+   */
+  readonly srtpRx: (SlotSrtpContext | null)[];
+  readonly srtpTx: (SlotSrtpContext | null)[];
+  readonly srtpRxParams: (SrtpParams | null)[];
+  readonly srtpTxParams: (SrtpParams | null)[];
+  /** 1 = DTLS records arriving here go to the DTLS sink (SlotConfig.dtls). */
+  readonly dtls: Uint8Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -104,6 +128,12 @@ export class RelayState {
     this.outTs = new Uint32Array(slots);
     this.outPackets = new Uint32Array(slots);
     this.outOctets = new Uint32Array(slots);
+    this.srtp = new Uint8Array(slots);
+    this.srtpRx = new Array<SlotSrtpContext | null>(slots).fill(null);
+    this.srtpTx = new Array<SlotSrtpContext | null>(slots).fill(null);
+    this.srtpRxParams = new Array<SrtpParams | null>(slots).fill(null);
+    this.srtpTxParams = new Array<SrtpParams | null>(slots).fill(null);
+    this.dtls = new Uint8Array(slots);
   }
 
   /** Picks the slot's handler once its sink, rtcpSink and genRtcp are set (configure). */
@@ -135,5 +165,11 @@ export class RelayState {
     this.outTs[slot] = 0;
     this.outPackets[slot] = 0;
     this.outOctets[slot] = 0;
+    this.srtp[slot] = 0;
+    this.srtpRx[slot] = null;
+    this.srtpTx[slot] = null;
+    this.srtpRxParams[slot] = null;
+    this.srtpTxParams[slot] = null;
+    this.dtls[slot] = 0;
   }
 }

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   CommandReader, CommandWriter, createRing, EP_NONE, EP_OTHER, EP_V4, EP_V6, type CommandSink, type RingConfig,
 } from '../../daemon/media/command-ring.js';
-import type { BindRequest, SlotConfig } from '../../daemon/media/messages.js';
+import type { BindRequest, SlotConfig, SrtpParams } from '../../daemon/media/messages.js';
 
 type Seen = ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]]
-  | ['bind', number, BindRequest[]] | ['shutdown'] | ['crash'];
+  | ['bind', number, BindRequest[]] | ['srtp', number, SrtpParams | null, SrtpParams | null] | ['shutdown'] | ['crash'];
 
 function recorder(): { sink: CommandSink; seen: Seen[] } {
   const seen: Seen[] = [];
@@ -16,6 +16,7 @@ function recorder(): { sink: CommandSink; seen: Seen[] } {
       configure: (c) => seen.push(['configure', { ...c, ep: [...c.ep] }]),
       close: (id, slots, from, count) => seen.push(['close', id, Array.from(slots.subarray(from, from + count))]),
       bind: (id, binds) => seen.push(['bind', id, binds]),
+      srtp: (slot, rx, tx) => seen.push(['srtp', slot, rx, tx]),
       shutdown: () => seen.push(['shutdown']),
       crash: () => seen.push(['crash']),
     },
@@ -26,13 +27,13 @@ function config(slot: number, address: string | null): SlotConfig {
   return {
     slot, sink: slot + 1, rtcpSink: -1, endpoint: address === null ? null : { address, port: 30000 + slot },
     learning: 'heuristic', asymmetric: false, strictSource: true, component: 2, clockRate: 48000,
-    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null,
+    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null, dtls: true,
   };
 }
 
 describe('main → worker command ring', () => {
   it('carries adopt, configure and close in order, with endpoints as numbers', () => {
-    const bufs = createRing(64);
+    const bufs = createRing(128);
     const w = new CommandWriter(bufs);
     const r = new CommandReader(bufs);
     const { sink, seen } = recorder();
@@ -49,7 +50,7 @@ describe('main → worker command ring', () => {
     const c3 = seen[1]![1] as RingConfig;
     expect(c3).toMatchObject({
       slot: 3, sink: 4, rtcpSink: -1, port: 30003, learning: 'heuristic', asymmetric: false, strictSource: true,
-      component: 2, clockRate: 48000, generateRtcp: true, rtcpSlot: 7, tos: 184, epKind: EP_V4,
+      component: 2, clockRate: 48000, generateRtcp: true, rtcpSlot: 7, tos: 184, dtls: true, epKind: EP_V4,
     });
     expect(c3.ep[0]).toBe(0x0a0102ff);
     const c4 = seen[2]![1] as RingConfig;
@@ -77,10 +78,11 @@ describe('main → worker command ring', () => {
     const w = new CommandWriter(bufs);
     const r = new CommandReader(bufs);
     const { sink, seen } = recorder();
-    // 19 words per configure (2 header words + 17): three fit (57 words), the fourth does not.
+    // 20 words per configure (2 header words + 18): three fit (60 words), the fourth does not.
     for (let i = 0; i < 3; i++) expect(w.configure(config(i, null))).toBe(true);
     expect(w.configure(config(3, null))).toBe(false);
-    expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(true); // 5 words still fit: 62
+    expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(false); // 5 words do not fit either
+    expect(w.shutdown()).toBe(true); // 2 words still fit: 62
     expect(r.drain(sink)).toBe(4);
     // 2 words left before the end: the next configure pads and starts over at 0.
     for (let round = 0; round < 20; round++) {
@@ -112,6 +114,26 @@ describe('main → worker command ring', () => {
     expect(r.drain(sink)).toBe(4);
     expect(r.pending()).toBe(false);
     expect(seen).toEqual([['bind', 7, binds], ['close', 8, [0, 1, 2]], ['shutdown'], ['crash']]);
+  });
+
+  it('carries SRTP keys of both directions (key, salt, MKI, kdr, session parameters) and a clear', () => {
+    const bufs = createRing(128);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const { sink, seen } = recorder();
+    const rx: SrtpParams = {
+      suite: 'AES_CM_128_HMAC_SHA1_80', key: Uint8Array.from({ length: 16 }, (_, i) => i), salt: new Uint8Array(14).fill(0xee),
+      mki: null, kdr: 0, unencryptedSrtp: false, unencryptedSrtcp: true, unauthenticatedSrtp: false,
+    };
+    const tx: SrtpParams = {
+      suite: 'AEAD_AES_256_GCM', key: new Uint8Array(32).fill(0xa5), salt: new Uint8Array(12).fill(3),
+      mki: Uint8Array.of(0, 0, 1), kdr: 24, unencryptedSrtp: true, unencryptedSrtcp: false, unauthenticatedSrtp: true,
+    };
+    expect(w.srtp(9, { rx, tx })).toBe(true);
+    expect(w.srtp(10, { rx: null, tx })).toBe(true);
+    expect(w.srtp(9, null)).toBe(true);
+    expect(r.drain(sink)).toBe(3);
+    expect(seen).toEqual([['srtp', 9, rx, tx], ['srtp', 10, null, tx], ['srtp', 9, null, null]]);
   });
 
   it('refuses a record larger than half the ring instead of blocking it for good', () => {
