@@ -26,6 +26,9 @@ const CMD_BIND = 4;
 const CMD_SHUTDOWN = 5;
 /** Test hook (RTPENGINE_TS_TEST_HOOKS=1): the worker dies of an uncaught exception. */
 const CMD_CRASH = 6;
+/** 7 is CMD_SRTP (slot keys). */
+/** Send these bytes out of a slot's socket to an address (DTLS records made in the main thread). */
+const CMD_SEND = 8;
 
 /** Endpoint address kinds in a configure record. */
 export const EP_NONE = 0;
@@ -117,6 +120,24 @@ export class CommandWriter {
     return true;
   }
 
+  /**
+   * Sends `data` unchanged out of `slot`'s socket to address:port (DTLS records the main thread
+   * made; never SRTP-protected). The address travels as text: these are a handshake's few datagrams.
+   */
+  send(slot: number, address: string, port: number, data: Uint8Array): boolean {
+    const w = this.ring;
+    const addr = Buffer.from(address, 'latin1');
+    const words = 2 + bytesWords(addr.length) + bytesWords(data.length);
+    if (words > w.maxPayload) throw new RangeError('send command larger than half the ring');
+    if (!w.begin(CMD_SEND, words)) return false;
+    w.num(slot);
+    w.num(port);
+    w.bytes(addr);
+    w.bytes(data);
+    w.end();
+    return true;
+  }
+
   shutdown(): boolean {
     if (!this.ring.begin(CMD_SHUTDOWN, 0)) return false;
     this.ring.end();
@@ -144,6 +165,8 @@ export interface CommandSink {
   close(id: number, slots: Float64Array, from: number, count: number): void;
   shutdown(): void;
   crash(): void;
+  /** CMD_SEND: `data` out of `slot`'s socket to address:port, as it is. */
+  send(slot: number, address: string, port: number, data: Buffer): void;
 }
 
 /** A configure record's fields (SlotConfig with the endpoint as numbers). */
@@ -215,6 +238,13 @@ export class CommandReader {
           binds.push({ slot, family, port, address: r.bytes().toString('latin1') });
         }
         sink.bind(id, binds);
+        break;
+      }
+      case CMD_SEND: {
+        const slot = r.num();
+        const port = r.num();
+        const address = r.bytes().toString('latin1');
+        sink.send(slot, address, port, r.bytes());
         break;
       }
       case CMD_SHUTDOWN: sink.shutdown(); break;
