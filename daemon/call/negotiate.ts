@@ -220,6 +220,8 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         generateRtcp: call.generateRtcp,
         tos: call.tos ?? -1,
         srtp: mine.srtp,
+        // DTLS records reach the worker's DTLS sink only on slots that say so (the DTLS service sets it).
+        dtls: false,
         // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
       };

@@ -10,7 +10,7 @@ import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from '
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
-import { initPipeline, onPacket, tick } from './pipeline.js';
+import { initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
@@ -121,6 +121,11 @@ initPipeline(
 );
 const clock = setInterval(() => tick(Date.now()), 10);
 
+// Test hook: every DTLS record on a DTLS slot goes straight back to its source (pipeline dispatch tests).
+if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
+  setDtlsSink((slot, buf, off, len, addr, p) => { sendRaw(slot, buf, off, len, addr, p); });
+}
+
 /**
  * A slot whose socket just opened starts from zero. Its shared counters and receiver statistics
  * were zeroed by the main thread before the bind (WorkerPool.bind); the duplicate bitmap, which only
@@ -216,6 +221,7 @@ function configure(c: ConfigFields, epAddr: Addr | null, epPort: number): void {
   S.genRtcp[slot] = c.generateRtcp ? 1 : 0;
   applyTos(slot, c.tos);
   S.rtcpSlot[slot] = c.rtcpSlot;
+  S.dtls[slot] = c.dtls ? 1 : 0;
   S.chooseHandler(slot);
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);

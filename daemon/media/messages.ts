@@ -73,6 +73,12 @@ export interface SlotConfig {
    * params it gets are equal to the ones it has, so re-sending a config does not reset them.
    */
   srtp: SlotSrtp | null;
+  /**
+   * DTLS-SRTP on this slot: DTLS records (RFC 7983 first byte 20..63) arriving here go to the
+   * worker's DTLS sink (pipeline.ts setDtlsSink) instead of being dropped. Set by the call layer
+   * for media that negotiated DTLS; false everywhere else.
+   */
+  dtls: boolean;
 }
 
 /** A socket the main thread bound (batch I/O): the worker puts `fd` into `slot`. */

@@ -4,6 +4,8 @@
  *
  *   ingress  1. classify  first byte → RTP / RTCP / STUN / DTLS / ... (RFC 7983, protocol/demux.ts);
  *                         RTP payload type and SSRC, or the RTCP sender SSRC (protocol/rtp/header.ts)
+ *            1a. dispatch packets that are neither RTP nor RTCP: DTLS to the DTLS sink on slots that
+ *                         run DTLS; dropped on slots with SRTP either way; else on down the media path
  *            2. account   received packet/byte counters, SSRC and payload type of the stream
  *            3. learn     endpoint learning (latching) and strict-source
  *            4. inspect   RTP receiver statistics, RTCP report data for MOS/RTT
@@ -25,7 +27,7 @@
  * closures, no promises, no postMessage except the once-per-learning-event notice.
  */
 import type { Addr, MediaIo } from './io.js';
-import { classifyPacket, PKT_RTCP, PKT_RTP } from '../../protocol/demux.js';
+import { classifyPacket, PKT_DTLS, PKT_RTCP, PKT_RTP } from '../../protocol/demux.js';
 import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../protocol/rtp/header.js';
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
@@ -33,10 +35,10 @@ import { PacketContext } from './packet-context.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
   F_BYTES, F_DROPPED, F_ERRORS, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
-  W_BYTES, W_DROPS, W_PACKETS,
+  W_BYTES, W_DROPS, W_DTLS_RECORDS, W_ERRORS, W_NON_MEDIA_DROPS, W_PACKETS,
 } from './stream-table.js';
 import {
-  H_CONSUME_RTCP, H_FORWARD, H_RTCP_MUX, LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE,
+  H_CONSUME_RTCP, H_FORWARD, H_RTCP_MUX, LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE, SRTP_TX,
   type RelayState,
 } from './relay-state.js';
 
@@ -72,6 +74,42 @@ export function initPipeline(
   onLearned = learned;
 }
 
+/**
+ * Receives the DTLS records (RFC 7983 first byte 20..63) that arrive on slots whose SlotConfig.dtls
+ * is set: (slot, bytes, source). The bytes are valid only during the call (the I/O backend reuses
+ * them): copy what you keep. It runs on the packet path, so it must return quickly; an exception it
+ * throws is counted as an error of the slot and the record is gone.
+ */
+export type DtlsSink = (slot: number, buf: Buffer, off: number, len: number, addr: Addr, port: number) => void;
+
+let dtlsSink: DtlsSink | null = null;
+
+/** Registers the worker's DTLS handler (null: DTLS records are dropped like on slots without DTLS). */
+export function setDtlsSink(fn: DtlsSink | null): void {
+  dtlsSink = fn;
+}
+
+/**
+ * Sends a packet out of `slot`'s socket to (addr, port) as it is: no SRTP, no counters. For what
+ * is not media — DTLS records of the slot's handshake. Outside the I/O backend's receive callback
+ * (timers), call flushSends() after. False when the slot is closed.
+ */
+export function sendRaw(slot: number, buf: Buffer, off: number, len: number, addr: Addr, port: number): boolean {
+  if (S.open[slot] !== 1) return false;
+  io.send(slot, buf, off, len, port, addr);
+  return true;
+}
+
+/** Sends what sendRaw() and emit() queued (the batch backend queues; node:dgram sends at once). */
+export function flushSends(): void {
+  io.flush();
+}
+
+/** An address of the active I/O backend as text (for logs and the main thread). */
+export function addrString(a: Addr): string {
+  return io.addrString(a);
+}
+
 export function tick(now: number): void {
   nowMs = now;
   if (pendingNotices.length > 0) flushNotices();
@@ -87,6 +125,8 @@ export function onPacket(slot: number, buf: Buffer, off: number, len: number, ad
   const c = ctx;
   c.begin(slot, buf, off, len, addr, port);
   classify(c);
+  // PKT_RTP and PKT_RTCP are the two highest classes; everything below is not media.
+  if (c.cls < PKT_RTP && !dispatchNonMedia(c)) return;
   account(c);
   if (!learn(c)) return;
   if (!inspect(c)) return;
@@ -109,6 +149,40 @@ function classify(c: PacketContext): void {
   } else if (cls === PKT_RTCP) {
     c.ssrc = rtcpSenderSsrc(c.buf, c.off);
   }
+}
+
+/**
+ * Stage 1a: what is neither RTP nor RTCP (STUN, ZRTP, DTLS, TURN channel data, unassigned first
+ * bytes) never goes down the media path blindly. DTLS goes to the DTLS sink where the slot runs
+ * DTLS-SRTP, and is a counted drop elsewhere. On a slot with SRTP either way, or whose sink protects
+ * what it sends, anything else non-media is a counted drop too: it could not be authenticated, and
+ * must not reach an encrypted leg in clear. On plain slots the rest (STUN, ...) is relayed as before.
+ * True: continue down the media path.
+ */
+function dispatchNonMedia(c: PacketContext): boolean {
+  const slot = c.slot;
+  if (c.cls === PKT_DTLS) {
+    if (S.dtls[slot] === 1 && dtlsSink !== null) {
+      f64[wBase + W_DTLS_RECORDS]! += 1;
+      try {
+        dtlsSink(slot, c.buf, c.off, c.len, c.srcAddr, c.srcPort);
+      } catch {
+        f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
+        f64[wBase + W_ERRORS]! += 1;
+      }
+      return false;
+    }
+    return nonMediaDrop(slot);
+  }
+  if (S.srtp[slot] !== 0) return nonMediaDrop(slot);
+  const sink = S.sink[slot]!;
+  if (sink >= 0 && (S.srtp[sink]! & SRTP_TX) !== 0) return nonMediaDrop(slot);
+  return true;
+}
+
+function nonMediaDrop(slot: number): boolean {
+  f64[wBase + W_NON_MEDIA_DROPS]! += 1;
+  return drop(slot);
 }
 
 /** Stage 2: accounting. Counts the datagram as received from this slot's participant (also one later dropped). */

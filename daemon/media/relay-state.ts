@@ -29,6 +29,10 @@ export const H_CONSUME_RTCP = 2;
 /** No sink: every packet is a counted drop. */
 export const H_DROP = 3;
 
+/** Bits of RelayState.srtp: the slot has an rx (unprotect) / tx (protect) SRTP context. */
+export const SRTP_RX = 1;
+export const SRTP_TX = 2;
+
 /** How long delayed/heuristic learning watches sources before committing (rtpengine: 3 s). */
 export const LEARNING_WINDOW_MS = 3000;
 
@@ -76,6 +80,13 @@ export class RelayState {
   readonly outTs: Uint32Array;
   readonly outPackets: Uint32Array;
   readonly outOctets: Uint32Array;
+  /**
+   * SRTP_RX | SRTP_TX: which SRTP contexts the slot has (srtp-slots.ts). A slot with either never
+   * relays anything but RTP/RTCP, and one with SRTP_TX never sends a plain packet.
+   */
+  readonly srtp: Uint8Array;
+  /** 1 = DTLS records arriving here go to the DTLS sink (SlotConfig.dtls). */
+  readonly dtls: Uint8Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -104,6 +115,8 @@ export class RelayState {
     this.outTs = new Uint32Array(slots);
     this.outPackets = new Uint32Array(slots);
     this.outOctets = new Uint32Array(slots);
+    this.srtp = new Uint8Array(slots);
+    this.dtls = new Uint8Array(slots);
   }
 
   /** Picks the slot's handler once its sink, rtcpSink and genRtcp are set (configure). */
@@ -135,5 +148,7 @@ export class RelayState {
     this.outTs[slot] = 0;
     this.outPackets[slot] = 0;
     this.outOctets[slot] = 0;
+    this.srtp[slot] = 0;
+    this.dtls[slot] = 0;
   }
 }

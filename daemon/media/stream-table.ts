@@ -30,7 +30,23 @@ export const W_ERRORS = 3;
 export const W_ACTIVE_SLOTS = 4;
 /** Id of the last close command the worker has carried out (ids grow; commands run in order). */
 export const W_CLOSED_UPTO = 5;
-export const WORKER_FIELDS = 8;
+/** SRTP/SRTCP packets that failed authentication (RFC 3711 §3.3 step 5), dropped. */
+export const W_SRTP_AUTH_FAILURES = 6;
+/** SRTP/SRTCP packets whose index was seen already or is behind the replay window (§3.3.2), dropped. */
+export const W_SRTP_REPLAY_DROPS = 7;
+/** Packets on an SRTP slot too short or malformed to unprotect, dropped. */
+export const W_SRTP_MALFORMED = 8;
+/**
+ * Packets that are neither RTP nor RTCP (RFC 7983 first byte: STUN, DTLS, ZRTP, TURN, unknown) not
+ * relayed: DTLS on a slot without DTLS, anything non-media on a slot with SRTP either way.
+ */
+export const W_NON_MEDIA_DROPS = 9;
+/** Packets unprotected (SRTP/SRTCP → RTP/RTCP) and protected (the other way). */
+export const W_SRTP_UNPROTECTED = 10;
+export const W_SRTP_PROTECTED = 11;
+/** DTLS records handed to the DTLS sink (pipeline.ts setDtlsSink). */
+export const W_DTLS_RECORDS = 12;
+export const WORKER_FIELDS = 16;
 
 export function streamTableBytes(slots: number): number {
   return (slots * SLOT_FIELDS + WORKER_FIELDS) * Float64Array.BYTES_PER_ELEMENT;

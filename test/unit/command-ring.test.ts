@@ -27,13 +27,13 @@ function config(slot: number, address: string | null): SlotConfig {
   return {
     slot, sink: slot + 1, rtcpSink: -1, endpoint: address === null ? null : { address, port: 30000 + slot },
     learning: 'heuristic', asymmetric: false, strictSource: true, component: 2, clockRate: 48000,
-    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null,
+    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null, dtls: true,
   };
 }
 
 describe('main → worker command ring', () => {
   it('carries adopt, configure and close in order, with endpoints as numbers', () => {
-    const bufs = createRing(64);
+    const bufs = createRing(128);
     const w = new CommandWriter(bufs);
     const r = new CommandReader(bufs);
     const { sink, seen } = recorder();
@@ -50,7 +50,7 @@ describe('main → worker command ring', () => {
     const c3 = seen[1]![1] as RingConfig;
     expect(c3).toMatchObject({
       slot: 3, sink: 4, rtcpSink: -1, port: 30003, learning: 'heuristic', asymmetric: false, strictSource: true,
-      component: 2, clockRate: 48000, generateRtcp: true, rtcpSlot: 7, tos: 184, epKind: EP_V4,
+      component: 2, clockRate: 48000, generateRtcp: true, rtcpSlot: 7, tos: 184, dtls: true, epKind: EP_V4,
     });
     expect(c3.ep[0]).toBe(0x0a0102ff);
     const c4 = seen[2]![1] as RingConfig;
@@ -78,10 +78,11 @@ describe('main → worker command ring', () => {
     const w = new CommandWriter(bufs);
     const r = new CommandReader(bufs);
     const { sink, seen } = recorder();
-    // 19 words per configure (2 header words + 17): three fit (57 words), the fourth does not.
+    // 20 words per configure (2 header words + 18): three fit (60 words), the fourth does not.
     for (let i = 0; i < 3; i++) expect(w.configure(config(i, null))).toBe(true);
     expect(w.configure(config(3, null))).toBe(false);
-    expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(true); // 5 words still fit: 62
+    expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(false); // 5 words do not fit either
+    expect(w.shutdown()).toBe(true); // 2 words still fit: 62
     expect(r.drain(sink)).toBe(4);
     // 2 words left before the end: the next configure pads and starts over at 0.
     for (let round = 0; round < 20; round++) {
