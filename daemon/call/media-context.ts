@@ -25,6 +25,8 @@ export interface CallSettings {
   mosType: 'CQ' | 'LQ';
   /** 12 hex digits naming this daemon in `a=rtpengine:` (loop-protect). */
   instanceId: string;
+  /** `--dtls-passive`: passive DTLS role in answers to an actpass offer unless a flag says otherwise. */
+  dtlsPassive?: boolean;
 }
 
 /**

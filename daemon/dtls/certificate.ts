@@ -29,14 +29,14 @@ export const FINGERPRINT_HASHES: ReadonlyMap<string, string> = new Map([
   ['sha-1', 'sha1'], ['sha-224', 'sha224'], ['sha-256', 'sha256'], ['sha-384', 'sha384'], ['sha-512', 'sha512'],
 ]);
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export async function createCertificate(o: CertificateOptions): Promise<DtlsCertificate> {
   const hash = o.signature;
   const alg = o.cipher === 'RSA'
     ? { name: 'RSASSA-PKCS1-v1_5', hash, publicExponent: new Uint8Array([1, 0, 1]), modulusLength: o.rsaKeySize }
     : { name: 'ECDSA', hash, namedCurve: 'P-256' };
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: webcrypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + b.toString(16).padStart(2, '0'), '7'),
     name: 'CN=rtpengine-ts',

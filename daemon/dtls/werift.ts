@@ -57,7 +57,8 @@ export interface WeriftDtls {
 }
 
 interface FlightProto {
-  transport: unknown;
+  /** werift's TransportContext; `socket` is our WeriftTransport. */
+  transport: { socket?: { closed?: boolean } };
   dtls: { flight: number; sessionId?: unknown };
   flight: number;
   nextFlight: number | undefined;
@@ -103,6 +104,7 @@ function patchFlightTransmit(Flight: { prototype: FlightProto; RetransmitCount: 
       const deadline = performance.now() + 500 * (n + 1);
       while (performance.now() < deadline) {
         await sleep(POLL_MS);
+        if (this.transport.socket?.closed) return; // the session ended (DtlsSession.close): no more sends
         if (this.dtls.flight >= this.nextFlight) {
           this.setState('FINISHED');
           return;

@@ -10,7 +10,8 @@ import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from '
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
-import { initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
+import { addrString, currentMs, flushSends, initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
+import { DtlsChannelWriter } from './dtls-channel.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
@@ -124,6 +125,21 @@ const clock = setInterval(() => tick(Date.now()), 10);
 // Test hook: every DTLS record on a DTLS slot goes straight back to its source (pipeline dispatch tests).
 if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
   setDtlsSink((slot, buf, off, len, addr, p) => { sendRaw(slot, buf, off, len, addr, p); });
+} else {
+  setDtlsSink(toMainThread);
+}
+
+/** DTLS records go to the main thread, where the handshakes run (dtls-channel.ts; rate-limited per slot). */
+const dtlsOut = new DtlsChannelWriter(init.dtls, init.slots);
+function toMainThread(slot: number, buf: Buffer, off: number, len: number, addr: Addr, p: number): void {
+  if (dtlsOut.admit(slot, currentMs())) dtlsOut.write(slot, buf, off, len, addrString(addr), p);
+}
+
+/** CMD_SEND: a DTLS record the main thread made, out of the slot's socket as it is. */
+function sendCommand(slot: number, address: string, p: number, data: Buffer): void {
+  const a = io.toAddr(address);
+  if (a === null) return;
+  if (sendRaw(slot, data, 0, data.length, a, p)) flushSends();
 }
 
 /**
@@ -133,6 +149,7 @@ if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
  */
 function opened(slot: number): void {
   S.clear(slot);
+  dtlsOut.reset(slot);
   S.open[slot] = 1;
   f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
 }
@@ -160,7 +177,7 @@ function closeCommand(id: number, slots: ArrayLike<number>, from: number, count:
   f64[S.table.workerBase + W_CLOSED_UPTO] = id;
 }
 
-const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, shutdown, crash };
+const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, shutdown, crash, send: sendCommand };
 function drainCommands(): void {
   commands.drain(ringSink);
 }
