@@ -3,6 +3,7 @@
  * the per-slot index for worker events, and the options that shape call handling. It is also what
  * closes stream sockets (the StreamReleaser every Call, Monologue and CallMedia keeps).
  */
+import { createHash } from 'node:crypto';
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { LocalInterfaces } from '../net/interfaces.js';
 import { MosTotals } from '../../protocol/rtcp/mos.js';
@@ -41,6 +42,17 @@ export interface DtlsService {
   sync(call: Call): void;
 }
 
+/** See the test hook in MediaContext's constructor: hex of a digest of a fixed string, per hash. */
+function fixedFingerprintService(): DtlsService {
+  return {
+    fingerprint: (hash) => {
+      const alg = hash.replace('-', '');
+      return createHash(alg).update('rtpengine-ts test certificate').digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+    },
+    sync: () => {},
+  };
+}
+
 export class MediaContext implements StreamReleaser {
   private readonly bySlot = new Map<number, { stream: PacketStream; call: Call }>();
   /** DTLS-SRTP (null until the daemon installs it, e.g. in unit tests without certificates). */
@@ -56,7 +68,11 @@ export class MediaContext implements StreamReleaser {
     readonly interfaces: LocalInterfaces,
     readonly settings: CallSettings,
     readonly mosTotals: MosTotals = new MosTotals(),
-  ) {}
+  ) {
+    // Test hook until the daemon installs its DtlsService (daemon/dtls/): a fixed certificate
+    // fingerprint so SDP output can be checked; it runs no handshakes.
+    if (process.env.RTPENGINE_TS_TEST_HOOKS === '1') this.dtls = fixedFingerprintService();
+  }
 
   private key(worker: number, slot: number): number {
     return worker * 0x1000000 + slot;
