@@ -238,7 +238,7 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
       configs.push(
         { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.rtp.advertised, component: 1, ...common },
         // Without rtcp-mux DTLS-SRTP keys the RTCP socket by its own handshake (RFC 5764 §4).
-        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common, srtp: mine.rtcpSrtp ?? mine.srtp },
+        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : mine.srtp },
       );
     }
   }

@@ -173,7 +173,7 @@ export class DaemonDtls implements DtlsService {
       this.counters.dropped++;
       return;
     }
-    c.session.feed(data, address, port);
+    if (!c.session.feed(data, address, port)) this.counters.dropped++;
   }
 
   /** Handshakes whose media or call went away without a signalling event (delete, timeout). */

@@ -38,6 +38,19 @@ function signatureHash(cert: DtlsCertificate): { hash: number; signature: number
   return { hash: 4, signature: cert.cipher === 'RSA' ? 1 : 3 };
 }
 
+/**
+ * Whether a datagram starts with a DTLS handshake record (RFC 6347 §4.1: content type 22, version
+ * 0xFEFD/0xFEFF, epoch 0) carrying the message that opens the peer's side: a ClientHello (type 1)
+ * when we are the server, a HelloVerifyRequest (3) or ServerHello (2) when we are the client. The
+ * handshake header's type is the record's byte 13 (RFC 6347 §4.2.2). Garbage never gets that far,
+ * so it cannot bind the association to its source.
+ */
+export function opensHandshake(d: Uint8Array, role: 'active' | 'passive'): boolean {
+  if (d.length < 25 || d[0] !== 22 || d[1] !== 0xfe || (d[2] !== 0xfd && d[2] !== 0xff) || d[3] !== 0 || d[4] !== 0) return false;
+  const t = d[13];
+  return role === 'passive' ? t === 1 : t === 2 || t === 3;
+}
+
 export class DtlsSession {
   state: DtlsSessionState = 'waiting';
   /** Where the peer's DTLS datagrams come from (set by the first one fed in). */
@@ -70,16 +83,24 @@ export class DtlsSession {
     if (this.o.role === 'active') this.begin();
   }
 
-  /** A DTLS datagram from address:port. */
-  feed(data: Buffer, address: string, port: number): void {
-    if (this.state === 'failed' || this.state === 'closed') return;
-    this.source = { address, port };
+  /**
+   * A DTLS datagram from address:port; false when it is dropped. Until the peer is known only a
+   * datagram that opens the handshake from its side is taken, and its source becomes the peer
+   * (opensHandshake); later ones must come from there (checked by the caller).
+   */
+  feed(data: Buffer, address: string, port: number): boolean {
+    if (this.state === 'failed' || this.state === 'closed') return false;
+    if (this.source === null) {
+      if (!opensHandshake(data, this.o.role)) return false;
+      this.source = { address, port };
+    }
     if (this.socket === null) this.begin();
     try {
       this.transport.onData(data);
     } catch {
       // werift's record parser throws on garbage before its own try: the datagram is dropped.
     }
+    return true;
   }
 
   private begin(): void {
