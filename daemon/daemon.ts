@@ -17,6 +17,8 @@ import type { HttpServer } from './http/http-server.js';
 import { ObservedMosTotals } from './metrics/observed-mos.js';
 import type { Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
+import { createCertificate } from './dtls/certificate.js';
+import { DaemonDtls } from './dtls/dtls-service.js';
 import { LocalInterfaces } from './net/interfaces.js';
 
 /**
@@ -26,6 +28,9 @@ import { LocalInterfaces } from './net/interfaces.js';
 function slotsPerWorker(o: DaemonOptions): number {
   return Math.min(1 << 20, (o.portMax - o.portMin + 1) * Math.max(1, o.interfaces.length));
 }
+
+/** A DTLS handshake not finished this long after its first datagram is given up (and logged). */
+const DTLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 export class Daemon {
   private pool: WorkerPool | null = null;
@@ -41,6 +46,8 @@ export class Daemon {
   private rates: TrafficRates | null = null;
   private limits: LoadLimits | null = null;
   private ctx: MediaContext | null = null;
+  /** DTLS-SRTP handshakes (daemon/dtls/), installed as ctx.dtls. */
+  private dtls: DaemonDtls | null = null;
   private readonly startedMs = Date.now();
   private closed = false;
 
@@ -65,6 +72,7 @@ export class Daemon {
         const n = this.calls?.workerDied(w) ?? 0;
         this.log.error(`media worker ${w} died (${reason}): ${n} calls deleted`);
       },
+      dtls: (w, slot, data, address, port) => this.dtls?.onDatagram(w, slot, data, address, port),
     }, testHooks, instanceId);
     this.pool = pool;
     await pool.start();
@@ -81,7 +89,16 @@ export class Daemon {
       instanceId,
       mosType: o.mos,
       tos: o.tos,
+      dtlsPassive: o.dtls.passive,
     }, mosTotals);
+    // As rtpengine: one certificate per daemon, made at start-up (its fingerprint goes into SDP).
+    this.log.info('Generating new DTLS certificate');
+    const cert = await createCertificate({ cipher: o.dtls.certCipher, rsaKeySize: o.dtls.rsaKeySize, signature: o.dtls.signature });
+    if (o.dtls.ciphers !== undefined) this.log.warn('--dtls-ciphers is not applied: the DTLS stack has a fixed cipher list (ECDHE with AES-128-GCM)');
+    // Test hook: a shorter handshake time limit, so the give-up path can be tested in seconds.
+    const timeoutHook = testHooks ? Number(process.env.RTPENGINE_TS_DTLS_TIMEOUT_MS) : NaN;
+    this.dtls = new DaemonDtls(ctx, { cert, handshakeTimeoutMs: timeoutHook > 0 ? timeoutHook : DTLS_HANDSHAKE_TIMEOUT_MS }, this.log);
+    ctx.dtls = this.dtls;
     this.calls = new CallManager(ctx, this.log);
     const rates = new TrafficRates();
     this.rates = rates;
@@ -156,6 +173,7 @@ export class Daemon {
     this.http?.close();
     this.processor?.close();
     await this.calls?.close();
+    this.dtls?.close();
     await this.pool?.close();
   }
 }

@@ -63,6 +63,12 @@ export class CallMedia {
    */
   srtp: SlotSrtp | null = null;
   /**
+   * DTLS-SRTP without rtcp-mux: the keys of the RTCP socket's own handshake (RFC 5764 §4, one DTLS
+   * association per component, as rtpengine does), null until it completes; `srtp` then serves
+   * the RTCP socket. SDES never sets it.
+   */
+  rtcpSrtp: SlotSrtp | null = null;
+  /**
    * DTLS-SRTP towards this participant (RFC 5763): our role on its socket and the certificate
    * fingerprint its SDP announced; null = no DTLS with it. Set by SDP negotiation, read by the DTLS
    * layer (MediaContext.dtls) which runs the handshake and then sets `srtp`.

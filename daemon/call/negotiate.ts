@@ -227,6 +227,12 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         sink = -1;
         rtcpSink = -1;
       }
+      // DTLS-SRTP without keys yet (handshake running, or the peer's certificate did not match its
+      // fingerprint): nothing from it can be decrypted and nothing may reach it in clear.
+      if (dtlsWithoutKeys(mine) || (other !== undefined && dtlsWithoutKeys(other) && mine.echo === 'relay')) {
+        sink = -1;
+        rtcpSink = -1;
+      }
       const clockRate = mine.codecs.find((c) => c.clock > 0)?.clock ?? 8000;
       const common = {
         // A participant on old-style hold (c=0.0.0.0) gets nothing, not even after it sends: no learning.
@@ -235,18 +241,24 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         generateRtcp: call.generateRtcp,
         tos: call.tos ?? -1,
         srtp: mine.srtp,
-        // DTLS records reach the worker's DTLS sink only on slots that say so (the DTLS service sets it).
-        dtls: false,
+        // DTLS records reach the worker's DTLS sink only on slots that say so.
+        dtls: mine.dtls !== null,
         // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
       };
       configs.push(
         { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.rtp.advertised, component: 1, ...common },
-        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common },
+        // Without rtcp-mux DTLS-SRTP keys the RTCP socket by its own handshake (RFC 5764 §4).
+        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : mine.srtp },
       );
     }
   }
   return configs;
+}
+
+/** A media that runs DTLS-SRTP but has no keys (yet): blocked both ways (forwardingConfigs). */
+function dtlsWithoutKeys(m: CallMedia): boolean {
+  return m.dtls !== null && m.srtp === null;
 }
 
 function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia, offerMux: boolean): MediaPlan {

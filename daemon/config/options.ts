@@ -23,6 +23,22 @@ export type { ListenAddress } from './listen.js';
 
 export type EndpointLearning = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
+/** The --dtls-* options, as rtpengine 10.5 reads them. */
+export interface DtlsOptions {
+  /** --dtls-cert-cipher: prime256v1 (default) or RSA. */
+  certCipher: 'prime256v1' | 'RSA';
+  /** --dtls-rsa-key-size (default 2048), used with RSA. */
+  rsaKeySize: number;
+  /** --dtls-signature: the certificate's self-signature hash, SHA-256 (default) or SHA-1. */
+  signature: 'SHA-256' | 'SHA-1';
+  /** --dtls-mtu (default 1200, at least 576). */
+  mtu: number;
+  /** --dtls-ciphers as given (an OpenSSL cipher list); undefined = rtpengine's default. */
+  ciphers?: string;
+  /** --dtls-passive: DTLS=passive for every call. */
+  passive: boolean;
+}
+
 export interface DaemonOptions {
   /** One entry per local address (an interface name or `any` expands to several). */
   interfaces: InterfaceSpec[];
@@ -64,6 +80,7 @@ export interface DaemonOptions {
   endpointLearning: EndpointLearning;
   sipSource: boolean;
   mos: 'CQ' | 'LQ';
+  dtls: DtlsOptions;
   rejectInvalidSdp: boolean;
   recordingDir?: string;
   /** As configured; rtpengine's default when unset is `pcap`. */
@@ -225,6 +242,8 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
     mos = v;
   }
 
+  const dtls = dtlsOptions(get, flag('dtls-passive'));
+
   const parallelism = (env.availableParallelism ?? os.availableParallelism)();
   const numThreads = positiveOr(intValue(get('num-threads')), parallelism);
 
@@ -253,6 +272,7 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
     endpointLearning,
     sipSource: flag('sip-source'),
     mos,
+    dtls,
     rejectInvalidSdp: flag('reject-invalid-sdp'),
     raw,
   };
@@ -269,4 +289,33 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
     if (v !== undefined && v !== '') options[key] = v;
   }
   return { options, warnings };
+}
+
+/** The --dtls-* options with rtpengine 10.5's checks and fatal-error texts (values case-insensitive). */
+function dtlsOptions(get: (long: string) => RawEntry | undefined, passive: boolean): DtlsOptions {
+  const o: DtlsOptions = { certCipher: 'prime256v1', rsaKeySize: 2048, signature: 'SHA-256', mtu: 1200, passive };
+  const cipher = strValue(get('dtls-cert-cipher'));
+  if (cipher !== undefined) {
+    const v = cipher.toLowerCase();
+    if (v === 'prime256v1') o.certCipher = 'prime256v1';
+    else if (v === 'rsa') o.certCipher = 'RSA';
+    else throw new ConfigError(`Invalid --dtls-cert-cipher option ('${cipher}')`);
+  }
+  const sig = strValue(get('dtls-signature'));
+  if (sig !== undefined) {
+    const v = sig.toUpperCase();
+    if (v === 'SHA-256' || v === 'SHA256') o.signature = 'SHA-256';
+    else if (v === 'SHA-1' || v === 'SHA1') o.signature = 'SHA-1';
+    else throw new ConfigError(`Invalid --dtls-signature option ('${sig}')`);
+  }
+  const mtu = intValue(get('dtls-mtu'));
+  if (mtu !== undefined) {
+    if (mtu < 576) throw new ConfigError(`Invalid --dtls-mtu (${mtu})`);
+    o.mtu = mtu;
+  }
+  const keySize = intValue(get('dtls-rsa-key-size'));
+  if (keySize !== undefined) o.rsaKeySize = keySize;
+  const ciphers = strValue(get('dtls-ciphers'));
+  if (ciphers !== undefined) o.ciphers = ciphers;
+  return o;
 }

@@ -29,6 +29,8 @@ const CMD_SHUTDOWN = 5;
 const CMD_CRASH = 6;
 /** A slot's SRTP keys (SlotSrtp; rx and tx null = plain again). */
 const CMD_SRTP = 7;
+/** Send these bytes out of a slot's socket to an address (DTLS records made in the main thread). */
+const CMD_SEND = 8;
 
 /** Endpoint address kinds in a configure record. */
 export const EP_NONE = 0;
@@ -133,6 +135,24 @@ export class CommandWriter {
     return true;
   }
 
+  /**
+   * Sends `data` unchanged out of `slot`'s socket to address:port (DTLS records the main thread
+   * made; never SRTP-protected). The address travels as text: these are a handshake's few datagrams.
+   */
+  send(slot: number, address: string, port: number, data: Uint8Array): boolean {
+    const w = this.ring;
+    const addr = Buffer.from(address, 'latin1');
+    const words = 2 + bytesWords(addr.length) + bytesWords(data.length);
+    if (words > w.maxPayload) throw new RangeError('send command larger than half the ring');
+    if (!w.begin(CMD_SEND, words)) return false;
+    w.num(slot);
+    w.num(port);
+    w.bytes(addr);
+    w.bytes(data);
+    w.end();
+    return true;
+  }
+
   shutdown(): boolean {
     if (!this.ring.begin(CMD_SHUTDOWN, 0)) return false;
     this.ring.end();
@@ -162,6 +182,8 @@ export interface CommandSink {
   srtp(slot: number, rx: SrtpParams | null, tx: SrtpParams | null): void;
   shutdown(): void;
   crash(): void;
+  /** CMD_SEND: `data` out of `slot`'s socket to address:port, as it is. */
+  send(slot: number, address: string, port: number, data: Buffer): void;
 }
 
 /** A configure record's fields (SlotConfig with the endpoint as numbers). */
@@ -239,6 +261,13 @@ export class CommandReader {
         const slot = r.num();
         const rx = readSrtpParams(r);
         sink.srtp(slot, rx, readSrtpParams(r));
+        break;
+      }
+      case CMD_SEND: {
+        const slot = r.num();
+        const port = r.num();
+        const address = r.bytes().toString('latin1');
+        sink.send(slot, address, port, r.bytes());
         break;
       }
       case CMD_SHUTDOWN: sink.shutdown(); break;

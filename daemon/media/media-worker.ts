@@ -11,7 +11,8 @@ import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from '
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
-import { initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
+import { addrString, currentMs, flushSends, initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
+import { DtlsChannelWriter } from './dtls-channel.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
@@ -125,6 +126,21 @@ const clock = setInterval(() => tick(Date.now()), 10);
 // Test hook: every DTLS record on a DTLS slot goes straight back to its source (pipeline dispatch tests).
 if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
   setDtlsSink((slot, buf, off, len, addr, p) => { sendRaw(slot, buf, off, len, addr, p); });
+} else {
+  setDtlsSink(toMainThread);
+}
+
+/** DTLS records go to the main thread, where the handshakes run (dtls-channel.ts; rate-limited per slot). */
+const dtlsOut = new DtlsChannelWriter(init.dtls, init.slots);
+function toMainThread(slot: number, buf: Buffer, off: number, len: number, addr: Addr, p: number): void {
+  if (dtlsOut.admit(slot, currentMs())) dtlsOut.write(slot, buf, off, len, addrString(addr), p);
+}
+
+/** CMD_SEND: a DTLS record the main thread made, out of the slot's socket as it is. */
+function sendCommand(slot: number, address: string, p: number, data: Buffer): void {
+  const a = io.toAddr(address);
+  if (a === null) return;
+  if (sendRaw(slot, data, 0, data.length, a, p)) flushSends();
 }
 
 /**
@@ -134,6 +150,7 @@ if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
  */
 function opened(slot: number): void {
   S.clear(slot);
+  dtlsOut.reset(slot);
   S.open[slot] = 1;
   f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
 }
@@ -168,7 +185,7 @@ function srtpCommand(slot: number, rx: SrtpParams | null, tx: SrtpParams | null)
   if (problem !== null) post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: unusable SRTP keys on slot ${slot}, its media is dropped: ${problem}` });
 }
 
-const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash };
+const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash, send: sendCommand };
 function drainCommands(): void {
   commands.drain(ringSink);
 }

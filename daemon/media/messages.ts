@@ -4,6 +4,7 @@
  */
 
 import type { RingBuffers } from './record-ring.js';
+import type { DtlsChannelBuffers } from './dtls-channel.js';
 
 export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
@@ -123,4 +124,6 @@ export interface WorkerInit {
   testHooks: boolean;
   /** The daemon's instance id (12 hex characters): the CNAME of generated RTCP, as in rtpengine. */
   instanceId: string;
+  /** Worker → main DTLS records (dtls-channel.ts). */
+  dtls: DtlsChannelBuffers;
 }

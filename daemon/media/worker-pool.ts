@@ -33,6 +33,7 @@ import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
 import { StreamTable, W_ACTIVE_SLOTS, W_CLOSED_UPTO } from './stream-table.js';
 import { CommandReader, CommandWriter, createRing, type CommandSink } from './command-ring.js';
+import { createDtlsChannel, DtlsChannelReader } from './dtls-channel.js';
 
 /** Minimum time between two wakes of a worker for ring commands (see MediaWorker.wakeSoon). */
 const WAKE_MS = 1;
@@ -58,6 +59,11 @@ export interface PoolEvents {
   log(level: 'error' | 'warn' | 'info' | 'debug', msg: string): void;
   /** A worker died after start-up: delete the calls placed on it (its sockets are gone). */
   workerDied(worker: number, reason: string): void;
+  /**
+   * A DTLS datagram arrived on a slot with SlotConfig.dtls (dtls-channel.ts): `data` is its own
+   * copy. Without this handler such datagrams are read and dropped.
+   */
+  dtls?(worker: number, slot: number, data: Buffer, address: string, port: number): void;
 }
 
 type WorkerState = 'starting' | 'ready' | 'dead' | 'stopped';
@@ -67,6 +73,8 @@ class MediaWorker {
   readonly table: StreamTable;
   readonly receiver: ReceiverStats;
   readonly reports: ReportRing;
+  /** DTLS datagrams from the worker (drained here when it wakes us). */
+  readonly dtls: DtlsChannelReader;
   private readonly freeSlots: number[] = [];
   private nextId = 1;
   /** Binds sent to a node:dgram worker, by request id. */
@@ -120,12 +128,18 @@ class MediaWorker {
     this.sentSrtp = new Array<SlotSrtp | null>(slots).fill(null);
     this.ringBufs = createRing();
     this.ring = new CommandWriter(this.ringBufs);
+    const dtlsBufs = createDtlsChannel();
+    this.dtls = new DtlsChannelReader(dtlsBufs);
+    this.dtls.start(
+      (slot, data, address, port) => events.dtls?.(index, slot, data, address, port),
+      (e) => events.log('warn', `DTLS record of media worker ${index} failed: ${(e as Error)?.stack ?? String(e)}`),
+    );
     this.native = wantedBatchNative().native;
     const fd = this.native?.eventfd() ?? -1;
     this.wakeFd = fd >= 0 ? fd : -1;
     const init: WorkerInit = {
       index, sab: this.table.sab, slots, receiverSab, reportSab: this.reports.sab, ring: this.ringBufs, wakeFd: this.wakeFd, testHooks,
-      instanceId,
+      instanceId, dtls: dtlsBufs,
     };
     // V8 flags are process-wide and override a Worker's resourceLimits, so node's
     // --max-semi-space-size (meant for the ng thread) would size this worker's heap too. V8 reads the
@@ -240,6 +254,11 @@ class MediaWorker {
     return next;
   }
 
+  /** `data` out of the slot's socket to address:port, unchanged (DTLS; command-ring.ts CMD_SEND). */
+  send(slot: number, address: string, port: number, data: Uint8Array): void {
+    this.command(() => this.ring.send(slot, address, port, data));
+  }
+
   /** Test hook: the worker throws an uncaught exception (ignored unless it runs with test hooks). */
   crash(): void {
     this.command(() => this.ring.crash());
@@ -290,6 +309,7 @@ class MediaWorker {
   }
 
   shutdown(): void {
+    this.dtls.close();
     if (this.state === 'dead') return;
     this.state = 'stopped';
     // Nothing else will be read: the shutdown command must reach the ring even when it is full.
@@ -349,6 +369,7 @@ class MediaWorker {
    * done (its sockets closed with it), fds it never adopted are closed here, the wake fd too.
    */
   settleAfterDeath(): void {
+    this.dtls.close();
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     this.overflow.length = 0;
@@ -360,7 +381,7 @@ class MediaWorker {
     if (binder !== null) {
       const unadopted: CommandSink = {
         adopt: (_slot, _family, fd) => { binder.closeFd(fd); },
-        bind: () => {}, configure: () => {}, close: () => {}, srtp: () => {}, shutdown: () => {}, crash: () => {},
+        bind: () => {}, configure: () => {}, close: () => {}, srtp: () => {}, shutdown: () => {}, crash: () => {}, send: () => {},
       };
       new CommandReader(this.ringBufs).drain(unadopted);
     }
@@ -510,6 +531,21 @@ export class WorkerPool {
       for (const s of slots) w.freeSlot(s);
       done();
     });
+  }
+
+  /**
+   * Sends `data` out of a slot's socket to address:port as it is (a DTLS record made here), through
+   * the worker's command ring; dropped when the worker is gone.
+   */
+  sendRaw(worker: number, slot: number, address: string, port: number, data: Uint8Array): void {
+    this.workers[worker]?.send(slot, address, port, data);
+  }
+
+  /** DTLS channel counters (dtls-channel.ts C_*) summed over all workers. */
+  dtlsCounter(field: number): number {
+    let sum = 0;
+    for (const w of this.workers) sum += w.dtls.counters[field]!;
+    return sum;
   }
 
   closesPending(): boolean {

@@ -5,7 +5,7 @@ import {
 import type { BindRequest, SlotConfig, SrtpParams } from '../../daemon/media/messages.js';
 
 type Seen = ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]]
-  | ['bind', number, BindRequest[]] | ['srtp', number, SrtpParams | null, SrtpParams | null] | ['shutdown'] | ['crash'];
+  | ['bind', number, BindRequest[]] | ['srtp', number, SrtpParams | null, SrtpParams | null] | ['shutdown'] | ['crash'] | ['send', number, string, number, string];
 
 function recorder(): { sink: CommandSink; seen: Seen[] } {
   const seen: Seen[] = [];
@@ -19,6 +19,7 @@ function recorder(): { sink: CommandSink; seen: Seen[] } {
       srtp: (slot, rx, tx) => seen.push(['srtp', slot, rx, tx]),
       shutdown: () => seen.push(['shutdown']),
       crash: () => seen.push(['crash']),
+      send: (slot, address, port, data) => seen.push(['send', slot, address, port, data.toString('hex')]),
     },
   };
 }
@@ -161,5 +162,17 @@ describe('main → worker command ring', () => {
       expect(r.drain(sink)).toBe(1);
       expect(seen.at(-1)).toEqual(['close', i, slots]);
     }
+  });
+
+  it('carries a send command (DTLS bytes out of a slot) with its address and bytes intact', () => {
+    const bufs = createRing(256);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const { sink, seen } = recorder();
+    const data = Buffer.from('16fefd000000000000000000010203', 'hex');
+    expect(w.send(5, '2001:db8::7', 40000, data)).toBe(true);
+    expect(w.send(6, '10.0.0.1', 1, new Uint8Array(0))).toBe(true);
+    expect(r.drain(sink)).toBe(2);
+    expect(seen).toEqual([['send', 5, '2001:db8::7', 40000, data.toString('hex')], ['send', 6, '10.0.0.1', 1, '']]);
   });
 });

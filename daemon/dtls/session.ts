@@ -1,0 +1,197 @@
+/**
+ * One DTLS association (RFC 6347) on one media socket, in one role: werift's DtlsClient (we are
+ * `active`, RFC 5763 §5: we send the ClientHello) or DtlsServer (`passive`: we wait for it, and
+ * request the peer's certificate, RFC 5763 §5). The socket stays in its media worker: datagrams
+ * come in through feed() and leave through the `send` callback (the worker's command ring).
+ *
+ * It ends once: `done` with the negotiated SRTP profile, the RFC 5764 §4.2 keying material and the
+ * peer's certificate, or `failed` with a reason (timeout, no SRTP profile, werift gave up after its
+ * retransmissions, alert). close() is idempotent and stops every timer and retransmission.
+ */
+import { werift, type WeriftDtlsSocket, type WeriftTransport } from './werift.js';
+import type { DtlsCertificate } from './certificate.js';
+import { DTLS_SRTP_EXPORTER_LABEL, keyingMaterialLength, SRTP_PROFILES, srtpProfile, type SrtpProfile } from './srtp-keys.js';
+
+export interface DtlsSessionResult {
+  profile: SrtpProfile;
+  material: Buffer;
+  peerCertificate: Buffer;
+}
+
+export interface DtlsSessionOptions {
+  role: 'active' | 'passive';
+  cert: DtlsCertificate;
+  /** Sends one DTLS datagram to the peer. */
+  send(data: Buffer, address: string, port: number): void;
+  /** Where to send: the peer's latest DTLS source, else this (the stream's endpoint); null = unknown yet. */
+  peer(): { address: string; port: number } | null;
+  /** The handshake must finish within this long of its first datagram. */
+  timeoutMs: number;
+  done(r: DtlsSessionResult): void;
+  failed(reason: string): void;
+}
+
+export type DtlsSessionState = 'waiting' | 'running' | 'done' | 'failed' | 'closed';
+
+/** werift's SignatureHash for our key: sha256 (4) with ecdsa (3) or rsa (1). */
+function signatureHash(cert: DtlsCertificate): { hash: number; signature: number } {
+  return { hash: 4, signature: cert.cipher === 'RSA' ? 1 : 3 };
+}
+
+/**
+ * Whether a datagram starts with a DTLS handshake record (RFC 6347 §4.1: content type 22, version
+ * 0xFEFD/0xFEFF, epoch 0) carrying the message that opens the peer's side: a ClientHello (type 1)
+ * when we are the server, a HelloVerifyRequest (3) or ServerHello (2) when we are the client. The
+ * handshake header's type is the record's byte 13 (RFC 6347 §4.2.2). Garbage never gets that far,
+ * so it cannot bind the association to its source.
+ */
+export function opensHandshake(d: Uint8Array, role: 'active' | 'passive'): boolean {
+  if (d.length < 25 || d[0] !== 22 || d[1] !== 0xfe || (d[2] !== 0xfd && d[2] !== 0xff) || d[3] !== 0 || d[4] !== 0) return false;
+  const t = d[13];
+  return role === 'passive' ? t === 1 : t === 2 || t === 3;
+}
+
+export class DtlsSession {
+  state: DtlsSessionState = 'waiting';
+  /** Where the peer's DTLS datagrams come from (set by the first one fed in). */
+  source: { address: string; port: number } | null = null;
+  readonly startedMs = performance.now();
+  private socket: WeriftDtlsSocket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly transport: WeriftTransport;
+
+  constructor(private readonly o: DtlsSessionOptions) {
+    const session = this;
+    this.transport = {
+      type: 'udp',
+      address: { address: '0.0.0.0', port: 0, family: 'IPv4' },
+      closed: false,
+      onData: () => {},
+      send(data: Buffer): Promise<void> {
+        if (!this.closed) session.transmit(data);
+        return Promise.resolve();
+      },
+      close(): Promise<void> {
+        this.closed = true;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /** Active: sends the ClientHello now (if the peer's address is known). Passive: waits for one. */
+  start(): void {
+    if (this.o.role === 'active') this.begin();
+  }
+
+  /**
+   * A DTLS datagram from address:port; false when it is dropped. Until the peer is known only a
+   * datagram that opens the handshake from its side is taken, and its source becomes the peer
+   * (opensHandshake); later ones must come from there (checked by the caller).
+   */
+  feed(data: Buffer, address: string, port: number): boolean {
+    if (this.state === 'failed' || this.state === 'closed') return false;
+    if (this.source === null) {
+      if (!opensHandshake(data, this.o.role)) return false;
+      this.source = { address, port };
+    }
+    if (this.socket === null) this.begin();
+    try {
+      this.transport.onData(data);
+    } catch {
+      // werift's record parser throws on garbage before its own try: the datagram is dropped.
+    }
+    return true;
+  }
+
+  private begin(): void {
+    if (this.socket !== null || this.state !== 'waiting') return;
+    this.state = 'running';
+    this.timer = setTimeout(() => this.fail(`no handshake within ${this.o.timeoutMs} ms`), this.o.timeoutMs);
+    const { DtlsClient, DtlsServer } = werift();
+    const options = {
+      transport: this.transport,
+      srtpProfiles: SRTP_PROFILES.map((p) => p.id),
+      cert: this.o.cert.certPem,
+      key: this.o.cert.keyPem,
+      signatureHash: signatureHash(this.o.cert),
+      // The server asks for the client's certificate (RFC 5763 §5: both sides are verified against
+      // their a=fingerprint). The client does not insist on being asked (werift would wait for it).
+      certificateRequest: this.o.role === 'passive',
+      extendedMasterSecret: true,
+    };
+    const socket = this.o.role === 'active' ? new DtlsClient(options) : new DtlsServer(options);
+    this.socket = socket;
+    socket.onConnect.subscribe(() => this.connected());
+    socket.onError.subscribe((e: Error) => this.fail(`DTLS error: ${e?.message ?? String(e)}`));
+    socket.onClose.subscribe(() => this.fail('DTLS alert from peer'));
+    if (this.o.role === 'active') {
+      (socket as WeriftDtlsSocket & { connect(): Promise<void> }).connect().catch((e: unknown) => {
+        this.fail(`DTLS handshake failed: ${(e as Error)?.message ?? String(e)}`);
+      });
+    }
+  }
+
+  private transmit(data: Buffer): void {
+    const to = this.o.peer();
+    if (to !== null) this.o.send(data, to.address, to.port);
+  }
+
+  private connected(): void {
+    if (this.state !== 'running' || this.socket === null) return;
+    const s = this.socket;
+    const profile = s.srtp.srtpProfile === undefined ? undefined : srtpProfile(s.srtp.srtpProfile);
+    if (profile === undefined) {
+      this.fail('no DTLS-SRTP protection profile negotiated (use_srtp)');
+      return;
+    }
+    const cert = s.remoteCertificate;
+    if (cert === undefined) {
+      this.fail('the peer sent no certificate');
+      return;
+    }
+    let material: Buffer;
+    try {
+      material = s.exportKeyingMaterial(DTLS_SRTP_EXPORTER_LABEL, keyingMaterialLength(profile));
+    } catch (e) {
+      this.fail(`key export failed: ${(e as Error).message}`);
+      return;
+    }
+    this.state = 'done';
+    this.stopTimer();
+    // The association stays open (the peer may retransmit its last flight; werift answers it).
+    this.o.done({ profile, material, peerCertificate: Buffer.from(cert) });
+  }
+
+  private fail(reason: string): void {
+    if (this.state !== 'running' && this.state !== 'waiting') return;
+    this.state = 'failed';
+    this.shut();
+    this.o.failed(reason);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private shut(): void {
+    this.stopTimer();
+    this.transport.closed = true; // also ends werift's pending flight retransmissions (werift.ts)
+    const s = this.socket;
+    this.socket = null;
+    if (s !== null) {
+      try {
+        s.close();
+      } catch {
+        // werift's close on a half-made association may throw; it is dropped either way
+      }
+    }
+  }
+
+  /** Ends the association (idempotent); no callback runs after it. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.shut();
+  }
+}

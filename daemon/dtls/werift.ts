@@ -1,0 +1,116 @@
+/**
+ * The one place that loads werift's DTLS (RFC 6347) implementation, with the types this daemon uses.
+ * Only its dtls part is loaded (not werift's WebRTC stack, which is most of the package): werift's
+ * `exports` map blocks deep specifiers, so the file is found by path next to the package's main.
+ *
+ * WHY a patch: werift's Flight.transmit sends a flight, then sleeps 500 ms × (n+1) before it looks
+ * whether the peer's next flight arrived, so every handshake takes at least half a second
+ * (spec/deps.md §2). patchFlightTransmit() keeps its retransmission schedule (send, wait up to
+ * 500 ms × (n+1), resend, RetransmitCount times, then fail) but polls every POLL_MS, so a flight
+ * that is answered ends its wait at once.
+ */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** What werift's DTLS transport must look like: the daemon's adapter over a worker's media socket. */
+export interface WeriftTransport {
+  readonly type: 'udp';
+  readonly address: { address: string; port: number; family: string };
+  closed: boolean;
+  /** Set by werift: the daemon calls it with each DTLS datagram from the peer. */
+  onData: (data: Buffer) => void;
+  send(data: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WeriftEvent<T extends unknown[]> {
+  subscribe(fn: (...args: T) => void): unknown;
+}
+
+/** The DtlsSocket surface used here (werift/lib/dtls/src/socket.d.ts). */
+export interface WeriftDtlsSocket {
+  readonly onConnect: WeriftEvent<unknown[]>;
+  readonly onError: WeriftEvent<[Error]>;
+  readonly onClose: WeriftEvent<unknown[]>;
+  connected: boolean;
+  readonly srtp: { srtpProfile?: number };
+  readonly remoteCertificate: Buffer | undefined;
+  exportKeyingMaterial(label: string, length: number): Buffer;
+  close(): void;
+}
+
+export interface WeriftDtlsOptions {
+  transport: WeriftTransport;
+  srtpProfiles: number[];
+  cert: string;
+  key: string;
+  /** werift's SignatureHash: {hash: 4 = sha256, signature: 1 = rsa, 3 = ecdsa}. */
+  signatureHash: { hash: number; signature: number };
+  certificateRequest: boolean;
+  extendedMasterSecret?: boolean;
+}
+
+export interface WeriftDtls {
+  DtlsServer: new (o: WeriftDtlsOptions) => WeriftDtlsSocket;
+  DtlsClient: new (o: WeriftDtlsOptions) => WeriftDtlsSocket & { connect(): Promise<void> };
+}
+
+interface FlightProto {
+  /** werift's TransportContext; `socket` is our WeriftTransport. */
+  transport: { socket?: { closed?: boolean } };
+  dtls: { flight: number; sessionId?: unknown };
+  flight: number;
+  nextFlight: number | undefined;
+  send(buffers: Buffer[]): Promise<unknown>;
+  setState(s: string): void;
+  transmit(buffers: Buffer[]): Promise<void>;
+}
+
+/** How often a waiting flight looks whether the answer came. */
+const POLL_MS = 5;
+
+let loaded: WeriftDtls | null = null;
+
+/** werift's DTLS classes, loaded and patched once per thread. */
+export function werift(): WeriftDtls {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const root = path.dirname(require.resolve('werift'));
+  const dtls = require(path.join(root, '../../dtls/src/index.js')) as WeriftDtls;
+  const flight = require(path.join(root, '../../dtls/src/flight/flight.js')) as {
+    Flight: { prototype: FlightProto; RetransmitCount: number };
+  };
+  patchFlightTransmit(flight.Flight);
+  loaded = dtls;
+  return dtls;
+}
+
+/** See the file comment. Replaces Flight.prototype.transmit (idempotent). */
+function patchFlightTransmit(Flight: { prototype: FlightProto; RetransmitCount: number }): void {
+  const proto = Flight.prototype as FlightProto & { rtpengineTsPatched?: true };
+  if (proto.rtpengineTsPatched) return;
+  proto.rtpengineTsPatched = true;
+  proto.transmit = async function transmit(this: FlightProto, buffers: Buffer[]): Promise<void> {
+    for (let n = 0; n <= Flight.RetransmitCount; n++) {
+      this.setState('SENDING');
+      this.send(buffers).catch(() => {}); // a failed send is a lost datagram: the retransmit covers it
+      this.setState('WAITING');
+      if (this.nextFlight === undefined) {
+        this.setState('FINISHED');
+        return;
+      }
+      // werift's schedule: 500 ms × (n+1) before the next resend.
+      const deadline = performance.now() + 500 * (n + 1);
+      while (performance.now() < deadline) {
+        await sleep(POLL_MS);
+        if (this.transport.socket?.closed) return; // the session ended (DtlsSession.close): no more sends
+        if (this.dtls.flight >= this.nextFlight) {
+          this.setState('FINISHED');
+          return;
+        }
+      }
+    }
+    throw new Error(`DTLS flight ${this.flight}: no answer after ${Flight.RetransmitCount} retransmissions`);
+  };
+}
