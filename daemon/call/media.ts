@@ -4,6 +4,7 @@
  */
 import type { Codec, Direction } from '../../protocol/sdp/types.js';
 import type { RtcpMuxOption } from '../../protocol/ng/call-options.js';
+import type { MediaIce } from '../../protocol/sdp/ice.js';
 import type { SlotSrtp } from '../media/messages.js';
 import type { SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { Fingerprint, SetupRole } from '../../protocol/sdp/dtls-attrs.js';
@@ -21,6 +22,15 @@ export interface DtlsMediaState {
   role: 'active' | 'passive';
   /** a=fingerprint of this participant (hash function name as in SDP, lower case; value as written). */
   peerFingerprint: { hash: string; value: string } | null;
+}
+
+/** ICE toward one participant (daemon/call/ice-negotiate.ts). */
+export interface IceMediaState {
+  /** Our credentials toward it (RFC 8839 §5.4), kept until an ICE restart. */
+  ufrag: string;
+  pwd: string;
+  /** We act as an ICE-lite agent toward it (`ICE-lite`). */
+  lite: boolean;
 }
 
 export class CallMedia {
@@ -89,6 +99,12 @@ export class CallMedia {
   dtlsOffered = false;
   /** DTLS role asked for towards this participant (`DTLS` / `DTLS-reverse`), kept until changed. */
   dtlsWanted: 'active' | 'passive' | undefined;
+  /** Our ICE toward this participant (we wrote our credentials and candidates to it); null = none. */
+  ice: IceMediaState | null = null;
+  /** This participant's own ICE from its last SDP (credentials, candidates, lite, trickle); null = none. */
+  iceRemote: MediaIce | null = null;
+  /** `ICE-lite=backward|both` in this participant's offer: we act lite toward it in the answer. */
+  iceLiteBackward = false;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */

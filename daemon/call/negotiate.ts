@@ -17,6 +17,7 @@ import type { Monologue } from './monologue.js';
 import { allocateStreams, type StreamNeed } from './stream-alloc.js';
 import { answerSdes, isSrtpProto, offerSdes } from './sdes-negotiate.js';
 import { answerDtls, offerDtls } from './dtls-negotiate.js';
+import { icePlan, iceSessionPlan } from './ice-negotiate.js';
 
 export interface Negotiation {
   call: Call;
@@ -73,6 +74,7 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
     }
     const plan = mediaPlan(n, from, to, sm, offerMux);
     securityPlan(ctx, n, from, to, sm, plan);
+    icePlan(n, from, to, sm, plan);
     plans.push(plan);
     to.sentCodecs = from.codecs;
   }
@@ -389,12 +391,13 @@ function render(n: Negotiation, plans: MediaPlan[]): string {
     originAddress: opts.mediaAddress ?? local.advertised,
     originFamily: local.family,
     replaceSessionConnection: opts.replace.has('session-connection'),
-    iceMode: opts.ice === 'remove' ? 'remove' : 'default',
+    iceMode: 'default',
     originalSendrecv: opts.flags.has('original-sendrecv'),
     stripExtmap: opts.flags.has('strip-extmap'),
     loopProtectId: opts.flags.has('loop-protect') ? n.instanceId : undefined,
     media: plans,
   };
+  iceSessionPlan(n, plan, n.sdp.media.map((sm) => r.media(sm.index, n.now)));
   if (opts.replace.has('username')) plan.username = r.sentUsername;
   if (opts.replace.has('session-name')) plan.sessionName = r.sentSessionName;
   const versioned = opts.replace.has('sdp-version');

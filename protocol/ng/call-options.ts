@@ -47,6 +47,8 @@ export interface CallOptions {
   addressFamily?: AddressFamilyName;
   receivedFrom?: { family: AddressFamilyName; address: string };
   ice?: string;
+  /** `ICE-lite` (spec §3): forward / backward / both / off and aliases. */
+  iceLite?: string;
   transportProtocol?: string;
   rtcpMux: Set<RtcpMuxOption>;
   codecStrip: string[];
@@ -129,6 +131,7 @@ export function parseCallOptions(d: BDict): CallOptions {
     direction: getStrList(d, 'direction'),
     mediaAddress: getStr(d, 'media-address', 'media address'),
     ice: getStr(d, 'ICE', 'ice'),
+    iceLite: getStr(d, 'ICE-lite', 'ice-lite', 'ICE lite', 'ice lite'),
     transportProtocol: getStr(d, 'transport-protocol', 'transport protocol'),
     rtcpMux: new Set(),
     codecStrip: [], codecExcept: [], codecOffer: [], codecMask: [], codecTranscode: [],

@@ -154,7 +154,19 @@ function volatileSdpLine(line: string): { shape: string; token: string } | undef
   if (c) return { shape: `${c[1]}<${c[2]!.length}>${c[3]}`, token: c[2]! };
   const f = /^(a=fingerprint:\S+ )([0-9A-F]{2}(?::[0-9A-F]{2})+)(\r?\n?)$/.exec(line);
   if (f) return { shape: `${f[1]}<${f[2]!.length}>${f[3]}`, token: f[2]! };
+  // ICE credentials (RFC 8839 §5.4): random per agent.
+  const i = /^(a=ice-(?:ufrag|pwd):)(\S+)(\r?\n?)$/.exec(line);
+  if (i) return { shape: `${i[1]}<${i[2]!.length}>${i[3]}`, token: i[2]! };
   return undefined;
+}
+
+/**
+ * An a=candidate line's foundation is rtpengine's token for the local address (random per daemon);
+ * it is compared as a one-to-one token and the rest of the line (ports mapped) as usual.
+ */
+function splitCandidate(line: string): { foundation: string; rest: string } | undefined {
+  const c = /^a=candidate:(\S+)( .*)$/s.exec(line);
+  return c ? { foundation: c[1]!, rest: `a=candidate:F${c[2]!}` } : undefined;
 }
 
 /** Compares two SDP bodies line by line; ports of the daemon's range are mapped. */
@@ -172,8 +184,17 @@ function compareSdp(g: string, o: string, rules: CompareRules, ports: PortMap, w
       ports.secrets.check(gv.token, ov.token, `${where} line ${i + 1}`, diffs);
       continue;
     }
-    const gs = gl[i]!.split(/(\d+)/);
-    const os = ol[i]!.split(/(\d+)/);
+    let gLine = gl[i]!;
+    let oLine = ol[i]!;
+    const gc = splitCandidate(gLine);
+    const oc = splitCandidate(oLine);
+    if (gc && oc) {
+      ports.secrets.check(gc.foundation, oc.foundation, `${where} line ${i + 1} (foundation)`, diffs);
+      gLine = gc.rest;
+      oLine = oc.rest;
+    }
+    const gs = gLine.split(/(\d+)/);
+    const os = oLine.split(/(\d+)/);
     let same = gs.length === os.length;
     for (let k = 0; same && k < gs.length; k++) {
       if (gs[k] === os[k]) continue;
