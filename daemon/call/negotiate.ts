@@ -288,14 +288,13 @@ function securityPlan(ctx: MediaContext, n: Negotiation, from: CallMedia, to: Ca
   const proto = plan.protocol ?? sm.proto;
   if (n.isOffer) {
     const toSrtp = isSrtpProto(proto);
-    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one, with its
-    // suites only, unless a transport protocol is forced.
+    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one (its suites
+    // first, then ours), unless a transport protocol is forced.
     const passOsrtp = !toSrtp && !isSrtpProto(sm.proto) && sm.crypto.length > 0 && opts.transportProtocol === undefined;
     const srtp = toSrtp || opts.osrtp.offer || passOsrtp;
     const dtls = offerDtls(ctx, opts, from, to, sm, srtp);
     // A recipient that answered DTLS-SRTP without a=crypto gets no SDES offer any more.
-    const sdes = srtp && !opts.sdes.off && !(to.initialized && to.sdesIn.length === 0 && to.peerFingerprint !== null);
-    plan.crypto = offerSdes(opts, from, to, sm, sdes, passOsrtp && !opts.osrtp.offer);
+    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesRefused);
     plan.setup = dtls.setup;
     plan.fingerprint = dtls.fingerprint;
   } else {
