@@ -107,12 +107,19 @@ function sdpFamily(sdp: SdpSession): AddrFamily | undefined {
 /** Returns whether the sender's media endpoint moved since its last SDP. */
 function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): boolean {
   const { sdp, opts } = n;
+  const prevProto = from.protocol;
   from.initialized = true;
   from.type = sm.type;
   from.protocol = sm.proto;
-  if (!to.initialized) {
-    to.type = sm.type;
-    to.protocol = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : sm.proto;
+  if (!to.initialized) to.type = sm.type;
+  if (n.isOffer) {
+    // The protocol towards the recipient stays across re-offers, in either direction (rtpengine
+    // 10.5: an SRTP callee keeps RTP/SAVP when the plain caller re-offers RTP/AVP, and the other
+    // way round): `transport-protocol` sets it, otherwise it follows the offerer's only when that
+    // is new or changed.
+    const tp = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : undefined;
+    if (tp) to.protocol = tp;
+    else if (!to.protocol || prevProto !== sm.proto) to.protocol = sm.proto;
   }
   from.rejected = sm.port === 0;
   from.mid = sm.mid;
@@ -315,14 +322,15 @@ function isPassthrough(sm: SdpMedia): boolean {
 }
 
 /**
- * The m= protocol written: `transport-protocol` when given; else in an offer the offered one, in an
- * answer the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
+ * The m= protocol written: in an offer the one kept for the recipient (recordSenderMedia); in an
+ * answer `transport-protocol` when given, else the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
  * takes the answerer's (rtpengine 10.5: RTP/AVP offered and RTP/AVPF answered gives RTP/AVP).
  */
 function planProtocol(n: Negotiation, to: CallMedia): string | undefined {
   const tp = n.opts.transportProtocol;
+  if (n.isOffer) return to.protocol || undefined; // set by recordSenderMedia
   if (tp && tp !== 'accept') return tp;
-  if (n.isOffer || tp === 'accept') return undefined;
+  if (tp === 'accept') return undefined;
   return to.protocol || undefined;
 }
 

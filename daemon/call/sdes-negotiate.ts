@@ -72,7 +72,12 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
     return [];
   }
   const no = opts.sdes.no;
-  const list: SdesCrypto[] = to.sdesOut.filter((c) => !no.has(c.suite));
+  // What we already gave it stays, except that the offerer's current line of a suite (a new key of
+  // its own, say) replaces ours of the same suite in place.
+  const list: SdesCrypto[] = to.sdesOut.filter((c) => !no.has(c.suite)).map((c) => {
+    const o = from.sdesIn.find((x) => x.suite === c.suite);
+    return o ? { ...o, tag: c.tag, lifetime: undefined } : c;
+  });
   let maxTag = list.reduce((m, c) => Math.max(m, c.tag), 0);
   for (const c of from.sdesIn) {
     if (no.has(c.suite) || list.some((x) => x.suite === c.suite)) continue;

@@ -370,6 +370,42 @@ describe('DTLS-SRTP attributes', () => {
   });
 });
 
+describe('re-INVITEs', () => {
+  it('an offerer\'s new key replaces its copied line; the lifetime is dropped, MKI and parameters kept', async () => {
+    const c = new Call();
+    const first = cryptos(await c.offer(caller('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K80}|2^20|1:4 UNENCRYPTED_SRTCP`])));
+    expect(first[0]).toEqual({ tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: K80, rest: '|1:4 UNENCRYPTED_SRTCP' });
+    const k2 = `AAA${K80.slice(3)}`;
+    const second = cryptos(await c.offer(caller('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${k2}`])));
+    expect(second[0]).toEqual({ tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: k2, rest: '' });
+    expect(second.slice(1)).toEqual(first.slice(1));
+    await c.answer(callee('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KB}`]));
+    const k3 = `BBB${K80.slice(3)}`;
+    const third = cryptos(await c.offer(caller('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${k3}`])));
+    expect(third[0]).toEqual({ tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: k3, rest: '' });
+  });
+
+  it('each side keeps its protocol when the other re-offers without transport-protocol', async () => {
+    const c = new Call();
+    const ours7 = cryptos(await c.offer(caller(), { 'transport-protocol': 'RTP/SAVP' }))[6]!;
+    await c.answer(callee('RTP/SAVP', [`a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${KB}`]));
+    // The SRTP callee re-offers: the plain caller still gets RTP/AVP, and answers plain.
+    const rev = await c.offer(callee('RTP/SAVP', [`a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${KB}`]), {}, 'b', 'a');
+    expect(proto(rev)).toBe('RTP/AVP');
+    expect(rev).not.toMatch(/a=(crypto|setup):/);
+    const r = await d.ng.request({ command: 'answer', 'call-id': c.id, 'from-tag': 'b', 'to-tag': 'a', sdp: caller() });
+    const ans = str(r.get('sdp'));
+    expect(proto(ans)).toBe('RTP/SAVP');
+    // Its answer keeps the key it had from us.
+    expect(cryptos(ans)).toEqual([ours7]);
+    // The caller re-offers plain RTP/AVP: the callee still gets RTP/SAVP, our accepted key first.
+    const again = await c.offer(caller());
+    expect(proto(again)).toBe('RTP/SAVP');
+    expect(cryptos(again)[0]!.tag).toBe(7);
+    expect(cryptos(again)).toHaveLength(12);
+  });
+});
+
 describe('re-INVITEs switching between RTP and SRTP', () => {
   it('RTP → SRTP → RTP on the callee leg', async () => {
     const c = new Call();
