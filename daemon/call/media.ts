@@ -97,6 +97,9 @@ export class CallMedia {
   peerFingerprint: Fingerprint | null = null;
   /** We offered DTLS to it (a=setup:actpass) and its answer has not come yet (query: both roles). */
   dtlsOffered = false;
+  /** It answered our offer of both with SDES only: DTLS is no longer offered to it (and vice versa). */
+  dtlsRefused = false;
+  sdesRefused = false;
   /** DTLS role asked for towards this participant (`DTLS` / `DTLS-reverse`), kept until changed. */
   dtlsWanted: 'active' | 'passive' | undefined;
   /** Our ICE toward this participant (we wrote our credentials and candidates to it); null = none. */
