@@ -3,6 +3,7 @@
  * the per-slot index for worker events, and the options that shape call handling. It is also what
  * closes stream sockets (the StreamReleaser every Call, Monologue and CallMedia keeps).
  */
+import { createHash } from 'node:crypto';
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { LocalInterfaces } from '../net/interfaces.js';
 import { MosTotals } from '../../protocol/rtcp/mos.js';
@@ -25,6 +26,8 @@ export interface CallSettings {
   mosType: 'CQ' | 'LQ';
   /** 12 hex digits naming this daemon in `a=rtpengine:` (loop-protect). */
   instanceId: string;
+  /** `--dtls-passive`: passive DTLS role in answers to an actpass offer unless a flag says otherwise. */
+  dtlsPassive?: boolean;
 }
 
 /**
@@ -37,6 +40,17 @@ export interface DtlsService {
   /** `a=fingerprint` value of our certificate for this hash (sha-1 … sha-512), upper-case hex with colons. */
   fingerprint(hash: string): string;
   sync(call: Call): void;
+}
+
+/** See the test hook in MediaContext's constructor: hex of a digest of a fixed string, per hash. */
+function fixedFingerprintService(): DtlsService {
+  return {
+    fingerprint: (hash) => {
+      const alg = hash.replace('-', '');
+      return createHash(alg).update('rtpengine-ts test certificate').digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+    },
+    sync: () => {},
+  };
 }
 
 export class MediaContext implements StreamReleaser {
@@ -54,7 +68,11 @@ export class MediaContext implements StreamReleaser {
     readonly interfaces: LocalInterfaces,
     readonly settings: CallSettings,
     readonly mosTotals: MosTotals = new MosTotals(),
-  ) {}
+  ) {
+    // Test hook until the daemon installs its DtlsService (daemon/dtls/): a fixed certificate
+    // fingerprint so SDP output can be checked; it runs no handshakes.
+    if (process.env.RTPENGINE_TS_TEST_HOOKS === '1') this.dtls = fixedFingerprintService();
+  }
 
   private key(worker: number, slot: number): number {
     return worker * 0x1000000 + slot;

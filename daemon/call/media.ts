@@ -5,10 +5,15 @@
 import type { Codec, Direction } from '../../protocol/sdp/types.js';
 import type { RtcpMuxOption } from '../../protocol/ng/call-options.js';
 import type { SlotSrtp } from '../media/messages.js';
+import type { SdesCrypto } from '../../protocol/sdp/crypto.js';
+import type { Fingerprint, SetupRole } from '../../protocol/sdp/dtls-attrs.js';
 import { PacketStream, type Endpoint, type StreamReleaser } from './stream.js';
 
 /** Shared by every media without rtcp-mux options (a Set each was ~150 bytes per media). */
 export const NO_MUX_OPTIONS: ReadonlySet<RtcpMuxOption> = new Set();
+
+/** Shared by every media without SDES (most of them). Never mutated: replaced by a new array. */
+export const NO_CRYPTO: readonly SdesCrypto[] = Object.freeze([]) as readonly SdesCrypto[];
 
 /** See CallMedia.dtls. */
 export interface DtlsMediaState {
@@ -63,6 +68,21 @@ export class CallMedia {
    * layer (MediaContext.dtls) which runs the handshake and then sets `srtp`.
    */
   dtls: DtlsMediaState | null = null;
+  /** SDES (RFC 4568): the valid a=crypto lines of this participant's last SDP (its keys), in its order. */
+  sdesIn: readonly SdesCrypto[] = NO_CRYPTO;
+  /**
+   * SDES: the a=crypto lines we wrote to this participant (our keys): every suite we offered until
+   * its answer picks one, then that one (kept for re-offers, as rtpengine does); in an answer to it
+   * the one we chose.
+   */
+  sdesOut: readonly SdesCrypto[] = NO_CRYPTO;
+  /** a=setup and a=fingerprint of this participant's last SDP (RFC 5763 §5). */
+  peerSetup: SetupRole | undefined;
+  peerFingerprint: Fingerprint | null = null;
+  /** We offered DTLS to it (a=setup:actpass) and its answer has not come yet (query: both roles). */
+  dtlsOffered = false;
+  /** DTLS role asked for towards this participant (`DTLS` / `DTLS-reverse`), kept until changed. */
+  dtlsWanted: 'active' | 'passive' | undefined;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */

@@ -15,6 +15,8 @@ import { NO_MUX_OPTIONS, type CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
 import { allocateStreams, type StreamNeed } from './stream-alloc.js';
+import { answerSdes, isSrtpProto, offerSdes } from './sdes-negotiate.js';
+import { answerDtls, offerDtls } from './dtls-negotiate.js';
 
 export interface Negotiation {
   call: Call;
@@ -69,7 +71,9 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
       s.lastSignalMs = n.now;
       s.confirmed = false;
     }
-    plans.push(mediaPlan(n, from, to, sm, offerMux));
+    const plan = mediaPlan(n, from, to, sm, offerMux);
+    securityPlan(ctx, n, from, to, sm, plan);
+    plans.push(plan);
     to.sentCodecs = from.codecs;
   }
   ctx.pool.configure(n.call.worker, forwardingConfigs(ctx, n.call));
@@ -128,12 +132,16 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   }
   const conn = effectiveConnection(sdp, sm);
   let address = conn?.address ?? '';
-  from.zeroAddress = address === '0.0.0.0' || address === '::';
+  const zero = address === '0.0.0.0' || address === '::';
+  // The trickle-ICE placeholder (c=0.0.0.0, port 9, RFC 8840 §4.1.1) is no old-style hold: the
+  // address comes with the candidates (spec §4.2).
+  const placeholder = zero && sm.port === 9 && hasTrickle(sdp, sm);
+  from.zeroAddress = zero && !placeholder;
   const useSipSource = opts.flags.has('SIP-source-address') || (ctx.settings.sipSource && !opts.flags.has('trust-address'));
   if (useSipSource && opts.receivedFrom) address = opts.receivedFrom.address;
   const rtcpAddress = sm.rtcp?.address && !useSipSource ? sm.rtcp.address : address;
   const before = from.remote;
-  from.remote = from.zeroAddress
+  from.remote = zero
     ? null
     : { rtp: { address, port: sm.port }, rtcp: { address: rtcpAddress, port: sm.rtcp?.port ?? sm.port + 1 } };
   for (const [st, ep] of [[from.rtp, from.remote?.rtp ?? null], [from.rtcp, from.remote?.rtcp ?? null]] as const) {
@@ -147,6 +155,13 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   if (opts.endpointLearning) n.sender.learning = opts.endpointLearning;
   return before !== null && from.remote !== null && !from.rejected &&
     (before.rtp.address !== from.remote.rtp.address || before.rtp.port !== from.remote.rtp.port);
+}
+
+/** `a=ice-options:trickle` (RFC 8840 §4.1.1) in the section or its session part. */
+function hasTrickle(sdp: SdpSession, sm: SdpMedia): boolean {
+  const trickle = (l: { type: string; value: string }): boolean =>
+    l.type === 'a' && l.value.startsWith('ice-options:') && l.value.slice(12).split(' ').includes('trickle');
+  return sm.lines.some(trickle) || sessionOf(sdp, sm).sessionLines.some(trickle);
 }
 
 /**
@@ -263,6 +278,34 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
     generateMid: n.opts.flags.has('generate-mid'),
     zeroAddress: from.zeroAddress && !n.opts.replace.has('zero-address'),
   };
+}
+
+/**
+ * SRTP keying of one relayed RTP section (SDES and DTLS-SRTP attributes, spec §4.4 items 7-8): sets
+ * both sides' `srtp` / `dtls` state and the plan's a=crypto, a=setup and a=fingerprint.
+ */
+function securityPlan(ctx: MediaContext, n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia, plan: MediaPlan): void {
+  if (!sm.isRtp || plan.port === 0 || plan.passthrough) return;
+  const { opts } = n;
+  const proto = plan.protocol ?? sm.proto;
+  if (n.isOffer) {
+    const toSrtp = isSrtpProto(proto);
+    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one, with its
+    // suites only, unless a transport protocol is forced.
+    const passOsrtp = !toSrtp && !isSrtpProto(sm.proto) && sm.crypto.length > 0 && opts.transportProtocol === undefined;
+    const srtp = toSrtp || opts.osrtp.offer || passOsrtp;
+    const dtls = offerDtls(ctx, opts, from, to, sm, srtp);
+    // A recipient that answered DTLS-SRTP without a=crypto gets no SDES offer any more.
+    const sdes = srtp && !opts.sdes.off && !(to.initialized && to.sdesIn.length === 0 && to.peerFingerprint !== null);
+    plan.crypto = offerSdes(opts, from, to, sm, sdes, passOsrtp && !opts.osrtp.offer);
+    plan.setup = dtls.setup;
+    plan.fingerprint = dtls.fingerprint;
+  } else {
+    const dtls = answerDtls(ctx, opts, from, to, sm, isSrtpProto(proto));
+    plan.crypto = answerSdes(opts, from, to, sm, proto, dtls.setup !== undefined);
+    plan.setup = dtls.setup;
+    plan.fingerprint = dtls.fingerprint;
+  }
 }
 
 /**

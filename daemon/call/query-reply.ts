@@ -82,13 +82,18 @@ function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals,
   // Known from this participant's SDP, or (after re-negotiation dropped it) a static payload type.
   const codec = pt >= 0 ? md.codecs.find((c) => c.pt === pt) ?? staticPayload(pt) : undefined;
   if (codec && codec.name) d.set('codec', `${codec.name}/${codec.clock}`);
-  d.set('streams', md.streams().map((s) => streamStats(ctx, m, s, s.component === 1 ? rtp : rtcp)));
+  d.set('streams', md.streams().map((s) => streamStats(ctx, m, md, s, s.component === 1 ? rtp : rtcp)));
   const flags: string[] = [];
   if (md.initialized) flags.push('initialized');
   if (m.asymmetric) flags.push('asymmetric');
   if (md.direction === 'sendrecv' || md.direction === 'recvonly') flags.push('send');
   if (md.direction === 'sendrecv' || md.direction === 'sendonly') flags.push('recv');
   if (md.rtcpMux) flags.push('rtcp-mux');
+  // While our actpass offer waits for its answer, rtpengine reports both roles.
+  if (md.dtls || md.dtlsOffered) flags.push('DTLS-SRTP');
+  if (md.dtlsOffered || md.dtls?.role === 'active') flags.push('DTLS role active');
+  if (md.dtlsOffered || md.dtls?.role === 'passive') flags.push('DTLS role passive');
+  if (md.sdesIn.length > 0 || md.sdesOut.length > 0) flags.push('SDES');
   if (m.iceControlling) flags.push('ICE controlling');
   d.set('flags', flags);
   return d;
@@ -99,7 +104,7 @@ function endpointDict(e: Endpoint | null): Dict {
   return new Map<string, BEncodable>().set('family', e.address.includes(':') ? 'IPv6' : 'IPv4').set('address', e.address).set('port', e.port);
 }
 
-function streamStats(ctx: MediaContext, m: Monologue, s: PacketStream, totals: Totals): Dict {
+function streamStats(ctx: MediaContext, m: Monologue, md: CallMedia, s: PacketStream, totals: Totals): Dict {
   const c = ctx.counters(s);
   totals.packets += c.packets;
   totals.bytes += c.bytes;
@@ -119,6 +124,9 @@ function streamStats(ctx: MediaContext, m: Monologue, s: PacketStream, totals: T
   }
   d.set('endpoint', endpointDict(s.endpoint));
   d.set('advertised endpoint', endpointDict(s.advertised));
+  // The suite we protect with towards this participant (rtpengine: its outgoing SRTP context).
+  const suite = md.srtp?.tx?.suite;
+  if (suite !== undefined) d.set('crypto suite', suite);
   d.set('last packet', Math.floor(lastPacket / 1000));
   d.set('flags', flags);
   if (c.ssrc >= 0) d.set('SSRC', c.ssrc);

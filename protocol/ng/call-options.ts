@@ -15,6 +15,24 @@ export type RtcpMuxOption = 'offer' | 'require' | 'demux' | 'accept' | 'reject';
  */
 export type MediaEcho = 'forward' | 'backward' | 'both' | 'blackhole';
 
+/** SDES options (spec §3.3 `SDES` list, or `SDES-<value>` flags), rtpengine 10.5's set. */
+export interface SdesOptions {
+  /** `off`/`no`/`disable`/`disabled`: no SDES towards the recipient. */
+  off: boolean;
+  /** `no-<SUITE>`: suites not offered (upper-case names). */
+  no: Set<string>;
+  /** `pad` (or flag `pad-crypto`): keep the base64 `=` padding. */
+  pad: boolean;
+  /** `lifetime`: write `|2^31` after the key. */
+  lifetime: boolean;
+  /** `static`: keep our keys across re-offers. */
+  static: boolean;
+  /** RFC 4568 §6.3 session parameters for our keys; undefined = not given (`encrypted_srtp` etc. set false). */
+  unencryptedSrtp?: boolean;
+  unencryptedSrtcp?: boolean;
+  unauthenticatedSrtp?: boolean;
+}
+
 export interface CallOptions {
   callId?: string;
   fromTag?: string;
@@ -45,6 +63,15 @@ export interface CallOptions {
   /** `generate-RTCP` key (on/off) or flag: terminate RTCP and send our own reports. */
   generateRtcp?: boolean;
   mediaEcho?: MediaEcho;
+  sdes: SdesOptions;
+  /** `OSRTP` list (RFC 8643): `offer` = opportunistic SRTP offer on RTP/AVP, `accept` = answer one with SRTP. */
+  osrtp: { offer: boolean; accept: boolean };
+  /** `DTLS` key: off, or the role wanted towards the recipient of this message. */
+  dtls?: 'off' | 'passive' | 'active';
+  /** `DTLS-reverse`: the role wanted towards the sender of this message. */
+  dtlsReverse?: 'passive' | 'active';
+  /** `DTLS-fingerprint`: hash for our a=fingerprint (sha-1 … sha-512). */
+  dtlsFingerprint?: string;
   supportsLoadLimit: boolean;
   unknownFlags: string[];
 }
@@ -111,8 +138,22 @@ export function parseCallOptions(d: BDict): CallOptions {
     // Kamailio sends both keys; rtpengine reads `delete-delay` first (spec §9.6).
     deleteDelay: getInt(d, 'delete-delay') ?? getInt(d, 'delete delay'),
     supportsLoadLimit: (getStrList(d, 'supports') ?? []).includes('load limit'),
+    sdes: { off: false, no: new Set(), pad: false, lifetime: false, static: false },
+    osrtp: { offer: false, accept: false },
     unknownFlags: [],
   };
+
+  for (const v of getStrList(d, 'SDES', 'sdes') ?? []) applySdes(o.sdes, hyphenate(v));
+  for (const v of getStrList(d, 'OSRTP', 'osrtp') ?? []) applyOsrtp(o, v);
+  const dtls = getStr(d, 'DTLS', 'dtls');
+  if (dtls !== undefined) {
+    if (['off', 'no', 'disable', 'disabled'].includes(dtls)) o.dtls = 'off';
+    else if (dtls === 'passive' || dtls === 'active') o.dtls = dtls;
+  }
+  const rev = getStr(d, 'DTLS-reverse', 'DTLS reverse', 'dtls-reverse', 'dtls reverse');
+  if (rev === 'passive' || rev === 'active') o.dtlsReverse = rev;
+  const fp = getStr(d, 'DTLS-fingerprint', 'DTLS fingerprint', 'dtls-fingerprint', 'dtls fingerprint');
+  if (fp !== undefined && ['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512'].includes(fp)) o.dtlsFingerprint = fp;
 
   const af = getStr(d, 'address-family', 'address family');
   if (af === 'IP4' || af === 'IP6') o.addressFamily = af;
@@ -166,12 +207,40 @@ function parseFlag(o: CallOptions, f: string): void {
     const m = f.slice('endpoint-learning-'.length) as EndpointLearning;
     if (LEARNING.has(m)) { o.endpointLearning = m; return; }
   }
+  if (f.startsWith('SDES-')) { applySdes(o.sdes, f.slice('SDES-'.length)); o.flags.add(f); return; }
+  if (f.startsWith('OSRTP-')) { applyOsrtp(o, f.slice('OSRTP-'.length)); o.flags.add(f); return; }
+  if (f === 'pad-crypto') o.sdes.pad = true;
   if (f === 'record-call') o.recordCall = true;
   if (f === 'generate-RTCP' || f === 'generate-rtcp') o.generateRtcp = true;
   if (KNOWN_FLAGS.has(f)) { o.flags.add(FLAG_ALIASES[f] ?? f); return; }
   // Other dictionaries' prefixes (SDES-, OSRTP-, T38-, codec-set-, ...) belong to later features.
   if (/^(SDES-|OSRTP-|T38-|T\.38-|codec-set-|codec-accept-|codec-consume-|from-tags-)/.test(f)) { o.flags.add(f); return; }
   o.unknownFlags.push(f);
+}
+
+/**
+ * One SDES value (spec §3.3). rtpengine 10.5 knows no `only-`, `nonew`, `prefer` or `order:` (later
+ * versions do): like it, we ignore those.
+ */
+function applySdes(s: SdesOptions, v: string): void {
+  if (v.startsWith('no-')) { s.no.add(v.slice(3).toUpperCase()); return; }
+  switch (v.toLowerCase()) {
+    case 'off': case 'no': case 'disable': case 'disabled': s.off = true; break;
+    case 'pad': s.pad = true; break;
+    case 'lifetime': s.lifetime = true; break;
+    case 'static': s.static = true; break;
+    case 'unencrypted_srtp': s.unencryptedSrtp = true; break;
+    case 'unencrypted_srtcp': s.unencryptedSrtcp = true; break;
+    case 'unauthenticated_srtp': s.unauthenticatedSrtp = true; break;
+    case 'encrypted_srtp': s.unencryptedSrtp = false; break;
+    case 'encrypted_srtcp': s.unencryptedSrtcp = false; break;
+    case 'authenticated_srtp': s.unauthenticatedSrtp = false; break;
+  }
+}
+
+function applyOsrtp(o: CallOptions, v: string): void {
+  if (v === 'offer') o.osrtp.offer = true;
+  else if (v === 'accept') o.osrtp.accept = true;
 }
 
 /** rtpengine replaces every space in a flag string by a hyphen before matching. */

@@ -24,3 +24,5 @@ export {
 } from './codecs.js';
 export { buildCodecs, codecLines, encodingWithParams } from './codec-parse.js';
 export { staticPayload } from './static-payloads.js';
+export { SDES_OFFER_ORDER, formatCrypto, parseCrypto, type SdesCrypto } from './crypto.js';
+export { parseFingerprint, parseSetup, type Fingerprint, type SetupRole } from './dtls-attrs.js';

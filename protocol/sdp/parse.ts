@@ -7,6 +7,8 @@ import type { AddrFamily, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSessio
 import { attrName, bufferToBinary, splitLines } from './lines.js';
 import { asDirection, isIceAttr, parseDecimal, parseRtcpAttr } from './attributes.js';
 import { buildCodecs } from './codec-parse.js';
+import { parseCrypto } from './crypto.js';
+import { parseFingerprint, parseSetup } from './dtls-attrs.js';
 
 export class SdpParseError extends Error {
   /** Human-readable reason (not part of the ng reply). */
@@ -102,6 +104,7 @@ function newMedia(index: number, session: number, line: SdpLine): SdpMedia {
     hasIce: false,
     codecs: [],
     isRtp: isRtpProto(m.proto),
+    crypto: [],
   };
   if (m.portCount !== undefined) media.portCount = m.portCount;
   return media;
@@ -136,6 +139,17 @@ function applyMediaAttr(media: SdpMedia, value: string): void {
     case 'end-of-candidates': // RFC 8840 §8.2
       media.hasEndOfCandidates = true;
       break;
+    case 'crypto': { // RFC 4568 §9.1; malformed lines are ignored, as rtpengine does
+      const c = rest === undefined ? null : parseCrypto(rest);
+      if (c && !('error' in c)) media.crypto.push(c);
+      break;
+    }
+    case 'setup': // RFC 4145 §4
+      media.setup = parseSetup(rest) ?? media.setup;
+      break;
+    case 'fingerprint': // RFC 8122 §5
+      media.fingerprint = parseFingerprint(rest) ?? media.fingerprint;
+      break;
   }
 }
 
@@ -164,6 +178,9 @@ function applySessionLine(part: SdpSessionPart, line: SdpLine): void {
       const dir = asDirection(line.value);
       if (dir) part.direction = dir;
       else if (isIceAttr(line.value)) part.hasIce = true;
+      const { name, rest } = attrName(line.value);
+      if (name === 'setup') part.setup = parseSetup(rest) ?? part.setup; // RFC 4145 §4
+      else if (name === 'fingerprint') part.fingerprint = parseFingerprint(rest) ?? part.fingerprint; // RFC 8122 §5
       break;
     }
   }
@@ -210,7 +227,13 @@ export function parseSdp(body: Buffer): SdpSession {
   }
   if (sessions.length === 0) throw new SdpParseError('empty SDP');
 
-  for (const m of media) if (m.isRtp) m.codecs = buildCodecs(m.formats, m.lines);
+  for (const m of media) {
+    if (m.isRtp) m.codecs = buildCodecs(m.formats, m.lines);
+    // RFC 5763 §5: session-level DTLS attributes apply to every media section without its own.
+    const part = sessions[m.session]!;
+    m.setup ??= part.setup;
+    m.fingerprint ??= part.fingerprint;
+  }
 
   return { ...sessions[0]!, media, sessions };
 }

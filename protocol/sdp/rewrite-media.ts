@@ -66,6 +66,9 @@ function dropAttr(value: string, plan: MediaPlan, ctx: MediaContext, codecs: boo
     case 'ptime':
       return plan.ptime !== undefined;
     case 'crypto':
+      // rtpengine copies a line of fewer than three fields (not an a=crypto to it); every other one
+      // is removed and replaced by ours, unless passthrough keeps the well-formed ones.
+      if (rest === undefined || rest.split(' ').filter((t) => t !== '').length < 3) return false;
       return !(plan.keepSecurity && isWellFormedCrypto(rest));
     case 'fingerprint':
     case 'setup':

@@ -3,6 +3,9 @@
 // All text is held as latin1 ("binary") JS strings: one char per octet, so any
 // byte sequence (including invalid UTF-8) survives parse -> rewrite unchanged.
 
+import type { SdesCrypto } from './crypto.js';
+import type { Fingerprint, SetupRole } from './dtls-attrs.js';
+
 export type AddrFamily = 'IP4' | 'IP6';
 
 /** RFC 8866 §6.7 media direction attributes. */
@@ -66,6 +69,12 @@ export interface SdpMedia {
   codecs: Codec[];
   /** Proto is an RTP profile (RTP/AVP, RTP/SAVP, RTP/AVPF, RTP/SAVPF, UDP/TLS/RTP/SAVP(F)). */
   isRtp: boolean;
+  /** Valid `a=crypto` lines (RFC 4568) in order; malformed ones are left out (rtpengine ignores them). */
+  crypto: SdesCrypto[];
+  /** `a=setup` (media level, else the session's). */
+  setup?: SetupRole;
+  /** `a=fingerprint` (media level, else the session's). */
+  fingerprint?: Fingerprint;
 }
 
 export interface SdpOrigin {
@@ -94,6 +103,9 @@ export interface SdpSessionPart {
   direction?: Direction;
   /** Session-level ICE attributes present (ice-ufrag/pwd/options/lite, candidate). */
   hasIce: boolean;
+  /** Session-level `a=setup` / `a=fingerprint` (RFC 5763 §5), inherited by media without their own. */
+  setup?: SetupRole;
+  fingerprint?: Fingerprint;
 }
 
 /** A whole SDP body. The session-level fields are those of the first session description. */

@@ -85,6 +85,11 @@ export interface CompareRules {
    * addresses: ports are then only checked to lie in our range, not mapped one to one.
    */
   portsPerAddress?: boolean;
+  /**
+   * SDP lines left out of the comparison on both sides (e.g. ICE lines in an exchange that waits for
+   * the ICE issue, so that everything else in it is still compared).
+   */
+  sdpLinesIgnored?: RegExp;
 }
 
 /**
@@ -108,12 +113,14 @@ export class TokenMap {
   }
 }
 
-/** Golden port -> our port, shared across one replay so re-used ports must stay re-used. */
-export class PortMap {
-  private readonly g2o = new Map<number, number>();
-  private readonly o2g = new Map<number, number>();
+/** Golden value <-> ours, one to one across a whole replay (a value seen again must map the same way). */
+export class OneToOne<T> {
+  private readonly g2o = new Map<T, T>();
+  private readonly o2g = new Map<T, T>();
 
-  check(golden: number, ours: number, where: string, diffs: string[]): void {
+  constructor(private readonly what: string) {}
+
+  check(golden: T, ours: T, where: string, diffs: string[]): void {
     const o = this.g2o.get(golden);
     const g = this.o2g.get(ours);
     if (o === undefined && g === undefined) {
@@ -121,18 +128,50 @@ export class PortMap {
       this.o2g.set(ours, golden);
       return;
     }
-    if (o !== ours || g !== golden) diffs.push(`${where}: golden port ${golden} ↔ ours ${ours} breaks the mapping (had ${o} / ${g})`);
+    if (o !== ours || g !== golden) diffs.push(`${where}: golden ${this.what} ${String(golden)} ↔ ours ${String(ours)} breaks the mapping (had ${String(o)} / ${String(g)})`);
   }
+}
+
+/**
+ * Golden port -> our port, shared across one replay so re-used ports must stay re-used; `secrets` does
+ * the same for random key material (SDES inline keys) and the certificate fingerprint.
+ */
+export class PortMap extends OneToOne<number> {
+  readonly secrets = new OneToOne<string>('secret');
+
+  constructor() {
+    super('port');
+  }
+}
+
+/**
+ * An SDP line holding a value rtpengine makes up at random: an SDES key (RFC 4568 §9.1 inline
+ * key||salt) or our certificate's fingerprint (RFC 8122 §5). `shape` is the line with the value
+ * replaced by its length, so everything around it (tag, suite, lifetime, parameters, hash) must be equal.
+ */
+function volatileSdpLine(line: string): { shape: string; token: string } | undefined {
+  const c = /^(a=crypto:\d+ \S+ inline:)([A-Za-z0-9+/]+={0,2})(.*)$/s.exec(line);
+  if (c) return { shape: `${c[1]}<${c[2]!.length}>${c[3]}`, token: c[2]! };
+  const f = /^(a=fingerprint:\S+ )([0-9A-F]{2}(?::[0-9A-F]{2})+)(\r?\n?)$/.exec(line);
+  if (f) return { shape: `${f[1]}<${f[2]!.length}>${f[3]}`, token: f[2]! };
+  return undefined;
 }
 
 /** Compares two SDP bodies line by line; ports of the daemon's range are mapped. */
 function compareSdp(g: string, o: string, rules: CompareRules, ports: PortMap, where: string, diffs: string[]): void {
-  const gl = g.split(/(?<=\n)/);
-  const ol = o.split(/(?<=\n)/);
+  const skip = rules.sdpLinesIgnored;
+  const gl = g.split(/(?<=\n)/).filter((l) => !skip?.test(l));
+  const ol = o.split(/(?<=\n)/).filter((l) => !skip?.test(l));
   if (gl.length !== ol.length) diffs.push(`${where}: ${gl.length} SDP lines in golden, ${ol.length} in ours\n--- golden\n${g}--- ours\n${o}`);
   for (let i = 0; i < Math.min(gl.length, ol.length); i++) {
     // The instance id is random per daemon: same attribute, same length.
     if (/^a=rtpengine:[0-9a-f]{12}\r?\n?$/.test(gl[i]!) && /^a=rtpengine:[0-9a-f]{12}\r?\n?$/.test(ol[i]!)) continue;
+    const gv = volatileSdpLine(gl[i]!);
+    const ov = volatileSdpLine(ol[i]!);
+    if (gv && ov && gv.shape === ov.shape) {
+      ports.secrets.check(gv.token, ov.token, `${where} line ${i + 1}`, diffs);
+      continue;
+    }
     const gs = gl[i]!.split(/(\d+)/);
     const os = ol[i]!.split(/(\d+)/);
     let same = gs.length === os.length;

@@ -1,0 +1,77 @@
+/**
+ * The SDP side of DTLS-SRTP (RFC 5763 §5, RFC 5764) for one media section, as rtpengine 10.5 does it:
+ * our offers carry `a=setup:actpass` and our certificate's fingerprint (sha-256 unless
+ * `DTLS-fingerprint=`), towards a recipient that has not shown it does without DTLS; an answer to an
+ * offerer that offered DTLS takes a role — the opposite of an explicit peer role, else the one asked
+ * for (`DTLS=` in the answer, `DTLS-reverse=` in the offer, `--dtls-passive`), else active — and
+ * uses the peer's hash function. The answerer's role sets ours towards it. The result goes into
+ * `CallMedia.dtls`; the handshake itself is MediaContext.dtls's business.
+ */
+import type { CallOptions } from '../../protocol/ng/call-options.js';
+import type { SdpMedia } from '../../protocol/sdp/types.js';
+import type { CallMedia } from './media.js';
+import type { MediaContext } from './media-context.js';
+
+export interface DtlsLines {
+  setup?: string;
+  fingerprint?: string;
+}
+
+/** Records the sender's DTLS attributes and the roles asked for by this message's flags. */
+function record(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia): void {
+  from.peerSetup = sm.setup;
+  from.peerFingerprint = sm.fingerprint ?? null;
+  // `DTLS` names the role towards the recipient of this message, `DTLS-reverse` towards its sender.
+  if (opts.dtls === 'active' || opts.dtls === 'passive') to.dtlsWanted = opts.dtls;
+  if (opts.dtlsReverse) from.dtlsWanted = opts.dtlsReverse;
+}
+
+/**
+ * An offer from `from` to `to`. `srtp`: the recipient gets an SRTP (or OSRTP) offer. Returns the
+ * a=setup / a=fingerprint values to write.
+ */
+export function offerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, srtp: boolean): DtlsLines {
+  record(opts, from, to, sm);
+  // The offerer's DTLS with us is settled by the answer; without a fingerprint it has given it up.
+  if (!from.peerFingerprint) from.dtls = null;
+  else if (from.dtls) from.dtls = { ...from.dtls, peerFingerprint: from.peerFingerprint };
+  // A recipient whose own SDP came without a=fingerprint does without DTLS (rtpengine stops offering it).
+  const want = srtp && opts.dtls !== 'off' && ctx.dtls !== null && !(to.initialized && !to.peerFingerprint);
+  if (!want) {
+    to.dtlsOffered = false;
+    to.dtls = null;
+    return {};
+  }
+  to.dtlsOffered = true;
+  const hash = opts.dtlsFingerprint ?? 'sha-256';
+  return { setup: 'actpass', fingerprint: `${hash} ${ctx.dtls!.fingerprint(hash)}` };
+}
+
+/**
+ * An answer from `from` (answerer) to `to` (offerer). `srtp`: the answer to the offerer has an SRTP
+ * profile. Returns the lines for the offerer (none when it gets no DTLS).
+ */
+export function answerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, srtp: boolean): DtlsLines {
+  record(opts, from, to, sm);
+  if (from.dtlsOffered || from.dtls) {
+    // RFC 4145 §4: an answerer without a=setup is active; we take the other role.
+    from.dtls = from.peerFingerprint
+      ? { role: from.peerSetup === 'passive' ? 'active' : 'passive', peerFingerprint: from.peerFingerprint }
+      : null;
+  }
+  from.dtlsOffered = false;
+
+  to.dtlsOffered = false;
+  const fp = to.peerFingerprint;
+  if (!fp || !srtp || opts.dtls === 'off' || ctx.dtls === null) {
+    to.dtls = null;
+    return {};
+  }
+  let role: 'active' | 'passive';
+  if (to.peerSetup === 'active') role = 'passive';
+  else if (to.peerSetup === 'passive') role = 'active';
+  else role = to.dtlsWanted ?? (ctx.settings.dtlsPassive ? 'passive' : 'active');
+  to.dtls = { role, peerFingerprint: fp };
+  const hash = opts.dtlsFingerprint ?? fp.hash;
+  return { setup: role, fingerprint: `${hash} ${ctx.dtls.fingerprint(hash)}` };
+}
