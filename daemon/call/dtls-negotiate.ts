@@ -35,8 +35,8 @@ export function offerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia,
   // The offerer's DTLS with us is settled by the answer; without a fingerprint it has given it up.
   if (!from.peerFingerprint) from.dtls = null;
   else if (from.dtls) from.dtls = { ...from.dtls, peerFingerprint: from.peerFingerprint };
-  // A recipient whose own SDP came without a=fingerprint does without DTLS (rtpengine stops offering it).
-  const want = srtp && opts.dtls !== 'off' && ctx.dtls !== null && !(to.initialized && !to.peerFingerprint);
+  // A recipient that answered our DTLS offer with SDES only does without DTLS (rtpengine stops offering it).
+  const want = srtp && opts.dtls !== 'off' && ctx.dtls !== null && !to.dtlsRefused;
   if (!want) {
     to.dtlsOffered = false;
     to.dtls = null;
@@ -53,6 +53,8 @@ export function offerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia,
  */
 export function answerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, srtp: boolean): DtlsLines {
   record(opts, from, to, sm);
+  if (from.dtlsOffered && !from.peerFingerprint && sm.crypto.length > 0) from.dtlsRefused = true;
+  if (from.peerFingerprint) from.dtlsRefused = false;
   if (from.dtlsOffered || from.dtls) {
     // RFC 4145 §4: an answerer without a=setup is active; we take the other role.
     from.dtls = from.peerFingerprint

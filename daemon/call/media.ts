@@ -81,6 +81,9 @@ export class CallMedia {
   peerFingerprint: Fingerprint | null = null;
   /** We offered DTLS to it (a=setup:actpass) and its answer has not come yet (query: both roles). */
   dtlsOffered = false;
+  /** It answered our offer of both with SDES only: DTLS is no longer offered to it (and vice versa). */
+  dtlsRefused = false;
+  sdesRefused = false;
   /** DTLS role asked for towards this participant (`DTLS` / `DTLS-reverse`), kept until changed. */
   dtlsWanted: 'active' | 'passive' | undefined;
   /** Port 0 in this participant's SDP: rejected, no sockets. */

@@ -107,12 +107,19 @@ function sdpFamily(sdp: SdpSession): AddrFamily | undefined {
 /** Returns whether the sender's media endpoint moved since its last SDP. */
 function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): boolean {
   const { sdp, opts } = n;
+  const prevProto = from.protocol;
   from.initialized = true;
   from.type = sm.type;
   from.protocol = sm.proto;
-  if (!to.initialized) {
-    to.type = sm.type;
-    to.protocol = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : sm.proto;
+  if (!to.initialized) to.type = sm.type;
+  if (n.isOffer) {
+    // The protocol towards the recipient stays across re-offers, in either direction (rtpengine
+    // 10.5: an SRTP callee keeps RTP/SAVP when the plain caller re-offers RTP/AVP, and the other
+    // way round): `transport-protocol` sets it, otherwise it follows the offerer's only when that
+    // is new or changed.
+    const tp = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : undefined;
+    if (tp) to.protocol = tp;
+    else if (!to.protocol || prevProto !== sm.proto) to.protocol = sm.proto;
   }
   from.rejected = sm.port === 0;
   from.mid = sm.mid;
@@ -290,14 +297,13 @@ function securityPlan(ctx: MediaContext, n: Negotiation, from: CallMedia, to: Ca
   const proto = plan.protocol ?? sm.proto;
   if (n.isOffer) {
     const toSrtp = isSrtpProto(proto);
-    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one, with its
-    // suites only, unless a transport protocol is forced.
+    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one (its suites
+    // first, then ours), unless a transport protocol is forced.
     const passOsrtp = !toSrtp && !isSrtpProto(sm.proto) && sm.crypto.length > 0 && opts.transportProtocol === undefined;
     const srtp = toSrtp || opts.osrtp.offer || passOsrtp;
     const dtls = offerDtls(ctx, opts, from, to, sm, srtp);
     // A recipient that answered DTLS-SRTP without a=crypto gets no SDES offer any more.
-    const sdes = srtp && !opts.sdes.off && !(to.initialized && to.sdesIn.length === 0 && to.peerFingerprint !== null);
-    plan.crypto = offerSdes(opts, from, to, sm, sdes, passOsrtp && !opts.osrtp.offer);
+    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesRefused);
     plan.setup = dtls.setup;
     plan.fingerprint = dtls.fingerprint;
   } else {
@@ -318,14 +324,15 @@ function isPassthrough(sm: SdpMedia): boolean {
 }
 
 /**
- * The m= protocol written: `transport-protocol` when given; else in an offer the offered one, in an
- * answer the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
+ * The m= protocol written: in an offer the one kept for the recipient (recordSenderMedia); in an
+ * answer `transport-protocol` when given, else the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
  * takes the answerer's (rtpengine 10.5: RTP/AVP offered and RTP/AVPF answered gives RTP/AVP).
  */
 function planProtocol(n: Negotiation, to: CallMedia): string | undefined {
   const tp = n.opts.transportProtocol;
+  if (n.isOffer) return to.protocol || undefined; // set by recordSenderMedia
   if (tp && tp !== 'accept') return tp;
-  if (n.isOffer || tp === 'accept') return undefined;
+  if (tp === 'accept') return undefined;
   return to.protocol || undefined;
 }
 

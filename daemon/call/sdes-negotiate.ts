@@ -58,10 +58,9 @@ function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
 
 /**
  * An offer from `from` to `to`. `sdes`: whether SDES goes to the recipient at all (SRTP profile or
- * OSRTP, not SDES-off); `onlyOfferers`: an OSRTP offer passed on as it came (RTP/AVP with the
- * offerer's a=crypto): only the offerer's suites are offered. Returns the a=crypto values.
+ * OSRTP, not SDES-off). Returns the a=crypto values.
  */
-export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean, onlyOfferers: boolean): string[] {
+export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
   // What the offerer sends is unprotected with its first key until the answer says more.
   if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
@@ -73,7 +72,12 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
     return [];
   }
   const no = opts.sdes.no;
-  const list: SdesCrypto[] = to.sdesOut.filter((c) => !no.has(c.suite));
+  // What we already gave it stays, except that the offerer's current line of a suite (a new key of
+  // its own, say) replaces ours of the same suite in place.
+  const list: SdesCrypto[] = to.sdesOut.filter((c) => !no.has(c.suite)).map((c) => {
+    const o = from.sdesIn.find((x) => x.suite === c.suite);
+    return o ? { ...o, tag: c.tag, lifetime: undefined } : c;
+  });
   let maxTag = list.reduce((m, c) => Math.max(m, c.tag), 0);
   for (const c of from.sdesIn) {
     if (no.has(c.suite) || list.some((x) => x.suite === c.suite)) continue;
@@ -81,11 +85,9 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
     list.push({ ...c, tag, lifetime: undefined });
     maxTag = Math.max(maxTag, tag);
   }
-  if (!onlyOfferers) {
-    for (const suite of SDES_OFFER_ORDER) {
-      if (no.has(suite) || list.some((x) => x.suite === suite)) continue;
-      list.push(newCrypto(suite, ++maxTag, opts));
-    }
+  for (const suite of SDES_OFFER_ORDER) {
+    if (no.has(suite) || list.some((x) => x.suite === suite)) continue;
+    list.push(newCrypto(suite, ++maxTag, opts));
   }
   to.sdesOut = list;
   // Until the answer, media to the recipient is protected with the first offered key (rtpengine
@@ -103,6 +105,7 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
 export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, toProto: string, dtlsToOfferer: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
   const chosen = from.sdesIn[0];
+  if (chosen) from.sdesRefused = false;
   const picked = chosen ? from.sdesOut.find((c) => c.tag === chosen.tag && c.suite === chosen.suite) : undefined;
   if (chosen) {
     // The answerer's key for what it sends; ours as it accepted it (or, if its line names no key
@@ -110,6 +113,9 @@ export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm
     const ours = picked ?? from.sdesOut[0];
     if (picked) from.sdesOut = [picked];
     from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
+  } else if (from.sdesOut.length > 0 && sm.fingerprint) {
+    // DTLS-SRTP chosen over our SDES offer: no more SDES offers to it (rtpengine stops offering it).
+    from.sdesRefused = true;
   } else if (!isSrtpProto(sm.proto)) {
     // A plain answer: no SRTP with the answerer (OSRTP declined, or SRTP refused).
     from.sdesOut = NO_CRYPTO;
