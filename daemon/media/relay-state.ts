@@ -166,10 +166,20 @@ export class RelayState {
     this.outPackets[slot] = 0;
     this.outOctets[slot] = 0;
     this.srtp[slot] = 0;
+    closeSrtpContext(this.srtpRx[slot]!);
+    closeSrtpContext(this.srtpTx[slot]!);
     this.srtpRx[slot] = null;
     this.srtpTx[slot] = null;
     this.srtpRxParams[slot] = null;
     this.srtpTxParams[slot] = null;
     this.dtls[slot] = 0;
   }
+}
+
+/**
+ * Releases a context the slot no longer uses. Contexts on native crypto hold OpenSSL state and have
+ * close(); plain JS ones may not, so the call is optional.
+ */
+export function closeSrtpContext(c: SlotSrtpContext | null): void {
+  if (c !== null) (c as { close?: () => void }).close?.();
 }

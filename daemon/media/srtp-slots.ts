@@ -4,7 +4,7 @@
  * so ROC and replay state survive re-INVITEs that keep the keys. Runs per signalling event.
  */
 import type { SrtpParams } from './messages.js';
-import { SRTP_RX, SRTP_TX, type RelayState, type SlotSrtpContext } from './relay-state.js';
+import { closeSrtpContext, SRTP_RX, SRTP_TX, type RelayState, type SlotSrtpContext } from './relay-state.js';
 import { createSrtpContext, sameSrtpParams } from './srtp-factory.js';
 
 /**
@@ -15,12 +15,14 @@ export function applySlotSrtp(S: RelayState, slot: number, rx: SrtpParams | null
   let problem: string | null = null;
   if (!sameSrtpParams(S.srtpRxParams[slot]!, rx)) {
     const r = build(rx);
+    closeSrtpContext(S.srtpRx[slot]!);
     S.srtpRx[slot] = r.ctx;
     S.srtpRxParams[slot] = rx;
     problem = r.error;
   }
   if (!sameSrtpParams(S.srtpTxParams[slot]!, tx)) {
     const t = build(tx);
+    closeSrtpContext(S.srtpTx[slot]!);
     S.srtpTx[slot] = t.ctx;
     S.srtpTxParams[slot] = tx;
     problem ??= t.error;
