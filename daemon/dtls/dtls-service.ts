@@ -154,7 +154,7 @@ export class DaemonDtls implements DtlsService {
     const keys = slotSrtpFromKeyingMaterial(profile, material, c.role === 'active');
     if (c.component === 1) media.srtp = keys;
     else media.rtcpSrtp = keys;
-    this.log.info(`DTLS-SRTP on ${what} established: ${suite}`);
+    this.log.info(`DTLS-SRTP on ${what} established: ${suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
     this.ctx.pool.configure(c.call.worker, forwardingConfigs(this.ctx, c.call));
   }
 
