@@ -71,6 +71,8 @@ export async function main(argv: string[], defaults: Partial<BenchOptions> = {},
     setPriority(process.pid, o.nice);
   }
   const loadgenBin = buildTool('rtp-load');
+  // The SRTP tests' side B links libsrtp2 (Debian libsrtp2-dev); built only when one is asked for.
+  const loadgenSrtpBin = tests.some((t) => t.srtp) ? buildTool('rtp-load', 'srtp', ['-DWITH_SRTP'], ['-lsrtp2']) : undefined;
   const ngLoadBin = buildTool('ng-load');
   const hard = hardNofile();
   const capResource = (parseInt(/^CapEff:\s+(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0', 16) & (1 << 24)) !== 0;
@@ -98,7 +100,7 @@ export async function main(argv: string[], defaults: Partial<BenchOptions> = {},
   process.stdout.write(`${header}\n`);
 
   const rows: Row[] = [];
-  const ctx = { o, tc, loadgenBin, ngLoadBin, log: (s: string) => process.stdout.write(`${s}\n`) };
+  const ctx = { o, tc, loadgenBin, loadgenSrtpBin, ngLoadBin, log: (s: string) => process.stdout.write(`${s}\n`) };
   const started = Date.now();
   for (let rep = 1; rep <= o.reps; rep++) {
     for (const t of tests) {

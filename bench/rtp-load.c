@@ -34,7 +34,18 @@
  * not enter it. Loss counts packets sent inside the window that did not come back by the end of
  * the drain. Receive-queue overflows of our own sockets are reported (SO_RXQ_OVFL) as lg_drops.
  *
- * Written for rtpengine-ts; builds with plain gcc (links libc only).
+ * SRTP (--srtp SUITE, rate mode; binary built with -DWITH_SRTP and -lsrtp2, Debian libsrtp2-dev):
+ *   side A is plain RTP, side B speaks SRTP with SUITE (AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM).
+ *   B protects everything it sends with one outbound key shared by all B sides (--srtp-key, base64
+ *   key||salt, which the orchestrator put into every B answer's a=crypto line; the relay still keeps
+ *   a context per call). What B receives is the relay's SRTP: B identifies the stream by its SSRC
+ *   and the packet by its sequence number (both in clear; every stream's SSRC is --srtp's base plus
+ *   its id) and takes the send time from a per-stream table, so loss and latency are measured on
+ *   every packet without decrypting it. Every --srtp-check-every'th call (10) B also unprotects
+ *   and authenticates each packet with the relay's key for that call (the third field of its C
+ *   line) and checks the decrypted payload: srtp_ok / srtp_fail in the result.
+ *
+ * Written for rtpengine-ts; builds with plain gcc (links libc only; libsrtp2 with -DWITH_SRTP).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -53,6 +64,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+
+#ifdef WITH_SRTP
+#include <srtp2/srtp.h>
+#endif
 
 #define MAGIC 0x52544c47u /* "RTLG" */
 #define BATCH 256
@@ -119,6 +134,7 @@ struct stream {
 	uint32_t acked;     /* flood: packets before this counter are no longer in flight */
 	uint64_t progress_ns;
 	uint64_t tx_win, rx_win;
+	uint16_t seq0;      /* --srtp: first sequence number (B finds the counter from the clear header) */
 };
 
 static int fds[2][MAX_SOCKS];
@@ -130,11 +146,81 @@ static int phase; /* 0 warmup, 1 window, 2 drain (no sending) */
 static uint64_t c_tx, c_rx, c_rx_arrive_win, c_bad, c_misrouted, c_dup, c_send_fail, c_skipped,
 	c_stall_lost, c_late_ticks, c_ticks;
 
+/* ---- --srtp ---- */
+#define SRING 1024 /* send times kept per A->B stream (20 s at 50 pps) */
+static const char *srtp_suite;  /* NULL: plain both ways */
+static int srtp_every = 10;
+static uint32_t ssrc_base;
+static uint64_t *sent_ring;     /* per A->B stream (sid / 2): send time by counter & (SRING-1) */
+static unsigned char *phase_ring;
+static uint64_t c_srtp_ok, c_srtp_fail;
+#ifdef WITH_SRTP
+static srtp_t srtp_tx;          /* B's outbound session, every B stream */
+static srtp_t *srtp_rx;         /* per call: the relay's key to B (checked calls only) */
+static unsigned char srtp_key[64];
+static int srtp_key_len;
+static char **call_keys;        /* base64 key||salt of each call's C line */
+static unsigned char srtp_scratch[MAX_PKT + 64];
+#endif
+
 static void fail(const char *what)
 {
 	fprintf(stderr, "rtp-load: %s: %s\n", what, strerror(errno));
 	exit(2);
 }
+
+#ifdef WITH_SRTP
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* RFC 4648 base64 (padding optional); returns the byte count or -1. */
+static int b64_decode(const char *in, unsigned char *out, int cap)
+{
+	unsigned v = 0;
+	int bits = 0, o = 0;
+	for (; *in && *in != '='; in++) {
+		const char *q = strchr(B64, *in);
+		if (!q)
+			return -1;
+		v = (v << 6) | (unsigned)(q - B64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return -1;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	return o;
+}
+
+/* A libsrtp session for every SSRC one way (RFC 3711 master key||salt as the suite wants it). */
+static srtp_t srtp_session(const unsigned char *key, int key_len, int outbound)
+{
+	srtp_policy_t p;
+	srtp_t sess;
+	memset(&p, 0, sizeof(p));
+	int gcm = strcmp(srtp_suite, "AEAD_AES_128_GCM") == 0;
+	if (gcm) {
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+	} else {
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+	}
+	if (key_len != (gcm ? 28 : 30)) {
+		fprintf(stderr, "rtp-load: %s key||salt must be %d bytes, got %d\n", srtp_suite, gcm ? 28 : 30, key_len);
+		exit(2);
+	}
+	p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+	p.key = (unsigned char *)key;
+	p.window_size = 1024;
+	if (srtp_create(&sess, &p) != srtp_err_status_ok) {
+		fprintf(stderr, "rtp-load: srtp_create failed\n");
+		exit(2);
+	}
+	return sess;
+}
+#endif
 
 /* ---- sending: per-socket sendmmsg batches ---- */
 struct txbatch {
@@ -197,8 +283,24 @@ static void queue_pkt(int sid)
 	memcpy(p + 20, &ctr, 4);
 	memcpy(p + 24, &now, 8);
 	p[32] = (unsigned char)phase;
+	int len = pkt_len;
+	if (srtp_suite) {
+		if (s->rxside == 1) {
+			/* A -> B: B will see it encrypted and find its send time here */
+			size_t at = (size_t)(sid / 2) * SRING + (ctr & (SRING - 1));
+			sent_ring[at] = now;
+			phase_ring[at] = (unsigned char)phase;
+		} else {
+#ifdef WITH_SRTP
+			if (srtp_protect(srtp_tx, p, &len) != srtp_err_status_ok) {
+				fprintf(stderr, "rtp-load: srtp_protect failed\n");
+				exit(2);
+			}
+#endif
+		}
+	}
 	b->iov[b->n].iov_base = p;
-	b->iov[b->n].iov_len = (size_t)pkt_len;
+	b->iov[b->n].iov_len = (size_t)len;
 	memset(&b->msg[b->n].msg_hdr, 0, sizeof(b->msg[b->n].msg_hdr));
 	b->msg[b->n].msg_hdr.msg_name = &s->dst;
 	b->msg[b->n].msg_hdr.msg_namelen = sizeof(s->dst);
@@ -236,23 +338,9 @@ static void note_bad(const unsigned char *p, int len)
 		o += snprintf(bad_sample + o, sizeof(bad_sample) - (size_t)o, "%02x", p[i]);
 }
 
-static void on_packet(int side, int k, const unsigned char *p, int len, const struct msghdr *mh, uint64_t fallback_rt)
+/* One packet of stream `sid` with counter `ctr`, sent at `sent` (CLOCK_REALTIME ns) in phase `ph`. */
+static void on_stream_packet(int side, uint32_t sid, uint32_t ctr, uint64_t sent, int ph, const struct msghdr *mh, uint64_t fallback_rt)
 {
-	(void)k;
-	uint32_t magic, sid, ctr;
-	uint64_t sent;
-	if (len < 33) {
-		note_bad(p, len);
-		return;
-	}
-	memcpy(&magic, p + 12, 4);
-	memcpy(&sid, p + 16, 4);
-	memcpy(&ctr, p + 20, 4);
-	memcpy(&sent, p + 24, 8);
-	if (magic != MAGIC || sid >= (uint32_t)nstreams) {
-		note_bad(p, len);
-		return;
-	}
 	struct stream *s = &ST[sid];
 	if (s->rxside != side) {
 		c_misrouted++;
@@ -269,7 +357,7 @@ static void on_packet(int side, int k, const unsigned char *p, int len, const st
 			s->acked = s->last_rx; /* a gap before it was lost (or comes late) */
 		s->progress_ns = 0; /* refreshed in the flood loop */
 	}
-	if (p[32] != 1)
+	if (ph != 1)
 		return;
 	s->rx_win++;
 	uint64_t rx_rt = fallback_rt;
@@ -287,6 +375,82 @@ static void on_packet(int side, int k, const unsigned char *p, int len, const st
 	lat_n++;
 	if (us > lat_max_us)
 		lat_max_us = us;
+}
+
+/*
+ * --srtp, side B: the relay's SRTP. Stream from the SSRC, counter from the sequence number, send
+ * time from the table; on checked calls the packet is also unprotected and its payload compared.
+ */
+static void on_srtp_packet(const unsigned char *p, int len, const struct msghdr *mh, uint64_t fallback_rt)
+{
+	uint32_t ssrc, sid;
+	uint16_t seq;
+	if (len < 12 || (p[0] >> 6) != 2) {
+		note_bad(p, len);
+		return;
+	}
+	memcpy(&ssrc, p + 8, 4);
+	memcpy(&seq, p + 2, 2);
+	sid = ntohl(ssrc) - ssrc_base;
+	if (sid >= (uint32_t)nstreams || (sid & 1) != 0) {
+		note_bad(p, len);
+		return;
+	}
+	struct stream *s = &ST[sid];
+	uint32_t ref = s->last_rx ? s->last_rx - 1 : 0;
+	uint32_t ctr = (ref & ~0xffffu) | (uint16_t)(ntohs(seq) - s->seq0);
+	if ((int32_t)(ctr - ref) < -32768)
+		ctr += 65536;
+	else if ((int32_t)(ctr - ref) > 32768 && ctr >= 65536)
+		ctr -= 65536;
+#ifdef WITH_SRTP
+	int call = (int)(sid / 2);
+	if (srtp_rx[call]) {
+		int l = len;
+		uint32_t magic, id, pctr;
+		memcpy(srtp_scratch, p, (size_t)len);
+		if (srtp_unprotect(srtp_rx[call], srtp_scratch, &l) != srtp_err_status_ok || l < 33) {
+			c_srtp_fail++;
+			note_bad(p, len);
+			return;
+		}
+		memcpy(&magic, srtp_scratch + 12, 4);
+		memcpy(&id, srtp_scratch + 16, 4);
+		memcpy(&pctr, srtp_scratch + 20, 4);
+		if (magic != MAGIC || id != sid || pctr != ctr) {
+			c_srtp_fail++;
+			note_bad(srtp_scratch, l);
+			return;
+		}
+		c_srtp_ok++;
+	}
+#endif
+	size_t at = (size_t)(sid / 2) * SRING + (ctr & (SRING - 1));
+	on_stream_packet(1, sid, ctr, sent_ring[at], phase_ring[at], mh, fallback_rt);
+}
+
+static void on_packet(int side, int k, const unsigned char *p, int len, const struct msghdr *mh, uint64_t fallback_rt)
+{
+	(void)k;
+	uint32_t magic, sid, ctr;
+	uint64_t sent;
+	if (srtp_suite && side == 1) {
+		on_srtp_packet(p, len, mh, fallback_rt);
+		return;
+	}
+	if (len < 33) {
+		note_bad(p, len);
+		return;
+	}
+	memcpy(&magic, p + 12, 4);
+	memcpy(&sid, p + 16, 4);
+	memcpy(&ctr, p + 20, 4);
+	memcpy(&sent, p + 24, 8);
+	if (magic != MAGIC || sid >= (uint32_t)nstreams) {
+		note_bad(p, len);
+		return;
+	}
+	on_stream_packet(side, sid, ctr, sent, p[32], mh, fallback_rt);
 }
 
 static void drain_sock(int side, int k)
@@ -364,14 +528,23 @@ static void read_calls(void)
 		if (strncmp(line, "GO", 2) == 0)
 			break;
 		int a, b;
-		if (sscanf(line, "C %d %d", &a, &b) != 2) {
+		char key[128] = "";
+		if (sscanf(line, "C %d %d %127s", &a, &b, key) < 2) {
 			fprintf(stderr, "rtp-load: bad input line: %s", line);
 			exit(2);
 		}
 		if (ncalls == cap) {
 			cap *= 2;
 			ports = realloc(ports, sizeof(*ports) * (size_t)cap);
+#ifdef WITH_SRTP
+			call_keys = realloc(call_keys, sizeof(*call_keys) * (size_t)cap);
+#endif
 		}
+#ifdef WITH_SRTP
+		if (!call_keys)
+			call_keys = calloc((size_t)cap, sizeof(*call_keys));
+		call_keys[ncalls] = strdup(key);
+#endif
 		ports[ncalls][0] = a;
 		ports[ncalls][1] = b;
 		ncalls++;
@@ -386,6 +559,25 @@ static void read_calls(void)
 	if (inet_pton(AF_INET, O.relay_ip, &rip) != 1)
 		fail("bad --relay-ip");
 	srandom((unsigned)(mono_ns() ^ (uint64_t)getpid()));
+	ssrc_base = (uint32_t)random() ^ ((uint32_t)random() << 16);
+	if (srtp_suite) {
+		sent_ring = calloc((size_t)ncalls * SRING, sizeof(*sent_ring));
+		phase_ring = calloc((size_t)ncalls * SRING, 1);
+		if (!sent_ring || !phase_ring)
+			fail("calloc");
+#ifdef WITH_SRTP
+		srtp_rx = calloc((size_t)ncalls, sizeof(*srtp_rx));
+		for (int c = 0; c < ncalls; c += srtp_every) {
+			unsigned char k[64];
+			int n = b64_decode(call_keys[c], k, sizeof(k));
+			if (n < 0 || !call_keys[c][0]) {
+				fprintf(stderr, "rtp-load: call %d: no usable SRTP key in its C line\n", c);
+				exit(2);
+			}
+			srtp_rx[c] = srtp_session(k, n, 0);
+		}
+#endif
+	}
 	for (int c = 0; c < ncalls; c++)
 		for (int d = 0; d < 2; d++) {
 			/* stream 2c: A -> relay port for A -> B;  stream 2c+1: B -> relay port for B -> A */
@@ -395,8 +587,9 @@ static void read_calls(void)
 			s->dst.sin_port = htons((uint16_t)ports[c][d]);
 			s->txsock = c % O.socks;
 			s->rxside = 1 - d;
-			s->ssrc = (uint32_t)random() ^ ((uint32_t)random() << 16);
+			s->ssrc = srtp_suite ? ssrc_base + (uint32_t)(2 * c + d) : (uint32_t)random() ^ ((uint32_t)random() << 16);
 			s->rtpseq = (uint16_t)random();
+			s->seq0 = s->rtpseq;
 			s->rtpts = (uint32_t)random();
 		}
 	free(ports);
@@ -415,7 +608,9 @@ static void usage(void)
 		"usage: rtp-load [--mode rate|flood] [--pps 50] [--window 8] [--warmup 2] [--duration 10]\n"
 		"                [--drain 1] [--tick-us N] [--payload 160] [--socks 1] [--port 22500]\n"
 		"                [--local-ip 127.0.0.1] [--relay-ip 127.0.0.1] [--stall-ms 1000]\n"
-		"  then on stdin: one 'C <relay port for A> <relay port for B>' line per call, then 'GO'\n");
+		"                [--srtp AES_CM_128_HMAC_SHA1_80|AEAD_AES_128_GCM --srtp-key B64 [--srtp-check-every 10]]\n"
+		"  then on stdin: one 'C <relay port for A> <relay port for B> [relay's key to B, base64]' line\n"
+		"  per call, then 'GO'\n");
 	exit(2);
 }
 
@@ -426,7 +621,8 @@ int main(int argc, char **argv)
 		{ "warmup", 1, 0, 'W' }, { "duration", 1, 0, 'd' }, { "drain", 1, 0, 'D' },
 		{ "tick-us", 1, 0, 't' }, { "payload", 1, 0, 'P' }, { "socks", 1, 0, 'k' },
 		{ "port", 1, 0, 'b' }, { "local-ip", 1, 0, 'l' }, { "relay-ip", 1, 0, 'r' },
-		{ "stall-ms", 1, 0, 's' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
+		{ "stall-ms", 1, 0, 's' }, { "srtp", 1, 0, 'S' }, { "srtp-key", 1, 0, 'K' },
+		{ "srtp-check-every", 1, 0, 'E' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -444,6 +640,13 @@ int main(int argc, char **argv)
 		case 'l': snprintf(O.local_ip, sizeof(O.local_ip), "%s", optarg); break;
 		case 'r': snprintf(O.relay_ip, sizeof(O.relay_ip), "%s", optarg); break;
 		case 's': O.stall_ms = atoi(optarg); break;
+		case 'S': srtp_suite = optarg; break;
+		case 'E': srtp_every = atoi(optarg); break;
+		case 'K':
+#ifdef WITH_SRTP
+			srtp_key_len = b64_decode(optarg, srtp_key, sizeof(srtp_key));
+#endif
+			break;
 		default: usage();
 		}
 	}
@@ -455,6 +658,19 @@ int main(int argc, char **argv)
 		usage();
 	if (O.tick_us <= 0)
 		O.tick_us = flood ? 200 : 1000;
+	if (srtp_suite) {
+#ifdef WITH_SRTP
+		if (flood || srtp_every < 1 || (strcmp(srtp_suite, "AES_CM_128_HMAC_SHA1_80") != 0 &&
+		                                strcmp(srtp_suite, "AEAD_AES_128_GCM") != 0))
+			usage();
+		if (srtp_init() != srtp_err_status_ok)
+			fail("srtp_init");
+		srtp_tx = srtp_session(srtp_key, srtp_key_len, 1);
+#else
+		fprintf(stderr, "rtp-load: built without SRTP: build with -DWITH_SRTP ... -lsrtp2 (Debian: libsrtp2-dev)\n");
+		exit(2);
+#endif
+	}
 	pkt_len = 12 + O.payload;
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -567,7 +783,7 @@ int main(int argc, char **argv)
 	       "\"bad\":%llu,\"bad_sample\":\"%s\",\"misrouted\":%llu,\"dup\":%llu,\"send_fail\":%llu,\"skipped\":%llu,"
 	       "\"stall_lost\":%llu,\"silent_streams\":%llu,\"lg_drops\":%llu,"
 	       "\"lg_cpu_s\":%.4f,\"lg_util_pct\":%.2f,\"ticks\":%llu,\"late_ticks\":%llu,"
-	       "\"max_late_ms\":%.3f,\"max_late_phase\":%d}\n",
+	       "\"max_late_ms\":%.3f,\"max_late_phase\":%d,\"srtp_ok\":%llu,\"srtp_fail\":%llu}\n",
 	       O.mode, ncalls, nstreams, win_s,
 	       (unsigned long long)c_tx, (unsigned long long)c_rx, (unsigned long long)tx_win,
 	       (unsigned long long)rx_win, (unsigned long long)c_rx_arrive_win,
@@ -580,6 +796,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)c_send_fail, (unsigned long long)c_skipped,
 	       (unsigned long long)c_stall_lost, (unsigned long long)silent, (unsigned long long)lg_drops,
 	       lg_cpu, 100.0 * lg_cpu / win_s, (unsigned long long)c_ticks, (unsigned long long)c_late_ticks,
-	       (double)max_late_ns / 1e6, max_late_phase);
+	       (double)max_late_ns / 1e6, max_late_phase, (unsigned long long)c_srtp_ok, (unsigned long long)c_srtp_fail);
 	return 0;
 }

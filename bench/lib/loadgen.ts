@@ -13,17 +13,20 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/bench/lib -> <repo>/bench */
 export const BENCH_SRC = join(HERE, '..', '..', '..', 'bench');
 
-/** Compiles bench/NAME.c (with bench/clock.h) to bench/.build/NAME when missing or stale; returns its path. */
-export function buildTool(name: string): string {
+/**
+ * Compiles bench/NAME.c (with bench/clock.h) to bench/.build/NAME (or NAME-VARIANT, with more gcc
+ * arguments, e.g. rtp-load-srtp with -DWITH_SRTP and -lsrtp2) when missing or stale; returns its path.
+ */
+export function buildTool(name: string, variant = '', defines: string[] = [], libs: string[] = []): string {
   const src = join(BENCH_SRC, `${name}.c`);
   const outDir = join(BENCH_SRC, '.build');
-  const bin = join(outDir, name);
+  const bin = join(outDir, variant ? `${name}-${variant}` : name);
   if (!existsSync(src)) throw new Error(`missing ${src}`);
   // Rebuild when the binary is older than its source or the shared header.
   const newest = Math.max(statSync(src).mtimeMs, statSync(join(BENCH_SRC, 'clock.h')).mtimeMs);
   if (!existsSync(bin) || statSync(bin).mtimeMs < newest) {
     mkdirSync(outDir, { recursive: true });
-    execFileSync('gcc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit' });
+    execFileSync('gcc', ['-O2', '-Wall', ...defines, '-o', bin, src, ...libs], { stdio: 'inherit' });
   }
   return bin;
 }
@@ -62,6 +65,9 @@ export interface LoadgenResult {
   late_ticks: number;
   max_late_ms: number;
   max_late_phase: number;
+  /** --srtp: packets side B unprotected and checked, and those that failed. */
+  srtp_ok?: number;
+  srtp_fail?: number;
 }
 
 export interface LoadgenOptions {
@@ -76,6 +82,8 @@ export interface LoadgenOptions {
   socks: number;
   port: number;
   tickUs?: number;
+  /** SRTP on side B: the suite and B's outbound key||salt (base64), as in its answers' a=crypto. */
+  srtp?: { suite: string; keyB64: string };
 }
 
 export interface NgLoadResult {
@@ -180,11 +188,13 @@ export class Loadgen extends ToolProcess {
       '--port', String(o.port),
     ];
     if (o.tickUs) args.push('--tick-us', String(o.tickUs));
+    if (o.srtp) args.push('--srtp', o.srtp.suite, '--srtp-key', o.srtp.keyB64);
     super(pinned(o.cpu, [o.bin, ...args]));
   }
 
-  sendCalls(calls: { relayForA: number; relayForB: number }[]): void {
-    const text = calls.map((c) => `C ${c.relayForA} ${c.relayForB}\n`).join('') + 'GO\n';
+  /** The calls' relay ports, and with SRTP the relay's key to B (its a=crypto to B, base64). */
+  sendCalls(calls: { relayForA: number; relayForB: number; relayKeyB64?: string }[]): void {
+    const text = calls.map((c) => `C ${c.relayForA} ${c.relayForB}${c.relayKeyB64 ? ` ${c.relayKeyB64}` : ''}\n`).join('') + 'GO\n';
     this.child.stdin!.write(text);
     this.child.stdin!.end();
   }

@@ -156,6 +156,38 @@ export interface CallPorts {
   relayForB: number;
   offerMs: number;
   answerMs: number;
+  /** SDES calls: the relay's key||salt to B (base64, from its a=crypto line of B's suite). */
+  relayKeyB64?: string;
+}
+
+/**
+ * An SDES-SRTP call (RFC 4568): A offers plain RTP/AVP with "transport-protocol": "RTP/SAVP", so the
+ * relay offers B RTP/SAVP with its a=crypto lines; B answers RTP/SAVP with one a=crypto line of
+ * `suite` (the relay's tag) carrying B's own key `bKeyB64`. The relay's key to B is returned.
+ */
+export async function setupSrtpCall(
+  ng: NgClient, callId: string, ip: string, portA: number, portB: number, n: number, suite: string, bKeyB64: string,
+): Promise<CallPorts> {
+  const offer = await ng.request({
+    command: 'offer', 'call-id': callId, 'from-tag': `${callId}-a`, sdp: sdpFor(ip, portA, 2 * n + 1),
+    'transport-protocol': 'RTP/SAVP',
+  });
+  const o = check(offer, 'offer');
+  const osdp = String(o['sdp']);
+  const line = new RegExp(`^a=crypto:(\\d+) ${suite} inline:([A-Za-z0-9+/=]+)`, 'm').exec(osdp);
+  if (!line) throw new Error(`offer to B has no a=crypto line with ${suite}`);
+  const bSdp = sdpFor(ip, portB, 2 * n + 2).replace(' RTP/AVP 0', ' RTP/SAVP 0') + `a=crypto:${line[1]} ${suite} inline:${bKeyB64}\r\n`;
+  const answer = await ng.request({
+    command: 'answer', 'call-id': callId, 'from-tag': `${callId}-a`, 'to-tag': `${callId}-b`, sdp: bSdp,
+  });
+  const a = check(answer, 'answer');
+  return {
+    relayForB: mediaOf(osdp).port,
+    relayForA: mediaOf(String(a['sdp'])).port,
+    offerMs: offer.ms,
+    answerMs: answer.ms,
+    relayKeyB64: line[2]!,
+  };
 }
 
 export async function setupCall(ng: NgClient, callId: string, ip: string, portA: number, portB: number, n: number): Promise<CallPorts> {

@@ -47,6 +47,8 @@ usage: npm run bench -- [options]          (npm run bench:ng -- [options] runs t
 
 tests (--tests a,b,c):
   rateN        N calls, --pps packets/s each way per call (rate500, rate1000)
+  srtpN        as rateN, side B SDES-SRTP AES_CM_128_HMAC_SHA1_80 (A plain RTP/AVP); needs libsrtp2-dev
+  srtpgcmN     as srtpN with AEAD_AES_128_GCM
   flood        --flood-calls calls, closed loop with --flood-window packets in flight per stream
   scaleN       N concurrent calls set up, then --scale-pps each way per call (scale10000)
   ng           ng control, closed loop: --ng-window calls at once, each offer+answer+delete

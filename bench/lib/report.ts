@@ -82,7 +82,7 @@ export function renderReport(rows: Row[], targets: string[], tests: string[]): s
     parts.push(table(head, body));
   };
 
-  section('### RTP forwarding\n', tests.filter((t) => /^(rate\d+|flood|scale\d+)$/.test(t)), [
+  section('### RTP forwarding\n', tests.filter((t) => /^(rate\d+|srtp\d+|srtpgcm\d+|flood|scale\d+)$/.test(t)), [
     'test', 'target', 'calls', 'offered pps', 'fwd pps', 'loss % (pkts)', 'p50 ms', 'p99 ms', 'max ms',
     'daemon CPU-µs/pkt', 'ratio', 'daemon util %', 'RSS MB', 'loadgen util %', 'other on daemon CPU %',
     'setup calls/s', 'checks',

@@ -3,7 +3,8 @@
  * tests) or the ng client (control tests), sample /proc around the measurement window, stop.
  */
 import { Loadgen, NgLoad, type LoadgenResult } from './loadgen.js';
-import { NgClient, pool, setupCall, type CallPorts } from './ng-client.js';
+import { randomBytes } from 'node:crypto';
+import { NgClient, pool, setupCall, setupSrtpCall, type CallPorts } from './ng-client.js';
 import type { BenchOptions } from './options.js';
 import {
   cpuBusyPct, sampleAllProcesses, sampleCpus, sampleProcess, topOthers, udpSocketDrops, type CpuTimes, type ProcSample,
@@ -17,16 +18,23 @@ export interface TestSpec {
   kind: TestKind;
   /** calls (rate/flood/scale) or calls/s (ngrate) */
   n: number;
+  /** rate tests with an SDES-SRTP side B (srtpN, srtpgcmN): its suite. */
+  srtp?: string;
 }
+
+/** Master key||salt bytes of the suites the SRTP tests use. */
+const SRTP_KEY_BYTES: Record<string, number> = { AES_CM_128_HMAC_SHA1_80: 30, AEAD_AES_128_GCM: 28 };
 
 export function parseTest(name: string): TestSpec {
   let m: RegExpExecArray | null;
   if ((m = /^rate(\d+)$/.exec(name))) return { name, kind: 'rate', n: Number(m[1]) };
+  if ((m = /^srtp(\d+)$/.exec(name))) return { name, kind: 'rate', n: Number(m[1]), srtp: 'AES_CM_128_HMAC_SHA1_80' };
+  if ((m = /^srtpgcm(\d+)$/.exec(name))) return { name, kind: 'rate', n: Number(m[1]), srtp: 'AEAD_AES_128_GCM' };
   if ((m = /^scale(\d+)$/.exec(name))) return { name, kind: 'scale', n: Number(m[1]) };
   if ((m = /^ngrate(\d+)$/.exec(name))) return { name, kind: 'ngrate', n: Number(m[1]) };
   if (name === 'flood') return { name, kind: 'flood', n: 0 };
   if (name === 'ng') return { name, kind: 'ng', n: 0 };
-  throw new Error(`unknown test ${name} (rateN, flood, scaleN, ng, ngrateN)`);
+  throw new Error(`unknown test ${name} (rateN, srtpN, srtpgcmN, flood, scaleN, ng, ngrateN)`);
 }
 
 /** One measured run. Numbers are NaN when they do not apply. */
@@ -97,6 +105,8 @@ export interface RunContext {
   o: BenchOptions;
   tc: TargetConfig;
   loadgenBin: string;
+  /** rtp-load built with libsrtp2 (srtp tests only). */
+  loadgenSrtpBin?: string;
   ngLoadBin: string;
   log: (s: string) => void;
 }
@@ -215,10 +225,12 @@ export async function runRtp(ctx: RunContext, target: string, t: TestSpec, rep: 
     row.idleRssMb = (sampleProcess(d.pid)?.rssKb ?? NaN) / 1024;
     const duration = t.kind === 'flood' ? o.floodDuration : t.kind === 'scale' ? o.scaleDuration : o.duration;
     const warmup = t.kind === 'scale' ? Math.max(o.warmup, 3) : o.warmup;
+    const srtp = t.srtp ? { suite: t.srtp, keyB64: randomBytes(SRTP_KEY_BYTES[t.srtp]!).toString('base64') } : undefined;
+    if (srtp && !ctx.loadgenSrtpBin) throw new Error('rtp-load with SRTP was not built');
     lg = new Loadgen({
-      bin: ctx.loadgenBin, cpu: o.lgCpu, mode: t.kind === 'flood' ? 'flood' : 'rate',
+      bin: srtp ? ctx.loadgenSrtpBin! : ctx.loadgenBin, cpu: o.lgCpu, mode: t.kind === 'flood' ? 'flood' : 'rate',
       pps: t.kind === 'scale' ? o.scalePps : o.pps, window: o.floodWindow, warmup, duration, drain: o.drain,
-      socks, port: o.lgPort,
+      socks, port: o.lgPort, srtp,
     });
     await lg.expect('READY', 5000);
     const t0 = Date.now();
@@ -229,7 +241,9 @@ export async function runRtp(ctx: RunContext, target: string, t: TestSpec, rep: 
     const results: (CallPorts | null)[] = await pool(calls, o.setupWindow, async (i) => {
       if (t.kind === 'scale' && failedCalls >= 50) return null;
       try {
-        return await setupCall(ng, `${tag}-${i}`, '127.0.0.1', o.lgPort + (i % socks), o.lgPort + socks + (i % socks), i);
+        const [pa, pb] = [o.lgPort + (i % socks), o.lgPort + socks + (i % socks)];
+        if (srtp) return await setupSrtpCall(ng, `${tag}-${i}`, '127.0.0.1', pa, pb, i, srtp.suite, srtp.keyB64);
+        return await setupCall(ng, `${tag}-${i}`, '127.0.0.1', pa, pb, i);
       } catch (e) {
         if (t.kind !== 'scale') throw e;
         failedCalls++;
@@ -272,6 +286,7 @@ export async function runRtp(ctx: RunContext, target: string, t: TestSpec, rep: 
     if (r.stall_lost) checks.push(`stall_lost=${r.stall_lost}`);
     if (r.silent_streams) checks.push(`silent_streams=${r.silent_streams}/${r.streams}`);
     if (r.lg_drops) checks.push(`lg_drops=${r.lg_drops}`);
+    if (srtp) checks.push(`srtp_checked=${r.srtp_ok ?? 0}${r.srtp_fail ? ` srtp_fail=${r.srtp_fail}` : ''}`);
     if (row.relayDrops) checks.push(`relay_sock_drops=${row.relayDrops}`);
     if (r.late_ticks > r.ticks / 100 || r.max_late_ms > 20) {
       checks.push(`lg_late_ticks=${r.late_ticks}/${r.ticks} (worst ${r.max_late_ms.toFixed(0)} ms, ${['warmup', 'window', 'drain'][r.max_late_phase]})`);

@@ -132,12 +132,16 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   }
   const conn = effectiveConnection(sdp, sm);
   let address = conn?.address ?? '';
-  from.zeroAddress = address === '0.0.0.0' || address === '::';
+  const zero = address === '0.0.0.0' || address === '::';
+  // The trickle-ICE placeholder (c=0.0.0.0, port 9, RFC 8840 §4.1.1) is no old-style hold: the
+  // address comes with the candidates (spec §4.2).
+  const placeholder = zero && sm.port === 9 && hasTrickle(sdp, sm);
+  from.zeroAddress = zero && !placeholder;
   const useSipSource = opts.flags.has('SIP-source-address') || (ctx.settings.sipSource && !opts.flags.has('trust-address'));
   if (useSipSource && opts.receivedFrom) address = opts.receivedFrom.address;
   const rtcpAddress = sm.rtcp?.address && !useSipSource ? sm.rtcp.address : address;
   const before = from.remote;
-  from.remote = from.zeroAddress
+  from.remote = zero
     ? null
     : { rtp: { address, port: sm.port }, rtcp: { address: rtcpAddress, port: sm.rtcp?.port ?? sm.port + 1 } };
   for (const [st, ep] of [[from.rtp, from.remote?.rtp ?? null], [from.rtcp, from.remote?.rtcp ?? null]] as const) {
@@ -151,6 +155,13 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   if (opts.endpointLearning) n.sender.learning = opts.endpointLearning;
   return before !== null && from.remote !== null && !from.rejected &&
     (before.rtp.address !== from.remote.rtp.address || before.rtp.port !== from.remote.rtp.port);
+}
+
+/** `a=ice-options:trickle` (RFC 8840 §4.1.1) in the section or its session part. */
+function hasTrickle(sdp: SdpSession, sm: SdpMedia): boolean {
+  const trickle = (l: { type: string; value: string }): boolean =>
+    l.type === 'a' && l.value.startsWith('ice-options:') && l.value.slice(12).split(' ').includes('trickle');
+  return sm.lines.some(trickle) || sessionOf(sdp, sm).sessionLines.some(trickle);
 }
 
 /**

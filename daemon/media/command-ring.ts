@@ -13,9 +13,10 @@
  */
 import { isIP } from 'node:net';
 import { ipv4ToU32, parseIpv6 } from './addr.js';
-import type { Adoption, BindRequest, ConfigFields, SlotConfig } from './messages.js';
+import type { Adoption, BindRequest, ConfigFields, SlotConfig, SlotSrtp, SrtpParams } from './messages.js';
 import { bytesWords, createRing as createRecordRing, RingReader, RingWriter, type RingBuffers } from './record-ring.js';
 import { CONFIG_FIELDS, readConfigFields, writeConfigFields } from './slot-config-codec.js';
+import { readSrtpParams, srtpParamsWords, writeSrtpParams } from './srtp-params-codec.js';
 
 export type { RingBuffers } from './record-ring.js';
 
@@ -26,7 +27,8 @@ const CMD_BIND = 4;
 const CMD_SHUTDOWN = 5;
 /** Test hook (RTPENGINE_TS_TEST_HOOKS=1): the worker dies of an uncaught exception. */
 const CMD_CRASH = 6;
-/** 7 is CMD_SRTP (slot keys). */
+/** A slot's SRTP keys (SlotSrtp; rx and tx null = plain again). */
+const CMD_SRTP = 7;
 /** Send these bytes out of a slot's socket to an address (DTLS records made in the main thread). */
 const CMD_SEND = 8;
 
@@ -109,6 +111,19 @@ export class CommandWriter {
     }
   }
 
+  /** The slot's SRTP keying, both directions (null: plain both ways). */
+  srtp(slot: number, s: SlotSrtp | null): boolean {
+    const w = this.ring;
+    const rx = s?.rx ?? null;
+    const tx = s?.tx ?? null;
+    if (!w.begin(CMD_SRTP, 1 + srtpParamsWords(rx) + srtpParamsWords(tx))) return false;
+    w.num(slot);
+    writeSrtpParams(w, rx);
+    writeSrtpParams(w, tx);
+    w.end();
+    return true;
+  }
+
   close(id: number, slots: readonly number[]): boolean {
     const w = this.ring;
     if (2 + slots.length > w.maxPayload) throw new RangeError('close command larger than half the ring');
@@ -163,6 +178,8 @@ export interface CommandSink {
   /** `epKind`: EP_NONE / EP_V4 (ep[0] = u32) / EP_V6 (ep[0..3] = big-endian words) / EP_OTHER. */
   configure(c: RingConfig): void;
   close(id: number, slots: Float64Array, from: number, count: number): void;
+  /** The slot's SRTP keys: `rx` unprotects what its participant sends, `tx` protects what we send it. */
+  srtp(slot: number, rx: SrtpParams | null, tx: SrtpParams | null): void;
   shutdown(): void;
   crash(): void;
   /** CMD_SEND: `data` out of `slot`'s socket to address:port, as it is. */
@@ -245,6 +262,12 @@ export class CommandReader {
         const port = r.num();
         const address = r.bytes().toString('latin1');
         sink.send(slot, address, port, r.bytes());
+        break;
+      }
+      case CMD_SRTP: {
+        const slot = r.num();
+        const rx = readSrtpParams(r);
+        sink.srtp(slot, rx, readSrtpParams(r));
         break;
       }
       case CMD_SHUTDOWN: sink.shutdown(); break;

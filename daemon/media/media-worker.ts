@@ -5,7 +5,8 @@
  * (command-ring.ts), whichever the I/O backend.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BindRequest, BindResult, ConfigFields, WorkerInit, WorkerToMain } from './messages.js';
+import type { BindRequest, BindResult, ConfigFields, SrtpParams, WorkerInit, WorkerToMain } from './messages.js';
+import { applySlotSrtp } from './srtp-slots.js';
 import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from './command-ring.js';
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
@@ -177,7 +178,14 @@ function closeCommand(id: number, slots: ArrayLike<number>, from: number, count:
   f64[S.table.workerBase + W_CLOSED_UPTO] = id;
 }
 
-const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, shutdown, crash, send: sendCommand };
+/** A slot's SRTP keys (CMD_SRTP): contexts are rebuilt only for a direction whose keys changed. */
+function srtpCommand(slot: number, rx: SrtpParams | null, tx: SrtpParams | null): void {
+  if (S.open[slot] !== 1) return;
+  const problem = applySlotSrtp(S, slot, rx, tx);
+  if (problem !== null) post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: unusable SRTP keys on slot ${slot}, its media is dropped: ${problem}` });
+}
+
+const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash, send: sendCommand };
 function drainCommands(): void {
   commands.drain(ringSink);
 }

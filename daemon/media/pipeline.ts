@@ -6,17 +6,23 @@
  *                         RTP payload type and SSRC, or the RTCP sender SSRC (protocol/rtp/header.ts)
  *            1a. dispatch packets that are neither RTP nor RTCP: DTLS to the DTLS sink on slots that
  *                         run DTLS; dropped on slots with SRTP either way; else on down the media path
- *            2. account   received packet/byte counters, SSRC and payload type of the stream
+ *            1b. unprotect SRTP → RTP, SRTCP → RTCP in place with the slot's rx context (RFC 3711
+ *                         §3.3/§3.4, RFC 7714); a packet that fails is dropped and counted as an error
+ *            2. account   received packet/byte counters, SSRC and payload type of the stream; bytes
+ *                         of the decrypted packet, as rtpengine 10.5 counts them (measured)
  *            3. learn     endpoint learning (latching) and strict-source
  *            4. inspect   RTP receiver statistics, RTCP report data for MOS/RTT
  *            5. handle    the slot's handler, chosen at configure time (not per packet) from the
  *                         slot's and its sink's settings: picks the output slot or consumes the packet
- *   egress   6. emit      to the output slot's endpoint through the I/O backend (io.ts send)
+ *   egress   6. emit      to the output slot's endpoint through the I/O backend (io.ts send); with
+ *                         the slot's tx context protected first, in the backend's output area (the
+ *                         trailer needs room behind the packet); what is not RTP/RTCP never leaves
+ *                         a slot with a tx context
  *
  * Packets the worker makes itself (generated RTCP; later played media and DTMF) enter at egress
- * (emit()), so they pass the same egress stages as relayed ones. Later features slot in as stages or
- * handlers: SRTP decrypt in ingress after classify, protect in egress before the send; transcoding
- * as a handler. Like rtpengine's stream_packet(), whose handlers are likewise picked per stream pair
+ * (emit()), so they pass the same egress stages as relayed ones: generated RTCP becomes SRTCP.
+ * Learning, statistics, the handlers (rtcp-mux demux, generate-RTCP) all see decrypted packets.
+ * Later features slot in as stages or handlers: transcoding as a handler. Like rtpengine's stream_packet(), whose handlers are likewise picked per stream pair
  * at signalling time; passthrough is the trivial handler.
  *
  * A packet's bytes are (buf, off, len): with the dgram backend the datagram's own Buffer (off 0), with
@@ -28,6 +34,7 @@
  */
 import type { Addr, MediaIo } from './io.js';
 import { classifyPacket, PKT_DTLS, PKT_RTCP, PKT_RTP } from '../../protocol/demux.js';
+import { ERR_AUTH, ERR_REPLAY } from '../../protocol/srtp/srtp-context.js';
 import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../protocol/rtp/header.js';
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
@@ -35,10 +42,11 @@ import { PacketContext } from './packet-context.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
   F_BYTES, F_DROPPED, F_ERRORS, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
-  W_BYTES, W_DROPS, W_DTLS_RECORDS, W_ERRORS, W_NON_MEDIA_DROPS, W_PACKETS,
+  W_BYTES, W_DROPS, W_DTLS_RECORDS, W_ERRORS, W_NON_MEDIA_DROPS, W_PACKETS, W_SRTP_AUTH_FAILURES, W_SRTP_MALFORMED,
+  W_SRTP_PROTECTED, W_SRTP_REPLAY_DROPS, W_SRTP_UNPROTECTED,
 } from './stream-table.js';
 import {
-  H_CONSUME_RTCP, H_FORWARD, H_RTCP_MUX, LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE, SRTP_TX,
+  H_CONSUME_RTCP, H_FORWARD, H_RTCP_MUX, LEARN_DONE, LEARN_FIXED, MODE_HEURISTIC, MODE_IMMEDIATE, SRTP_RX, SRTP_TX,
   type RelayState,
 } from './relay-state.js';
 
@@ -127,6 +135,7 @@ export function onPacket(slot: number, buf: Buffer, off: number, len: number, ad
   classify(c);
   // PKT_RTP and PKT_RTCP are the two highest classes; everything below is not media.
   if (c.cls < PKT_RTP && !dispatchNonMedia(c)) return;
+  if ((S.srtp[slot]! & SRTP_RX) !== 0 && !unprotect(c)) return;
   account(c);
   if (!learn(c)) return;
   if (!inspect(c)) return;
@@ -180,8 +189,39 @@ function dispatchNonMedia(c: PacketContext): boolean {
   return true;
 }
 
+/**
+ * Non-media that is not relayed: an error of the stream, not a received packet (rtpengine 10.5
+ * counts STUN, DTLS, ZRTP and garbage arriving on an SRTP stream so, measured), and a drop.
+ */
 function nonMediaDrop(slot: number): boolean {
   f64[wBase + W_NON_MEDIA_DROPS]! += 1;
+  return errorDrop(slot);
+}
+
+/**
+ * Stage 1b: SRTP/SRTCP → RTP/RTCP in place with the slot's rx context (RFC 3711 §3.3, §3.4; RFC 7714
+ * §8, §9 for GCM): replay check, authentication, then decryption; `len` loses the trailer. A packet
+ * that fails (too short or malformed, tag mismatch, index replayed or behind the window, or keys that
+ * could not be used) is dropped before accounting, learning or anything else sees it: counted as an
+ * error of the stream, not as received — as rtpengine 10.5 counts them (measured), except that it
+ * relays replayed packets. False: dropped.
+ */
+function unprotect(c: PacketContext): boolean {
+  const ctx = S.srtpRx[c.slot]!;
+  let n = -1;
+  if (ctx !== null) n = c.cls === PKT_RTP ? ctx.unprotectRtp(c.buf, c.off, c.len) : ctx.unprotectRtcp(c.buf, c.off, c.len);
+  if (n >= 0) {
+    c.len = n;
+    f64[wBase + W_SRTP_UNPROTECTED]! += 1;
+    return true;
+  }
+  f64[wBase + (n === ERR_AUTH ? W_SRTP_AUTH_FAILURES : n === ERR_REPLAY ? W_SRTP_REPLAY_DROPS : W_SRTP_MALFORMED)]! += 1;
+  return errorDrop(c.slot);
+}
+
+function errorDrop(slot: number): boolean {
+  f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
+  f64[wBase + W_ERRORS]! += 1;
   return drop(slot);
 }
 
@@ -368,7 +408,7 @@ function handle(c: PacketContext): boolean {
  */
 function forward(c: PacketContext): void {
   const out = c.out;
-  if (out < 0 || !emit(out, c.buf, c.off, c.len)) {
+  if (out < 0 || !emit(out, c.buf, c.off, c.len, c.cls)) {
     drop(c.slot);
     return;
   }
@@ -394,14 +434,41 @@ function countSent(out: number, c: PacketContext): void {
 }
 
 /**
- * Egress: sends buf[off, off+len) out of slot `out`'s socket to its participant's endpoint. Every
- * packet leaves through here, relayed or generated (rtcp-generator.ts). False when the slot is
- * closed or has no endpoint yet.
+ * Egress: sends buf[off, off+len), a packet of class `cls` (PKT_*), out of slot `out`'s socket to its
+ * participant's endpoint; protected first when the slot has a tx context. Every media packet leaves
+ * through here, relayed or generated (rtcp-generator.ts). False when the slot is closed, has no
+ * endpoint yet, or the packet cannot be protected (then nothing is sent).
  */
-export function emit(out: number, buf: Buffer, off: number, len: number): boolean {
+export function emit(out: number, buf: Buffer, off: number, len: number, cls: number): boolean {
   const addr = S.epAddr[out];
   if (S.open[out] !== 1 || addr === null || addr === undefined) return false;
+  if ((S.srtp[out]! & SRTP_TX) !== 0) return protect(out, buf, off, len, cls, addr);
   io.send(out, buf, off, len, S.epPort[out]!, addr);
+  return true;
+}
+
+/**
+ * Egress protect stage: RTP → SRTP, RTCP → SRTCP (RFC 3711 §3.1, §3.4; RFC 7714) with the slot's tx
+ * context. The trailer needs room behind the packet, which neither backend's received datagram
+ * has: the packet is copied into the backend's output area (io.ts out(); allocation-free) and
+ * protected there. Anything else — non-media, a malformed RTP header, unusable keys — is not sent:
+ * a plain packet never leaves a slot that has a tx context.
+ */
+function protect(out: number, buf: Buffer, off: number, len: number, cls: number, addr: Addr): boolean {
+  const ctx = S.srtpTx[out]!;
+  if (ctx === null || (cls !== PKT_RTP && cls !== PKT_RTCP)) return false;
+  const rtp = cls === PKT_RTP;
+  const at = io.out(len + (rtp ? ctx.srtpOverhead : ctx.srtcpOverhead));
+  if (at < 0) return false;
+  const o = io.outBuf;
+  buf.copy(o, at, off, off + len);
+  const n = rtp ? ctx.protectRtp(o, at, len) : ctx.protectRtcp(o, at, len);
+  if (n < 0) {
+    f64[wBase + W_SRTP_MALFORMED]! += 1;
+    return false;
+  }
+  f64[wBase + W_SRTP_PROTECTED]! += 1;
+  io.send(out, o, at, n, S.epPort[out]!, addr);
   return true;
 }
 

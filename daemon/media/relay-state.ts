@@ -4,7 +4,12 @@
  * StreamTable so the main thread can read them.
  */
 import type { Addr } from './io.js';
+import type { SrtpParams } from './messages.js';
+import type { createSrtpContext } from './srtp-factory.js';
 import { StreamTable } from './stream-table.js';
+
+/** The worker's SRTP context type: whatever srtp-factory.ts builds (JS or native crypto). */
+export type SlotSrtpContext = ReturnType<typeof createSrtpContext>;
 
 /** Learning states of a slot's endpoint. */
 export const LEARN_FIXED = 0; // never learn (off / asymmetric): send to the SDP endpoint
@@ -85,6 +90,14 @@ export class RelayState {
    * relays anything but RTP/RTCP, and one with SRTP_TX never sends a plain packet.
    */
   readonly srtp: Uint8Array;
+  /**
+   * The slot's SRTP contexts and the params each was built from (srtp-slots.ts). A flag in `srtp`
+   * with a null context means the keys were unusable: every packet that way is dropped.
+   */
+  readonly srtpRx: (SlotSrtpContext | null)[];
+  readonly srtpTx: (SlotSrtpContext | null)[];
+  readonly srtpRxParams: (SrtpParams | null)[];
+  readonly srtpTxParams: (SrtpParams | null)[];
   /** 1 = DTLS records arriving here go to the DTLS sink (SlotConfig.dtls). */
   readonly dtls: Uint8Array;
   readonly table: StreamTable;
@@ -116,6 +129,10 @@ export class RelayState {
     this.outPackets = new Uint32Array(slots);
     this.outOctets = new Uint32Array(slots);
     this.srtp = new Uint8Array(slots);
+    this.srtpRx = new Array<SlotSrtpContext | null>(slots).fill(null);
+    this.srtpTx = new Array<SlotSrtpContext | null>(slots).fill(null);
+    this.srtpRxParams = new Array<SrtpParams | null>(slots).fill(null);
+    this.srtpTxParams = new Array<SrtpParams | null>(slots).fill(null);
     this.dtls = new Uint8Array(slots);
   }
 
@@ -149,6 +166,20 @@ export class RelayState {
     this.outPackets[slot] = 0;
     this.outOctets[slot] = 0;
     this.srtp[slot] = 0;
+    closeSrtpContext(this.srtpRx[slot]!);
+    closeSrtpContext(this.srtpTx[slot]!);
+    this.srtpRx[slot] = null;
+    this.srtpTx[slot] = null;
+    this.srtpRxParams[slot] = null;
+    this.srtpTxParams[slot] = null;
     this.dtls[slot] = 0;
   }
+}
+
+/**
+ * Releases a context the slot no longer uses. Contexts on native crypto hold OpenSSL state and have
+ * close(); plain JS ones may not, so the call is optional.
+ */
+export function closeSrtpContext(c: SlotSrtpContext | null): void {
+  if (c !== null) (c as { close?: () => void }).close?.();
 }

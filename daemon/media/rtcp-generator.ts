@@ -13,8 +13,10 @@
  * rtpengine's per-media timer, each participant's first report is due RTCP_INTERVAL_MS plus up to
  * 1 s after generate-RTCP was switched on for it, then again every RTCP_INTERVAL_MS plus up to 1 s,
  * so reports of many calls are spread out rather than sent in one burst. Runs on a timer, never per
- * packet. The reports leave through the pipeline's egress (emit()), like relayed packets.
+ * packet. The reports leave through the pipeline's egress (emit()), like relayed packets: toward a
+ * participant with SRTP they are protected there (SRTCP).
  */
+import { PKT_RTCP } from '../../protocol/demux.js';
 import { buildSdesCname, buildSenderReport, ntpFromUnixMs } from '../../protocol/rtcp/build.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import type { MediaIo } from './io.js';
@@ -84,7 +86,7 @@ export class RtcpGenerator {
     if (sr < 0) return false;
     const sdes = buildSdesCname(this.buf, sr, ssrc, this.cname);
     if (sdes < 0) return false;
-    return emit(out, this.buf, 0, sr + sdes);
+    return emit(out, this.buf, 0, sr + sdes, PKT_RTCP);
   }
 
   close(): void {

@@ -23,7 +23,11 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
-import { WORKER_DIED, type Adoption, type BindRequest, type BindResult, type SlotConfig, type WorkerInit, type WorkerToMain } from './messages.js';
+import {
+  WORKER_DIED, type Adoption, type BindRequest, type BindResult, type SlotConfig, type SlotSrtp, type WorkerInit, type WorkerToMain,
+} from './messages.js';
+import { sameSrtpParams } from './srtp-factory.js';
+import { copySrtpParams } from './srtp-params-codec.js';
 import { errnoName, wantedBatchNative, type BatchNative } from './io.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
@@ -81,6 +85,11 @@ class MediaWorker {
   private nextCloseId = 1;
   private readonly ringBufs: ReturnType<typeof createRing>;
   private readonly ring: CommandWriter;
+  /**
+   * Per slot: the SRTP keys last sent to the worker (copies), so a configure re-sends them only when
+   * they change and the worker's contexts (ROC, replay state) survive re-INVITEs that keep them.
+   */
+  private readonly sentSrtp: (SlotSrtp | null)[];
   /** Ring commands that did not fit (the worker is behind): written first at the next flush. */
   private readonly overflow: (() => boolean)[] = [];
   private wakePending = false;
@@ -116,6 +125,7 @@ class MediaWorker {
     this.receiver = new ReceiverStats(slots, receiverSab, true, false);
     this.reports = ReportRing.create(REPORT_RING_RECORDS);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
+    this.sentSrtp = new Array<SlotSrtp | null>(slots).fill(null);
     this.ringBufs = createRing();
     this.ring = new CommandWriter(this.ringBufs);
     const dtlsBufs = createDtlsChannel();
@@ -224,8 +234,24 @@ class MediaWorker {
     });
   }
 
+  /** Each slot's SRTP keys (when they changed) first, then its configuration. */
   configure(configs: SlotConfig[]): void {
-    for (const c of configs) this.command(() => this.ring.configure(c));
+    for (const c of configs) {
+      const srtp = this.srtpChange(c);
+      if (srtp !== undefined) this.command(() => this.ring.srtp(c.slot, srtp));
+      this.command(() => this.ring.configure(c));
+    }
+  }
+
+  /** The keys to send for `c.slot` (null: back to plain), or undefined when the worker has them. */
+  private srtpChange(c: SlotConfig): SlotSrtp | null | undefined {
+    const had = this.sentSrtp[c.slot] ?? null;
+    const rx = c.srtp?.rx ?? null;
+    const tx = c.srtp?.tx ?? null;
+    if (sameSrtpParams(had?.rx ?? null, rx) && sameSrtpParams(had?.tx ?? null, tx)) return undefined;
+    const next = rx === null && tx === null ? null : { rx: copySrtpParams(rx), tx: copySrtpParams(tx) };
+    this.sentSrtp[c.slot] = next;
+    return next;
   }
 
   /** `data` out of the slot's socket to address:port, unchanged (DTLS; command-ring.ts CMD_SEND). */
@@ -306,6 +332,8 @@ class MediaWorker {
       done();
       return;
     }
+    // The worker drops a closed slot's SRTP contexts itself; a new use of the slot starts plain.
+    for (const s of slots) this.sentSrtp[s] = null;
     const id = this.nextCloseId++;
     this.closing.push({ id, done });
     this.command(() => this.ring.close(id, slots));
@@ -353,7 +381,7 @@ class MediaWorker {
     if (binder !== null) {
       const unadopted: CommandSink = {
         adopt: (_slot, _family, fd) => { binder.closeFd(fd); },
-        bind: () => {}, configure: () => {}, close: () => {}, shutdown: () => {}, crash: () => {}, send: () => {},
+        bind: () => {}, configure: () => {}, close: () => {}, srtp: () => {}, shutdown: () => {}, crash: () => {}, send: () => {},
       };
       new CommandReader(this.ringBufs).drain(unadopted);
     }

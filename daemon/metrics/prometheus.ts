@@ -11,7 +11,10 @@ import type { Call } from '../call/call.js';
 import { estimatedQuality } from '../call/quality.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { MediaContext } from '../call/media-context.js';
-import { W_ACTIVE_SLOTS, W_BYTES, W_DROPS, W_ERRORS, W_PACKETS } from '../media/stream-table.js';
+import {
+  W_ACTIVE_SLOTS, W_BYTES, W_DROPS, W_DTLS_RECORDS, W_ERRORS, W_NON_MEDIA_DROPS, W_PACKETS, W_SRTP_AUTH_FAILURES, W_SRTP_MALFORMED,
+  W_SRTP_PROTECTED, W_SRTP_REPLAY_DROPS, W_SRTP_UNPROTECTED,
+} from '../media/stream-table.js';
 import { mediaInUse, type TrafficRates } from '../control/statistics.js';
 
 export interface MetricSources {
@@ -102,8 +105,15 @@ export class Metrics {
     };
     perWorker('counter', 'rtpengine_ts_worker_packets_total', 'Packets received by each media worker', W_PACKETS);
     perWorker('counter', 'rtpengine_ts_worker_bytes_total', 'Bytes (UDP payload) received by each media worker', W_BYTES);
-    perWorker('counter', 'rtpengine_ts_worker_drops_total', 'Packets a media worker dropped (no destination yet, strict source, generate-RTCP, media-echo blackhole)', W_DROPS);
-    perWorker('counter', 'rtpengine_ts_worker_errors_total', 'Socket send errors in each media worker', W_ERRORS);
+    perWorker('counter', 'rtpengine_ts_worker_drops_total', 'Packets a media worker dropped (no destination yet, strict source, generate-RTCP, media-echo blackhole, SRTP failures, non-media)', W_DROPS);
+    perWorker('counter', 'rtpengine_ts_worker_errors_total', 'Stream errors in each media worker (socket errors, strict source, SRTP failures, non-media on SRTP streams)', W_ERRORS);
+    perWorker('counter', 'rtpengine_ts_srtp_auth_failures_total', 'SRTP/SRTCP packets dropped because their authentication tag did not verify', W_SRTP_AUTH_FAILURES);
+    perWorker('counter', 'rtpengine_ts_srtp_replay_drops_total', 'SRTP/SRTCP packets dropped as replays (index seen already or behind the replay window)', W_SRTP_REPLAY_DROPS);
+    perWorker('counter', 'rtpengine_ts_srtp_malformed_drops_total', 'SRTP/SRTCP packets dropped as too short or malformed, or for unusable keys', W_SRTP_MALFORMED);
+    perWorker('counter', 'rtpengine_ts_srtp_unprotected_packets_total', 'SRTP/SRTCP packets decrypted and authenticated', W_SRTP_UNPROTECTED);
+    perWorker('counter', 'rtpengine_ts_srtp_protected_packets_total', 'RTP/RTCP packets sent protected as SRTP/SRTCP', W_SRTP_PROTECTED);
+    perWorker('counter', 'rtpengine_ts_non_media_drops_total', 'Packets neither RTP nor RTCP dropped: DTLS on a stream without DTLS, anything non-media on or toward an SRTP stream', W_NON_MEDIA_DROPS);
+    perWorker('counter', 'rtpengine_ts_dtls_records_total', 'DTLS datagrams handed to the DTLS handler', W_DTLS_RECORDS);
     perWorker('gauge', 'rtpengine_ts_worker_streams', 'Open media sockets (RTP + RTCP streams) in each media worker', W_ACTIVE_SLOTS);
     gauge('rtpengine_ts_calls', 'Calls currently known to the daemon', [], (g) => g.set(s.calls.calls.size));
     gauge('rtpengine_ts_packet_rate', 'Packets per second received over the last second', [], (g) => g.set(s.rates.packets));

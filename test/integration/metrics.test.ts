@@ -55,6 +55,10 @@ describe('/metrics', () => {
       'rtpengine_closed_sessions_total{reason="terminated"}', 'rtpengine_mos_samples_total', 'rtpengine_uptime_seconds',
       'rtpengine_ports_used{name="default",address="127.0.0.1"}', 'rtpengine_ts_worker_packets_total{worker="0"}',
       'rtpengine_ts_worker_streams{worker="1"}', 'rtpengine_ts_mos_count', 'rtpengine_ts_estimated_mos_count',
+      'rtpengine_ts_srtp_auth_failures_total{worker="0"}', 'rtpengine_ts_srtp_replay_drops_total{worker="1"}',
+      'rtpengine_ts_srtp_malformed_drops_total{worker="0"}', 'rtpengine_ts_srtp_unprotected_packets_total{worker="0"}',
+      'rtpengine_ts_srtp_protected_packets_total{worker="0"}', 'rtpengine_ts_non_media_drops_total{worker="0"}',
+      'rtpengine_ts_dtls_records_total{worker="0"}',
     ]) expect(before.has(name), name).toBe(true);
     expect(before.get('rtpengine_sessions{type="own"}')).toBe(0);
 

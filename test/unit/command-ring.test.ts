@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   CommandReader, CommandWriter, createRing, EP_NONE, EP_OTHER, EP_V4, EP_V6, type CommandSink, type RingConfig,
 } from '../../daemon/media/command-ring.js';
-import type { BindRequest, SlotConfig } from '../../daemon/media/messages.js';
+import type { BindRequest, SlotConfig, SrtpParams } from '../../daemon/media/messages.js';
 
 type Seen = ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]]
-  | ['bind', number, BindRequest[]] | ['shutdown'] | ['crash'] | ['send', number, string, number, string];
+  | ['bind', number, BindRequest[]] | ['srtp', number, SrtpParams | null, SrtpParams | null] | ['shutdown'] | ['crash'] | ['send', number, string, number, string];
 
 function recorder(): { sink: CommandSink; seen: Seen[] } {
   const seen: Seen[] = [];
@@ -16,6 +16,7 @@ function recorder(): { sink: CommandSink; seen: Seen[] } {
       configure: (c) => seen.push(['configure', { ...c, ep: [...c.ep] }]),
       close: (id, slots, from, count) => seen.push(['close', id, Array.from(slots.subarray(from, from + count))]),
       bind: (id, binds) => seen.push(['bind', id, binds]),
+      srtp: (slot, rx, tx) => seen.push(['srtp', slot, rx, tx]),
       shutdown: () => seen.push(['shutdown']),
       crash: () => seen.push(['crash']),
       send: (slot, address, port, data) => seen.push(['send', slot, address, port, data.toString('hex')]),
@@ -114,6 +115,26 @@ describe('main → worker command ring', () => {
     expect(r.drain(sink)).toBe(4);
     expect(r.pending()).toBe(false);
     expect(seen).toEqual([['bind', 7, binds], ['close', 8, [0, 1, 2]], ['shutdown'], ['crash']]);
+  });
+
+  it('carries SRTP keys of both directions (key, salt, MKI, kdr, session parameters) and a clear', () => {
+    const bufs = createRing(128);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const { sink, seen } = recorder();
+    const rx: SrtpParams = {
+      suite: 'AES_CM_128_HMAC_SHA1_80', key: Uint8Array.from({ length: 16 }, (_, i) => i), salt: new Uint8Array(14).fill(0xee),
+      mki: null, kdr: 0, unencryptedSrtp: false, unencryptedSrtcp: true, unauthenticatedSrtp: false,
+    };
+    const tx: SrtpParams = {
+      suite: 'AEAD_AES_256_GCM', key: new Uint8Array(32).fill(0xa5), salt: new Uint8Array(12).fill(3),
+      mki: Uint8Array.of(0, 0, 1), kdr: 24, unencryptedSrtp: true, unencryptedSrtcp: false, unauthenticatedSrtp: true,
+    };
+    expect(w.srtp(9, { rx, tx })).toBe(true);
+    expect(w.srtp(10, { rx: null, tx })).toBe(true);
+    expect(w.srtp(9, null)).toBe(true);
+    expect(r.drain(sink)).toBe(3);
+    expect(seen).toEqual([['srtp', 9, rx, tx], ['srtp', 10, null, tx], ['srtp', 9, null, null]]);
   });
 
   it('refuses a record larger than half the ring instead of blocking it for good', () => {
