@@ -103,6 +103,8 @@ export class DaemonDtls implements DtlsService {
     const want = !call.destroyed && media.dtls !== null && !media.rejected && media.hasSockets;
     if (!want) {
       if (comps) this.stopMedia(media);
+      // Without DTLS the RTCP socket's own keys are gone too (`srtp` is SDP negotiation's to reset).
+      if (media.dtls === null) media.rtcpSrtp = null;
       return;
     }
     const list = comps ?? [];
