@@ -103,6 +103,8 @@ export class DaemonDtls implements DtlsService {
     const want = !call.destroyed && media.dtls !== null && !media.rejected && media.hasSockets;
     if (!want) {
       if (comps) this.stopMedia(media);
+      // Without DTLS the RTCP socket's own keys are gone too (`srtp` is SDP negotiation's to reset).
+      if (media.dtls === null) media.rtcpSrtp = null;
       return;
     }
     const list = comps ?? [];
@@ -154,7 +156,7 @@ export class DaemonDtls implements DtlsService {
     const keys = slotSrtpFromKeyingMaterial(profile, material, c.role === 'active');
     if (c.component === 1) media.srtp = keys;
     else media.rtcpSrtp = keys;
-    this.log.info(`DTLS-SRTP on ${what} established: ${suite}`);
+    this.log.info(`DTLS-SRTP on ${what} established: ${suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
     this.ctx.pool.configure(c.call.worker, forwardingConfigs(this.ctx, c.call));
   }
 

@@ -8,7 +8,7 @@
  * peer's certificate, or `failed` with a reason (timeout, no SRTP profile, werift gave up after its
  * retransmissions, alert). close() is idempotent and stops every timer and retransmission.
  */
-import { werift, type WeriftDtlsSocket, type WeriftTransport } from './werift.js';
+import { FLIGHT_GAVE_UP, wakeFlights, werift, type WeriftDtlsSocket, type WeriftTransport } from './werift.js';
 import type { DtlsCertificate } from './certificate.js';
 import { DTLS_SRTP_EXPORTER_LABEL, keyingMaterialLength, SRTP_PROFILES, srtpProfile, type SrtpProfile } from './srtp-keys.js';
 
@@ -33,6 +33,14 @@ export interface DtlsSessionOptions {
 
 export type DtlsSessionState = 'waiting' | 'running' | 'done' | 'failed' | 'closed';
 
+/** An error werift raised, for a log line (some have no message: then where it came from). */
+function describe(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (e.message) return e.message;
+  const at = e.stack?.split('\n').find((l) => l.includes(' at '))?.trim() ?? '';
+  return `${e.name} ${at}`;
+}
+
 /** werift's SignatureHash for our key: sha256 (4) with ecdsa (3) or rsa (1). */
 function signatureHash(cert: DtlsCertificate): { hash: number; signature: number } {
   return { hash: 4, signature: cert.cipher === 'RSA' ? 1 : 3 };
@@ -55,7 +63,10 @@ export class DtlsSession {
   state: DtlsSessionState = 'waiting';
   /** Where the peer's DTLS datagrams come from (set by the first one fed in). */
   source: { address: string; port: number } | null = null;
-  readonly startedMs = performance.now();
+  /** When the handshake began (our ClientHello, or the peer's), performance.now() ms; 0 = not yet. */
+  beganMs = 0;
+  /** Exceptions werift reported that did not end the handshake (see begin()). */
+  errors = 0;
   private socket: WeriftDtlsSocket | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly transport: WeriftTransport;
@@ -106,6 +117,7 @@ export class DtlsSession {
   private begin(): void {
     if (this.socket !== null || this.state !== 'waiting') return;
     this.state = 'running';
+    this.beganMs = performance.now();
     this.timer = setTimeout(() => this.fail(`no handshake within ${this.o.timeoutMs} ms`), this.o.timeoutMs);
     const { DtlsClient, DtlsServer } = werift();
     const options = {
@@ -122,11 +134,17 @@ export class DtlsSession {
     const socket = this.o.role === 'active' ? new DtlsClient(options) : new DtlsServer(options);
     this.socket = socket;
     socket.onConnect.subscribe(() => this.connected());
-    socket.onError.subscribe((e: Error) => this.fail(`DTLS error: ${e?.message ?? String(e)}`));
+    // werift reports every exception of its message handlers here, also harmless ones (a repeated
+    // HelloVerifyRequest answering our retransmitted ClientHello throws in its Flight3): only its
+    // flights running out of retransmissions end the handshake; the time limit covers the rest.
+    socket.onError.subscribe((e: Error) => {
+      if (e instanceof Error && e.message.startsWith(FLIGHT_GAVE_UP)) this.fail(`DTLS handshake failed: ${e.message}`);
+      else this.errors++;
+    });
     socket.onClose.subscribe(() => this.fail('DTLS alert from peer'));
     if (this.o.role === 'active') {
       (socket as WeriftDtlsSocket & { connect(): Promise<void> }).connect().catch((e: unknown) => {
-        this.fail(`DTLS handshake failed: ${(e as Error)?.message ?? String(e)}`);
+        this.fail(`DTLS handshake failed: ${describe(e)}`);
       });
     }
   }
@@ -181,6 +199,7 @@ export class DtlsSession {
     this.socket = null;
     if (s !== null) {
       try {
+        wakeFlights(s); // its pending flights see the closed transport and end now
         s.close();
       } catch {
         // werift's close on a half-made association may throw; it is dropped either way

@@ -6,12 +6,13 @@
  * WHY a patch: werift's Flight.transmit sends a flight, then sleeps 500 ms × (n+1) before it looks
  * whether the peer's next flight arrived, so every handshake takes at least half a second
  * (spec/deps.md §2). patchFlightTransmit() keeps its retransmission schedule (send, wait up to
- * 500 ms × (n+1), resend, RetransmitCount times, then fail) but polls every POLL_MS, so a flight
- * that is answered ends its wait at once.
+ * 500 ms × (n+1), resend, RetransmitCount times, then fail) but ends the wait as soon as the
+ * association's flight number reaches the one it waits for: werift's DtlsContext gets a `flight`
+ * accessor that wakes the waiting flight (no polling timers, which at 100 handshakes in flight
+ * would be 20000 wake-ups a second).
  */
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What werift's DTLS transport must look like: the daemon's adapter over a worker's media socket. */
 export interface WeriftTransport {
@@ -56,10 +57,15 @@ export interface WeriftDtls {
   DtlsClient: new (o: WeriftDtlsOptions) => WeriftDtlsSocket & { connect(): Promise<void> };
 }
 
+/** werift's DtlsContext as the patch sees it: `flight` is the last flight sent or received. */
+interface FlightState { flight: number; [WAITERS]?: Set<() => void> }
+
+const WAITERS = Symbol('rtpengine-ts flight waiters');
+
 interface FlightProto {
   /** werift's TransportContext; `socket` is our WeriftTransport. */
   transport: { socket?: { closed?: boolean } };
-  dtls: { flight: number; sessionId?: unknown };
+  dtls: FlightState;
   flight: number;
   nextFlight: number | undefined;
   send(buffers: Buffer[]): Promise<unknown>;
@@ -67,8 +73,8 @@ interface FlightProto {
   transmit(buffers: Buffer[]): Promise<void>;
 }
 
-/** How often a waiting flight looks whether the answer came. */
-const POLL_MS = 5;
+/** How the patched transmit's error starts when a flight ran out of retransmissions. */
+export const FLIGHT_GAVE_UP = 'DTLS flight gave up';
 
 let loaded: WeriftDtls | null = null;
 
@@ -102,15 +108,53 @@ function patchFlightTransmit(Flight: { prototype: FlightProto; RetransmitCount: 
       }
       // werift's schedule: 500 ms × (n+1) before the next resend.
       const deadline = performance.now() + 500 * (n + 1);
-      while (performance.now() < deadline) {
-        await sleep(POLL_MS);
+      for (;;) {
         if (this.transport.socket?.closed) return; // the session ended (DtlsSession.close): no more sends
         if (this.dtls.flight >= this.nextFlight) {
           this.setState('FINISHED');
           return;
         }
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        await flightChange(this.dtls, left);
       }
     }
-    throw new Error(`DTLS flight ${this.flight}: no answer after ${Flight.RetransmitCount} retransmissions`);
+    throw new Error(`${FLIGHT_GAVE_UP}: flight ${this.flight} had no answer after ${Flight.RetransmitCount} retransmissions`);
   };
+}
+
+/** Resolves when `dtls.flight` is next assigned, or after `ms`. */
+function flightChange(dtls: FlightState, ms: number): Promise<void> {
+  let waiters = dtls[WAITERS];
+  if (waiters === undefined) {
+    // Turn the plain property into an accessor that wakes the waiting flights (once per context).
+    const w = new Set<() => void>();
+    waiters = w;
+    let value = dtls.flight;
+    Object.defineProperty(dtls, 'flight', {
+      configurable: true, enumerable: true,
+      get: () => value,
+      set: (v: number) => {
+        value = v;
+        for (const f of [...w]) f();
+      },
+    });
+    dtls[WAITERS] = w;
+  }
+  const set = waiters;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      set.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    set.add(done);
+  });
+}
+
+/** Wakes the flights waiting on a socket's association (after its transport was closed, so they end). */
+export function wakeFlights(socket: WeriftDtlsSocket): void {
+  const dtls = (socket as unknown as { dtls?: FlightState }).dtls;
+  if (dtls !== undefined) dtls.flight = dtls.flight;
 }

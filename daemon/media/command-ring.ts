@@ -257,17 +257,17 @@ export class CommandReader {
         sink.bind(id, binds);
         break;
       }
-      case CMD_SRTP: {
-        const slot = r.num();
-        const rx = readSrtpParams(r);
-        sink.srtp(slot, rx, readSrtpParams(r));
-        break;
-      }
       case CMD_SEND: {
         const slot = r.num();
         const port = r.num();
         const address = r.bytes().toString('latin1');
         sink.send(slot, address, port, r.bytes());
+        break;
+      }
+      case CMD_SRTP: {
+        const slot = r.num();
+        const rx = readSrtpParams(r);
+        sink.srtp(slot, rx, readSrtpParams(r));
         break;
       }
       case CMD_SHUTDOWN: sink.shutdown(); break;

@@ -39,7 +39,7 @@ export interface OpensslPeer {
   close(): void;
 }
 
-function run(args: string[], exportLen: number): OpensslPeer {
+function run(args: string[], exportLen: number, fixedPort = 0): OpensslPeer {
   const proc = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let onPort: (p: number) => void = () => {};
@@ -49,8 +49,9 @@ function run(args: string[], exportLen: number): OpensslPeer {
   const result = new Promise<{ profile: string; material: Buffer }>((resolve, reject) => { onResult = resolve; onFail = reject; });
   result.catch(() => {});
   const look = (): void => {
-    const a = /ACCEPT .*:(\d+)/.exec(out);
-    if (a) onPort(Number(a[1]));
+    // With -accept 0 openssl names the port it got; with a fixed port it prints a bare ACCEPT.
+    const a = /ACCEPT(?: .*:(\d+))?/.exec(out);
+    if (a) onPort(a[1] !== undefined ? Number(a[1]) : fixedPort);
     const k = /Keying material: ([0-9A-F]+)/.exec(out);
     const p = /SRTP Extension negotiated, profile=(\S+)/.exec(out);
     if (k && p && k[1]!.length >= exportLen * 2) onResult({ profile: p[1]!, material: Buffer.from(k[1]!.slice(0, exportLen * 2), 'hex') });
@@ -65,10 +66,10 @@ function run(args: string[], exportLen: number): OpensslPeer {
   };
 }
 
-/** `openssl s_server -dtls1_2` on an OS-chosen port, asking for the client's certificate. */
-export function opensslServer(cert: PeerCert, profile = 'SRTP_AES128_CM_SHA1_80', exportLen = 60): OpensslPeer {
-  return run(['s_server', '-dtls1_2', '-accept', '0', '-cert', cert.certFile, '-key', cert.keyFile, '-verify', '1',
-    '-use_srtp', profile, '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', String(exportLen), '-naccept', '1'], exportLen);
+/** `openssl s_server -dtls1_2` on `port` (0: an OS-chosen one), asking for the client's certificate. */
+export function opensslServer(cert: PeerCert, profile = 'SRTP_AES128_CM_SHA1_80', exportLen = 60, port = 0): OpensslPeer {
+  return run(['s_server', '-dtls1_2', '-accept', String(port), '-cert', cert.certFile, '-key', cert.keyFile, '-verify', '1',
+    '-use_srtp', profile, '-keymatexport', 'EXTRACTOR-dtls_srtp', '-keymatexportlen', String(exportLen), '-naccept', '1'], exportLen, port);
 }
 
 /** `openssl s_client -dtls1_2` connecting to 127.0.0.1:port with its certificate. */

@@ -73,8 +73,8 @@ interface Call {
 }
 
 /** Offer from the DTLS side (port `aSdpPort` in its SDP), answer from a plain phone at `bSock`. */
-async function call(d: DaemonHandle, cert: PeerCert, aSdpPort: number, bSock: Sock, answerFlags: Record<string, unknown> = {}): Promise<Call> {
-  const callId = `dtls-${Math.random().toString(36).slice(2)}`;
+async function call(d: DaemonHandle, cert: PeerCert, aSdpPort: number, bSock: Sock, answerFlags: Record<string, unknown> = {},
+  callId = `dtls-${Math.random().toString(36).slice(2)}`): Promise<Call> {
   const offer = await d.ng.request({
     command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: webrtcSdp(aSdpPort, cert.fingerprint),
     'transport-protocol': 'RTP/AVP', 'rtcp-mux': ['demux'],
@@ -90,7 +90,8 @@ async function call(d: DaemonHandle, cert: PeerCert, aSdpPort: number, bSock: So
   return { d, cert, callId, aPort: mPort(answerToA), bPort: mPort(toB), answerToA };
 }
 
-async function bothWays(c: Call, srtpSock: Sock, bSock: Sock, material: Buffer, peerIsClient: boolean): Promise<void> {
+/** `seq0`: first sequence number the DTLS side sends (later rounds continue above the earlier ones). */
+async function bothWays(c: Call, srtpSock: Sock, bSock: Sock, material: Buffer, peerIsClient: boolean, seq0 = 1000): Promise<void> {
   const k = splitMaterial(material);
   const client = new SrtpContext('AES_CM_128_HMAC_SHA1_80', k.clientKey, k.clientSalt);
   const server = new SrtpContext('AES_CM_128_HMAC_SHA1_80', k.serverKey, k.serverSalt);
@@ -99,7 +100,7 @@ async function bothWays(c: Call, srtpSock: Sock, bSock: Sock, material: Buffer, 
   // The daemon needs a moment after the handshake to hand the keys to the worker.
   let sent = 0;
   await until('decrypted RTP at the plain phone', () => {
-    const plain = rtpPacket(0, 1000 + sent, 160 * sent, 0xa1a2a3a4);
+    const plain = rtpPacket(0, seq0 + sent, 160 * sent, 0xa1a2a3a4);
     const buf = Buffer.alloc(plain.length + 10);
     plain.copy(buf);
     srtpSock.send(buf.subarray(0, tx.protectRtp(buf, 0, plain.length)), c.aPort);
@@ -109,19 +110,20 @@ async function bothWays(c: Call, srtpSock: Sock, bSock: Sock, material: Buffer, 
   const first = bSock.got[0]!;
   expect(first.subarray(12)).toEqual(rtpPacket(0, 0, 0, 0).subarray(12)); // payload in clear
   expect(first.readUInt32BE(8)).toBe(0xa1a2a3a4);
-  for (let i = 0; i < 3; i++) bSock.send(rtpPacket(0, 7 + i, 160 * i, 0xb1b2b3b4), c.bPort);
+  const bSeq = seq0 === 1000 ? 7 : 77;
+  for (let i = 0; i < 3; i++) bSock.send(rtpPacket(0, bSeq + i, 160 * i, 0xb1b2b3b4), c.bPort);
   await until('SRTP at the DTLS side', () => srtpSock.got.length >= 3);
   for (let i = 0; i < 3; i++) {
     const got = Buffer.from(srtpSock.got[i]!);
     const n = rx.unprotectRtp(got, 0, got.length);
     expect(n).toBe(172);
-    expect(got.subarray(0, n)).toEqual(rtpPacket(0, 7 + i, 160 * i, 0xb1b2b3b4));
+    expect(got.subarray(0, n)).toEqual(rtpPacket(0, bSeq + i, 160 * i, 0xb1b2b3b4));
   }
 }
 
 describe.skipIf(!haveOpenssl)('DTLS-SRTP through the daemon (ng offer/answer)', () => {
-  it('answers a=setup:active and connects to openssl s_server; SRTP ↔ RTP afterwards', async () => {
-    const d = await startDaemon([]);
+  it.each(['batch', 'dgram'] as const)('answers a=setup:active and connects to openssl s_server; SRTP ↔ RTP afterwards (%s I/O)', async (io) => {
+    const d = await startDaemon([], { io });
     cleanup.push(() => d.close());
     const cert = makePeerCert();
     cleanup.push(() => cert.dispose());
@@ -136,10 +138,17 @@ describe.skipIf(!haveOpenssl)('DTLS-SRTP through the daemon (ng offer/answer)', 
     const { material } = await srv.result;
     await until('established', () => d.log().includes('established: AES_CM_128_HMAC_SHA1_80'));
     await bothWays(c, srtpSock, bSock, material, false);
+    // A re-INVITE with the same fingerprint keeps the finished handshake and its keys.
+    const again = await call(d, cert, await srv.port, bSock, {}, c.callId);
+    expect(again.aPort).toBe(c.aPort);
+    bSock.got.length = 0;
+    srtpSock.got.length = 0;
+    await bothWays(c, srtpSock, bSock, material, false, 2000);
+    expect(d.log().split('established: ').length - 1).toBe(1);
   });
 
-  it('with DTLS=passive waits for openssl s_client on its port; SRTP ↔ RTP afterwards', async () => {
-    const d = await startDaemon([]);
+  it.each(['batch', 'dgram'] as const)('with DTLS=passive waits for openssl s_client on its port; SRTP ↔ RTP afterwards (%s I/O)', async (io) => {
+    const d = await startDaemon([], { io });
     cleanup.push(() => d.close());
     const cert = makePeerCert();
     cleanup.push(() => cert.dispose());

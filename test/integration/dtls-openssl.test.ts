@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SrtpContext } from '../../protocol/srtp/srtp-context.js';
 import { dtlsCall, type DtlsCallFixture } from '../helpers/dtls-call.js';
 import { makePeerCert, opensslClient, opensslServer, splitMaterial, type OpensslPeer, type PeerCert } from '../helpers/openssl-dtls.js';
-import { rtpPacket } from '../helpers/rtp-peer.js';
+import { rtcpRr, rtpPacket } from '../helpers/rtp-peer.js';
 
 let haveOpenssl = true;
 try {
@@ -36,6 +36,26 @@ class Sock {
   }
   close(): void {
     this.s.close();
+  }
+}
+
+/** Two sockets on consecutive ports (RTP, RTCP). */
+async function bindPair(): Promise<[Sock, Sock]> {
+  for (;;) {
+    const a = await new Sock().open();
+    if (a.port % 2 === 0) {
+      const b = new Sock();
+      const ok = await new Promise<boolean>((r) => {
+        b.s.once('error', () => r(false));
+        b.s.bind(a.port + 1, '127.0.0.1', () => r(true));
+      });
+      if (ok) {
+        b.port = a.port + 1;
+        b.s.on('message', (m) => b.got.push(m));
+        return [a, b];
+      }
+    }
+    a.close();
   }
 }
 
@@ -94,6 +114,10 @@ async function setup(role: 'active' | 'passive', opts: { wrongFingerprint?: bool
   return { fx, peer, srtpSock, plainSock, cert };
 }
 
+function makeOtherFingerprint(fp: string): string {
+  return fp.replace(/^../, (h) => (h === '00' ? '01' : '00'));
+}
+
 /** The peer's SRTP contexts from openssl's exported material (the peer is the client when we are passive). */
 function peerContexts(material: Buffer, peerIsClient: boolean, suite = 'AES_CM_128_HMAC_SHA1_80', keyLen = 16, saltLen = 14): { tx: SrtpContext; rx: SrtpContext } {
   const k = splitMaterial(material, keyLen, saltLen);
@@ -146,6 +170,30 @@ describe.skipIf(!haveOpenssl)('DTLS-SRTP with openssl', () => {
     await mediaBothWays(s, peerContexts(material, false));
   });
 
+  it('a repeated signalling event keeps a finished handshake; a new peer fingerprint or role restarts it', async () => {
+    const s = await setup('passive');
+    await s.peer.result;
+    await until('keys installed', () => s.fx.a.srtp !== null);
+    const keys = s.fx.a.srtp;
+    await s.fx.signal();
+    await s.fx.signal();
+    expect(s.fx.dtls.counters.started).toBe(1);
+    expect(s.fx.a.srtp).toBe(keys);
+    s.fx.a.dtls = { role: 'passive', peerFingerprint: { hash: 'sha-256', value: s.cert.fingerprint.toLowerCase() } };
+    await s.fx.signal();
+    expect(s.fx.dtls.counters.started).toBe(1); // the same fingerprint, only written in lower case
+    s.fx.a.dtls = { role: 'passive', peerFingerprint: { hash: 'sha-256', value: makeOtherFingerprint(s.cert.fingerprint) } };
+    await s.fx.signal();
+    expect(s.fx.dtls.counters.started).toBe(2);
+    expect(s.fx.a.srtp).toBe(keys); // the old keys serve until the new handshake completes
+    s.fx.a.dtls = { role: 'active', peerFingerprint: s.fx.a.dtls.peerFingerprint };
+    await s.fx.signal();
+    expect(s.fx.dtls.counters.started).toBe(3);
+    s.fx.a.dtls = null;
+    await s.fx.signal();
+    expect(s.fx.dtls.size).toBe(0);
+  });
+
   it('passive (we are the server) against openssl s_client: same keys, SRTP both ways', async () => {
     const s = await setup('passive');
     const { material } = await s.peer.result;
@@ -168,6 +216,55 @@ describe.skipIf(!haveOpenssl)('DTLS-SRTP with openssl', () => {
     await until('_32 keys', () => cm32.fx.a.srtp !== null);
     expect(cm32.fx.a.srtp!.tx!.suite).toBe('AES_CM_128_HMAC_SHA1_32');
     expect(Buffer.from(cm32.fx.a.srtp!.tx!.key)).toEqual(splitMaterial(c.material).clientKey);
+  });
+
+  it('without rtcp-mux the RTCP socket runs its own handshake (as rtpengine does) and SRTCP uses its keys', async () => {
+    const cert = makePeerCert();
+    cleanup.push(() => cert.dispose());
+    const plainRtp = await new Sock().open();
+    const plainRtcp = await bindPair();
+    cleanup.push(() => plainRtp.close(), () => plainRtcp[0].close(), () => plainRtcp[1].close());
+    // openssl on a port pair P, P+1 (the RTCP component goes to the RTP port + 1, RFC 3605's default).
+    let rtpSrv: OpensslPeer | null = null;
+    let rtcpSrv: OpensslPeer | null = null;
+    for (let attempt = 0; attempt < 20 && rtcpSrv === null; attempt++) {
+      const [a, b] = await bindPair();
+      const base = a.port;
+      a.close();
+      b.close();
+      const s1 = opensslServer(cert, 'SRTP_AES128_CM_SHA1_80', 60, base);
+      const s2 = opensslServer(cert, 'SRTP_AES128_CM_SHA1_80', 60, base + 1);
+      cleanup.push(() => s1.close(), () => s2.close());
+      const ok = await Promise.race([Promise.all([s1.port, s2.port]).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      if (ok) { rtpSrv = s1; rtcpSrv = s2; } else { s1.close(); s2.close(); }
+    }
+    expect(rtcpSrv).not.toBeNull();
+    const fx = await dtlsCall({
+      role: 'active', aPeer: { address: '127.0.0.1', port: await rtpSrv!.port }, bPeer: { address: '127.0.0.1', port: plainRtcp[0].port },
+      peerFingerprint: { hash: 'sha-256', value: cert.fingerprint }, rtcpMux: false,
+    });
+    cleanup.push(() => fx.close());
+    const [r1, r2] = await Promise.all([rtpSrv!.result, rtcpSrv!.result]);
+    await until('both components keyed', () => fx.a.srtp !== null && fx.a.rtcpSrtp !== null);
+    expect(fx.dtls.counters.completed).toBe(2);
+    expect(r1.material).not.toEqual(r2.material);
+    expect(Buffer.from(fx.a.srtp!.rx!.key)).toEqual(splitMaterial(r1.material).serverKey);
+    expect(Buffer.from(fx.a.rtcpSrtp!.rx!.key)).toEqual(splitMaterial(r2.material).serverKey);
+    // SRTCP protected with the RTCP association's keys reaches the plain side's RTCP port decrypted.
+    const peerRtcp = peerContexts(r2.material, false);
+    const sender = await new Sock().open();
+    cleanup.push(() => sender.close());
+    const rr = rtcpRr(0x01020304);
+    const buf = Buffer.alloc(rr.length + 32);
+    rr.copy(buf);
+    let sent = 0;
+    await until('decrypted RTCP at the plain side', () => {
+      const b = Buffer.from(buf);
+      sender.send(b.subarray(0, peerRtcp.tx.protectRtcp(b, 0, rr.length)), fx.a.rtcp.sock!.port);
+      sent++;
+      return plainRtcp[1].got.length > 0;
+    });
+    expect(plainRtcp[1].got[0]).toEqual(rr);
   });
 
   it('a peer certificate that does not match its a=fingerprint gives no keys and no media either way', async () => {
