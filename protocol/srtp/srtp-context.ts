@@ -36,6 +36,11 @@ const SRTCP_INDEX_MASK = 0x7fffffff;
 /** RTCP fixed part that stays in clear in SRTCP: V/P/RC, PT, length, sender SSRC (§3.4). */
 const RTCP_CLEAR_LEN = 8;
 const RTP_MIN = 12;
+/**
+ * Largest packet unprotect*() takes: a UDP datagram's payload fits (the native GCM open decrypts
+ * through a scratch area of this size).
+ */
+const MAX_PACKET = 65535;
 /** RFC 4568 §6.1: the MKI length field is 1..128 bytes. */
 const MAX_MKI = 128;
 
@@ -244,7 +249,7 @@ export class SrtpContext {
   protectRtp(buf: Uint8Array, off: number, len: number): number {
     const tagLen = this.srtpTagLen;
     const mkiLen = this.mkiLen;
-    if (this.closed || off + len + mkiLen + tagLen > buf.length) return ERR_SHORT;
+    if (this.closed || off < 0 || off + len + mkiLen + tagLen > buf.length) return ERR_SHORT;
     const h = rtpHeaderLength(buf, off, len);
     if (h < 0) return ERR_SHORT;
     const ssrc = readU32(buf, off + 8);
@@ -300,7 +305,7 @@ export class SrtpContext {
     const tagLen = this.srtpTagLen;
     const mkiLen = this.mkiLen;
     const plen = len - tagLen - mkiLen;
-    if (this.closed || plen < RTP_MIN || off + len > buf.length) return ERR_SHORT;
+    if (this.closed || plen < RTP_MIN || off < 0 || len > MAX_PACKET || off + len > buf.length) return ERR_SHORT;
     const h = rtpHeaderLength(buf, off, plen);
     if (h < 0) return ERR_SHORT;
     const ssrc = readU32(buf, off + 8);
@@ -356,7 +361,7 @@ export class SrtpContext {
   protectRtcp(buf: Uint8Array, off: number, len: number): number {
     const tagLen = this.srtcpTagLen;
     const mkiLen = this.mkiLen;
-    if (this.closed || len < RTCP_CLEAR_LEN || off + len + 4 + mkiLen + tagLen > buf.length) return ERR_SHORT;
+    if (this.closed || len < RTCP_CLEAR_LEN || off < 0 || off + len + 4 + mkiLen + tagLen > buf.length) return ERR_SHORT;
     if (buf[off]! >>> 6 !== 2) return ERR_SHORT;
     const ssrc = readU32(buf, off + 4);
     const st = this.txStream(ssrc);
@@ -395,7 +400,7 @@ export class SrtpContext {
     const tagLen = this.srtcpTagLen;
     const mkiLen = this.mkiLen;
     const plen = len - 4 - mkiLen - tagLen;
-    if (this.closed || plen < RTCP_CLEAR_LEN || off + len > buf.length) return ERR_SHORT;
+    if (this.closed || plen < RTCP_CLEAR_LEN || off < 0 || len > MAX_PACKET || off + len > buf.length) return ERR_SHORT;
     if (buf[off]! >>> 6 !== 2) return ERR_SHORT;
     const ssrc = readU32(buf, off + 4);
     const gcm = this.rtcpGcm;
