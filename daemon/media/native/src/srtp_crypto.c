@@ -16,7 +16,8 @@
  *   f8    AES-f8 keystream XOR (RFC 3711 4.1.2.1), AES-128, IV from the registered `iv` array.
  *   hmac  HMAC-SHA1 (RFC 2104) of buf[off..off+len) || optional big-endian u32 into the registered
  *         20-byte `out` array; the ipad/opad states are computed once (SHA_CTX copies per call).
- *   gcm   AES-GCM seal/open (RFC 7714) with a 16-byte tag; 12-byte IV from the registered `iv`.
+ *   gcm   AES-GCM seal/open (RFC 7714) with a 16-byte tag; 12-byte IV from the registered `iv`;
+ *         OpenSSL's GCM128 mode (GHASH) over our keyed ECB context.
  *         open() decrypts into a per-thread scratch area and copies back only when the tag
  *         verifies, so a forged packet is left untouched.
  *
@@ -32,6 +33,7 @@
 #include <node_api.h>
 
 #include <openssl/evp.h>
+#include <openssl/modes.h>
 #include <openssl/sha.h>
 
 #include <stdint.h>
@@ -50,8 +52,9 @@ typedef struct {
   int closed;
   napi_ref ref;       /* the registered iv/out array, kept alive while the handle lives */
   unsigned char *io;  /* its bytes */
-  EVP_CIPHER_CTX *c1; /* ctr/f8: ECB with k_e; gcm: encrypt */
-  EVP_CIPHER_CTX *c2; /* f8: ECB with k_e XOR m; gcm: decrypt */
+  EVP_CIPHER_CTX *c1; /* ctr/f8/gcm: ECB with k_e */
+  EVP_CIPHER_CTX *c2; /* f8: ECB with k_e XOR m */
+  GCM128_CONTEXT *gcm; /* gcm: GHASH state and key H, AES through c1 (gcm_block/gcm_ctr32) */
   SHA_CTX inner, outer;
   unsigned char blk[CTR_CHUNK];
   unsigned char ks[CTR_CHUNK];
@@ -109,8 +112,10 @@ static int in_range(int32_t off, int32_t len, size_t n) {
 static void release(napi_env env, prim_t *p) {
   if (p->closed) return;
   p->closed = 1;
+  if (p->gcm) CRYPTO_gcm128_release(p->gcm); /* cleanses it */
   if (p->c1) EVP_CIPHER_CTX_free(p->c1);
   if (p->c2) EVP_CIPHER_CTX_free(p->c2);
+  p->gcm = NULL;
   p->c1 = p->c2 = NULL;
   OPENSSL_cleanse(&p->inner, sizeof(p->inner));
   OPENSSL_cleanse(&p->outer, sizeof(p->outer));
@@ -376,7 +381,41 @@ static napi_value hmac_mac(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/* ---- AES-GCM: gcmNew(key, iv[12]) / gcmSeal(...) / gcmOpen(...) ---- */
+/* ---- AES-GCM: gcmNew(key, iv[12]) / gcmSeal(...) / gcmOpen(...) ----
+ *
+ * OpenSSL's GCM128 mode functions (GHASH with PCLMULQDQ where the CPU has it) driven by our keyed
+ * ECB context for the AES part: the counter blocks of a packet go through one ECB call (AES-NI,
+ * pipelined), as for AES-CM. Measured ~30 % cheaper per packet than EVP's aes-*-gcm, whose
+ * per-packet IV init, final and tag ctrl go through OpenSSL 3's provider parameter machinery. */
+
+/* block128_f: one AES block with the prim_t's ECB context (H, E(J0)). */
+static void gcm_block(const unsigned char in[16], unsigned char out[16], const void *key) {
+  int outl;
+  EVP_EncryptUpdate(((const prim_t *) key)->c1, out, &outl, in, 16);
+}
+
+/* ctr128_f: `blocks` counter-mode blocks from ivec, incrementing its low 32 bits (big-endian). */
+static void gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks, const void *key,
+                      const unsigned char ivec[16]) {
+  prim_t *p = (prim_t *) key;
+  uint32_t n = ((uint32_t) ivec[12] << 24) | ((uint32_t) ivec[13] << 16) | ((uint32_t) ivec[14] << 8) | ivec[15];
+  while (blocks > 0) {
+    size_t b = blocks < CTR_CHUNK / 16 ? blocks : CTR_CHUNK / 16;
+    for (size_t j = 0; j < b; j++, n++) {
+      unsigned char *c = p->blk + 16 * j;
+      memcpy(c, ivec, 12);
+      c[12] = (unsigned char) (n >> 24);
+      c[13] = (unsigned char) (n >> 16);
+      c[14] = (unsigned char) (n >> 8);
+      c[15] = (unsigned char) n;
+    }
+    ecb(p->c1, p->blk, p->ks, (int) (16 * b));
+    for (size_t i = 0; i < 16 * b; i++) out[i] = in[i] ^ p->ks[i];
+    in += 16 * b;
+    out += 16 * b;
+    blocks -= b;
+  }
+}
 
 static napi_value gcm_new(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -385,14 +424,11 @@ static napi_value gcm_new(napi_env env, napi_callback_info info) {
   unsigned char *key;
   size_t klen;
   if (argc < 2 || bytes_of(env, argv[0], &key, &klen)) return NULL;
-  const EVP_CIPHER *c = klen == 16 ? EVP_aes_128_gcm() : klen == 32 ? EVP_aes_256_gcm() : NULL;
-  if (!c) return throw_range(env, "AES-GCM key must be 16 or 32 bytes");
+  if (klen != 16 && klen != 32) return throw_range(env, "AES-GCM key must be 16 or 32 bytes");
   prim_t *p = new_prim(env, K_GCM, argv[1], 12, &h);
   if (!p) return NULL;
-  /* Keyed once; each packet only sets its 12-byte IV (the default GCM IV length). */
-  p->c1 = keyed(c, key, 1);
-  p->c2 = keyed(c, key, 0);
-  if (!p->c1 || !p->c2) {
+  /* Keyed once; CRYPTO_gcm128_new computes H = E(k, 0^128) through gcm_block. */
+  if (!(p->c1 = keyed(ecb_for(klen), key, 1)) || !(p->gcm = CRYPTO_gcm128_new(p, gcm_block))) {
     release(env, p);
     napi_throw_error(env, NULL, "OpenSSL AES-GCM init failed");
     return NULL;
@@ -431,19 +467,18 @@ static int gcm_args(napi_env env, napi_callback_info info, gcm_args_t *a) {
 static napi_value gcm_seal(napi_env env, napi_callback_info info) {
   gcm_args_t a;
   if (gcm_args(env, info, &a)) return NULL;
-  EVP_CIPHER_CTX *c = a.p->c1;
+  GCM128_CONTEXT *g = a.p->gcm;
   unsigned char *b = a.buf;
-  int outl;
-  /* RFC 7714 section 8/9: AAD first, then the plaintext encrypted in place, then the tag. */
-  if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, a.p->io) != 1 ||
-      (a.aad_len > 0 && EVP_EncryptUpdate(c, NULL, &outl, b + a.aad_off, a.aad_len) != 1) ||
-      (a.aad2_len > 0 && EVP_EncryptUpdate(c, NULL, &outl, b + a.aad2_off, a.aad2_len) != 1) ||
-      (a.txt_len > 0 && EVP_EncryptUpdate(c, b + a.txt_off, &outl, b + a.txt_off, a.txt_len) != 1) ||
-      EVP_EncryptFinal_ex(c, b + a.txt_off + a.txt_len, &outl) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, b + a.tag_off) != 1) {
-    napi_throw_error(env, NULL, "OpenSSL AES-GCM seal failed");
+  /* RFC 7714 sections 8/9: AAD first, then the plaintext encrypted in place, then the tag. The
+   * 12-byte IV gives J0 = IV || 0^31 || 1 (NIST SP 800-38D section 7.1). */
+  CRYPTO_gcm128_setiv(g, a.p->io, 12);
+  if ((a.aad_len > 0 && CRYPTO_gcm128_aad(g, b + a.aad_off, (size_t) a.aad_len)) ||
+      (a.aad2_len > 0 && CRYPTO_gcm128_aad(g, b + a.aad2_off, (size_t) a.aad2_len)) ||
+      (a.txt_len > 0 && CRYPTO_gcm128_encrypt_ctr32(g, b + a.txt_off, b + a.txt_off, (size_t) a.txt_len, gcm_ctr32))) {
+    napi_throw_error(env, NULL, "AES-GCM seal failed");
     return NULL;
   }
+  CRYPTO_gcm128_tag(g, b + a.tag_off, 16);
   return undefined(env);
 }
 
@@ -453,17 +488,16 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
   if (gcm_args(env, info, &a)) return NULL;
   instance_t *inst = NULL;
   if (napi_get_instance_data(env, (void **) &inst) != napi_ok || !inst) return NULL;
-  EVP_CIPHER_CTX *c = a.p->c2;
+  GCM128_CONTEXT *g = a.p->gcm;
   unsigned char *b = a.buf;
-  unsigned char tag[16];
-  int outl, ok = 0;
-  memcpy(tag, b + a.tag_off, 16);
-  if (EVP_DecryptInit_ex(c, NULL, NULL, NULL, a.p->io) == 1 &&
-      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag) == 1 &&
-      (a.aad_len == 0 || EVP_DecryptUpdate(c, NULL, &outl, b + a.aad_off, a.aad_len) == 1) &&
-      (a.aad2_len == 0 || EVP_DecryptUpdate(c, NULL, &outl, b + a.aad2_off, a.aad2_len) == 1) &&
-      (a.txt_len == 0 || EVP_DecryptUpdate(c, inst->scratch, &outl, b + a.txt_off, a.txt_len) == 1) &&
-      EVP_DecryptFinal_ex(c, inst->scratch + a.txt_len, &outl) == 1)
+  int ok = 0;
+  CRYPTO_gcm128_setiv(g, a.p->io, 12);
+  /* Plaintext goes to the scratch area and over the ciphertext only once the tag verified
+   * (CRYPTO_gcm128_finish compares in constant time, 0 = match). */
+  if ((a.aad_len == 0 || CRYPTO_gcm128_aad(g, b + a.aad_off, (size_t) a.aad_len) == 0) &&
+      (a.aad2_len == 0 || CRYPTO_gcm128_aad(g, b + a.aad2_off, (size_t) a.aad2_len) == 0) &&
+      (a.txt_len == 0 || CRYPTO_gcm128_decrypt_ctr32(g, b + a.txt_off, inst->scratch, (size_t) a.txt_len, gcm_ctr32) == 0) &&
+      CRYPTO_gcm128_finish(g, b + a.tag_off, 16) == 0)
     ok = 1;
   if (ok && a.txt_len > 0) memcpy(b + a.txt_off, inst->scratch, (size_t) a.txt_len);
   napi_value r;
