@@ -157,4 +157,22 @@ describe('srtp-factory primitives choice', () => {
     expect(ctx.srtpOverhead).toBe(2 + 16);
     ctx.close();
   });
+
+  it('sameSrtpParams compares every field, bytes by value', async () => {
+    const { sameSrtpParams } = await import('../../daemon/media/srtp-factory.js');
+    const base = {
+      suite: 'AES_CM_128_HMAC_SHA1_80', key: Uint8Array.of(1, 2), salt: Uint8Array.of(3), mki: null as Uint8Array | null,
+      kdr: 0, unencryptedSrtp: false, unencryptedSrtcp: false, unauthenticatedSrtp: false,
+    };
+    expect(sameSrtpParams(base, { ...base, key: Uint8Array.of(1, 2), salt: Uint8Array.of(3) })).toBe(true);
+    expect(sameSrtpParams(null, null)).toBe(true);
+    expect(sameSrtpParams(base, null)).toBe(false);
+    for (const change of [
+      { suite: 'AES_CM_128_HMAC_SHA1_32' }, { key: Uint8Array.of(1, 3) }, { salt: Uint8Array.of(3, 0) },
+      { mki: Uint8Array.of(1) }, { kdr: 1 }, { unencryptedSrtp: true }, { unencryptedSrtcp: true },
+      { unauthenticatedSrtp: true },
+    ]) {
+      expect(sameSrtpParams(base, { ...base, ...change }), JSON.stringify(change)).toBe(false);
+    }
+  });
 });
