@@ -32,6 +32,21 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* SHA1_Init & co.: the only OpenSSL API with a copyable state */
 #include <node_api.h>
 
+/* Without OpenSSL headers (a node install without them) this builds a stub whose load fails, so that
+ * the batch_io target of the same binding.gyp still builds and SRTP uses the JS primitives. */
+#if defined(__has_include)
+#if !__has_include(<openssl/evp.h>) || !__has_include(<openssl/modes.h>) || !__has_include(<openssl/sha.h>)
+#define SRTP_CRYPTO_STUB 1
+#endif
+#endif
+
+#ifdef SRTP_CRYPTO_STUB
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  napi_throw_error(env, NULL, "srtp_crypto was built without OpenSSL headers");
+  return NULL;
+}
+#else
+
 #include <openssl/evp.h>
 #include <openssl/modes.h>
 #include <openssl/sha.h>
@@ -554,3 +569,5 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;
 }
+
+#endif /* SRTP_CRYPTO_STUB */
