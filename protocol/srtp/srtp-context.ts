@@ -50,14 +50,19 @@ export interface SrtpContextOptions {
   /** How many SSRCs keep ROC/replay state per direction; the oldest is dropped beyond. Default 64. */
   maxStreams?: number;
   /**
-   * RFC 4568 §6.3.2 UNENCRYPTED_SRTCP: send SRTCP with E = 0 and the payload in clear. Otherwise
-   * E = 1 — also for the NULL suites, whose "encryption" is the identity (rtpengine 10.5 sets E
-   * from this session parameter alone, as far as we know; not checked against it yet).
+   * RFC 4568 §6.3.2 UNENCRYPTED_SRTCP: send SRTCP with E = 0 and the payload in clear (for the AEAD
+   * suites authenticated as RFC 7714 §9.3 says, as libsrtp 2 does; rtpengine 10.5 instead sends
+   * header ‖ E‖index with no tag there, and does not accept the RFC form). Otherwise
+   * E = 1 — also for the NULL suites, whose "encryption" is the identity (not checked against
+   * rtpengine 10.5: it crashes (SIGSEGV) relaying NULL_HMAC_SHA1_* media, srtp-suites-probe.mjs).
    */
   unencryptedSrtcp?: boolean;
   /**
    * RFC 4568 §6.3.5 UNENCRYPTED_SRTP: RTP payloads go in clear (still authenticated). Ignored for
    * the AEAD suites (RFC 7714 has no unencrypted SRTP; the GCM tag always covers the payload).
+   * Deliberate difference: rtpengine 10.5 with an AEAD suite and UNENCRYPTED_SRTP sends RTP with no
+   * SRTP processing at all (no tag) and passes received packets through untouched
+   * (test/dev/srtp-suites-probe.mjs), which no RFC 7714 peer does.
    */
   unencryptedSrtp?: boolean;
   /**

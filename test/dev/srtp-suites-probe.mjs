@@ -59,12 +59,12 @@ function rtpPacket(seq) {
 }
 
 /** One call: `extra` = text after our inline key (e.g. '|2^31|1:4'), `params` = session params, `ours` = context options. */
-async function probe(suite, label, extra, params, ours) {
+async function probe(suite, label, extra, params, ours, offerFlags = [], theirs = {}) {
   const s = findSrtpSuite(suite);
   const [a, aRtcp, b, bRtcp] = await Promise.all([socket(), socket(), socket(), socket()]);
   const callId = `probe-${suite}-${label}-${cookie}`;
   try {
-    const offer = await ng({ command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: sdp('a', a.port, aRtcp.port, 'RTP/AVP'), 'transport-protocol': 'RTP/SAVP' });
+    const offer = await ng({ command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: sdp('a', a.port, aRtcp.port, 'RTP/AVP'), 'transport-protocol': 'RTP/SAVP', flags: offerFlags });
     if (offer.result !== 'ok') throw new Error(`offer: ${offer.result} ${offer['error-reason'] ?? ''}`);
     const m = new RegExp(`a=crypto:(\\d+) ${suite} inline:(\\S+)`).exec(offer.sdp);
     if (!m) throw new Error(`rtpengine did not offer ${suite}`);
@@ -98,7 +98,7 @@ async function probe(suite, label, extra, params, ours) {
     const rn = tx.protectRtcp(rbuf, 0, 8);
     bRtcp.s.send(rbuf.subarray(0, rn), toBRtcp, '127.0.0.1');
     await sleep(400);
-    const rx = new SrtpContext(suite, theirKey.subarray(0, s.masterKeyLen), theirKey.subarray(s.masterKeyLen), { primitives: prims });
+    const rx = new SrtpContext(suite, theirKey.subarray(0, s.masterKeyLen), theirKey.subarray(s.masterKeyLen), { ...theirs, primitives: prims });
     let okAB = 0;
     for (const pkt of b.got) {
       const buf = Buffer.alloc(pkt.length + 64);
@@ -114,6 +114,13 @@ async function probe(suite, label, extra, params, ours) {
       const ew = pkt.readUInt32BE(s.cipher === 'aes-gcm' ? pkt.length - 4 : pkt.length - 4 - s.srtcpTagLen);
       rtcpAB = `${n === 8 ? 'ok' : `fail ${n}`} (E=${ew >>> 31})`;
     }
+    if (process.env.PROBE_DUMP) {
+      console.log('offer crypto:', m[0]);
+      for (const pkt of b.got.slice(0, 2)) console.log('B got', pkt.length, pkt.toString('hex'));
+      for (const pkt of bRtcp.got.slice(0, 2)) console.log('B RTCP got', pkt.length, pkt.toString('hex'));
+      for (const pkt of a.got.slice(0, 2)) console.log('A got', pkt.length, pkt.toString('hex'));
+      for (const pkt of aRtcp.got.slice(0, 2)) console.log('A RTCP got', pkt.length, pkt.toString('hex'));
+    }
     let okBA = 0;
     for (const pkt of a.got) if (pkt.length === 172 && pkt.equals(rtpPacket(pkt.readUInt16BE(2)))) okBA++;
     const rtcpBA = aRtcp.got.some((p) => p.length === 8 && p.readUInt32BE(4) === 0x5678) ? 'ok' : 'none';
@@ -127,6 +134,15 @@ async function probe(suite, label, extra, params, ours) {
 }
 
 async function main() {
+  if (process.env.PROBE_ONLY) {
+    for (let i = 0; ; i++) {
+      try { await ng({ command: 'ping' }); break; } catch (e) { if (i > 20) throw e; await sleep(100); }
+    }
+    const [suite, label, extra, params, ours, flags, theirs] = JSON.parse(process.env.PROBE_ONLY);
+    for (const o of [ours, theirs]) if (o?.mki) o.mki = Buffer.from(o.mki, 'hex');
+    await probe(suite, label, extra, params, ours, flags, theirs);
+    return;
+  }
   for (let i = 0; ; i++) {
     try { await ng({ command: 'ping' }); break; } catch (e) { if (i > 20) throw e; await sleep(100); }
   }
@@ -146,6 +162,11 @@ async function main() {
   await probe(base, 'UNENCRYPTED_SRTCP', '', 'UNENCRYPTED_SRTCP', { unencryptedSrtcp: true });
   await probe(base, 'UNENCRYPTED_SRTP', '', 'UNENCRYPTED_SRTP', { unencryptedSrtp: true });
   await probe(base, 'UNAUTHENTICATED_SRTP', '', 'UNAUTHENTICATED_SRTP', { unauthenticatedSrtp: true });
+  // AEAD: our contexts ignore these two (the GCM tag covers the payload); does rtpengine agree?
+  await probe('AEAD_AES_128_GCM', 'UNENCRYPTED_SRTP', '', 'UNENCRYPTED_SRTP', { unencryptedSrtp: true });
+  await probe('AEAD_AES_128_GCM', 'UNAUTHENTICATED_SRTP', '', 'UNAUTHENTICATED_SRTP', { unauthenticatedSrtp: true });
+  await probe('AEAD_AES_128_GCM', 'UNENCRYPTED_SRTCP', '', 'UNENCRYPTED_SRTCP', { unencryptedSrtcp: true });
+  await probe('F8_128_HMAC_SHA1_80', 'MKI 1:4', '|2^31|1:4', '', { mki: Buffer.from([0, 0, 0, 1]) });
 }
 
 try {
