@@ -7,40 +7,42 @@
 //   SRTCP AAD (§9.2): first 8 bytes ‖ E‖SRTCP index; plaintext = the rest of the compound packet.
 //   Unencrypted SRTCP (§9.3, E = 0): AAD = whole RTCP packet ‖ E‖index; plaintext empty.
 //
-// Speed (shared/spec/deps.md §1): Node exposes GCM only through a Cipher object per IV, so each
-// packet creates one cipher (createCipheriv / createDecipheriv). The key is imported once as a
-// KeyObject; IV and the 4-byte AAD word live in buffers owned by the instance. update() and
-// getAuthTag() return fresh Buffers that are copied into the caller's packet.
+// The AES-GCM primitive (seal/open with a 12-byte IV) comes from an SrtpPrimitives (primitives.ts):
+// native OpenSSL when loaded, else node:crypto (aes-gcm-js.ts). This class owns the RFC 7714
+// packet layouts and IVs; the context (srtp-context.ts) does ROC, index and replay bookkeeping.
 
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { GCM_IV_LEN, GCM_TAG_LEN } from './aes-gcm-js.js';
+import { jsPrimitives, type GcmPrimitive, type SrtpPrimitives } from './primitives.js';
 
+export { GCM_TAG_LEN };
 /** RFC 7714 §12: 96-bit salt and IV. */
-export const GCM_SALT_LEN = 12;
-/** RFC 7714 §12: 128-bit authentication tag (SRTP and SRTCP). */
-export const GCM_TAG_LEN = 16;
+export const GCM_SALT_LEN = GCM_IV_LEN;
 
 /** RTCP bytes that stay in clear in SRTCP: V/P/RC, PT, length, sender SSRC. */
 const SRTCP_CLEAR_LEN = 8;
 
-type GcmAlgo = 'aes-128-gcm' | 'aes-256-gcm';
-
 /** One session key + salt (one of SRTP / SRTCP) for AES-GCM packet protection. */
 export class AesGcm {
-  private readonly algo: GcmAlgo;
-  private readonly key: KeyObject;
+  private readonly gcm: GcmPrimitive;
   private readonly salt: Uint8Array;
-  /** IV of the current packet. */
-  readonly iv = Buffer.alloc(GCM_SALT_LEN);
+  /** IV of the current packet (the primitive's). */
+  readonly iv: Uint8Array;
 
-  constructor(key: Uint8Array, salt: Uint8Array) {
-    if (key.length === 16) this.algo = 'aes-128-gcm';
-    else if (key.length === 32) this.algo = 'aes-256-gcm';
-    else throw new RangeError(`AES-GCM key must be 16 or 32 bytes, got ${key.length}`);
+  constructor(key: Uint8Array, salt: Uint8Array, primitives: SrtpPrimitives = jsPrimitives) {
+    if (key.length !== 16 && key.length !== 32) {
+      throw new RangeError(`AES-GCM key must be 16 or 32 bytes, got ${key.length}`);
+    }
     if (salt.length !== GCM_SALT_LEN) {
       throw new RangeError(`AES-GCM salt must be ${GCM_SALT_LEN} bytes, got ${salt.length}`);
     }
-    this.key = createSecretKey(Uint8Array.from(key));
+    this.gcm = primitives.aesGcm(key);
+    this.iv = this.gcm.iv;
     this.salt = Uint8Array.from(salt);
+  }
+
+  /** Releases the primitive (idempotent). */
+  close(): void {
+    this.gcm.close();
   }
 
   /** §8.1: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt. */
@@ -71,56 +73,16 @@ export class AesGcm {
     iv[11] = s[11]! ^ (low16 & 0xff);
   }
 
-  /**
-   * Encrypts buf[ptOff..ptOff+ptLen) in place under the current IV and writes the 16-byte tag to
-   * buf[tagOff..). The AAD is buf[aadOff..aadOff+aadLen) followed by buf[aad2Off..aad2Off+aad2Len)
-   * (aad2Len 0 for none; SRTCP's E‖index word is not contiguous with its header).
-   */
-  seal(
-    buf: Uint8Array,
-    aadOff: number,
-    aadLen: number,
-    aad2Off: number,
-    aad2Len: number,
-    ptOff: number,
-    ptLen: number,
-    tagOff: number,
-  ): void {
-    const c = createCipheriv(this.algo, this.key, this.iv, { authTagLength: GCM_TAG_LEN });
-    c.setAAD(buf.subarray(aadOff, aadOff + aadLen));
-    if (aad2Len > 0) c.setAAD(buf.subarray(aad2Off, aad2Off + aad2Len));
-    if (ptLen > 0) buf.set(c.update(buf.subarray(ptOff, ptOff + ptLen)), ptOff);
-    c.final();
-    buf.set(c.getAuthTag(), tagOff);
+  /** GcmPrimitive.seal under the current IV. */
+  seal(buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
+    ptOff: number, ptLen: number, tagOff: number): void {
+    this.gcm.seal(buf, aadOff, aadLen, aad2Off, aad2Len, ptOff, ptLen, tagOff);
   }
 
-  /**
-   * Verifies the tag at buf[tagOff..tagOff+16) over the AAD and the ciphertext
-   * buf[ctOff..ctOff+ctLen) under the current IV, and only if it verifies writes the plaintext
-   * over the ciphertext. Returns false (buffer untouched) when authentication fails.
-   */
-  open(
-    buf: Uint8Array,
-    aadOff: number,
-    aadLen: number,
-    aad2Off: number,
-    aad2Len: number,
-    ctOff: number,
-    ctLen: number,
-    tagOff: number,
-  ): boolean {
-    const d = createDecipheriv(this.algo, this.key, this.iv, { authTagLength: GCM_TAG_LEN });
-    d.setAuthTag(buf.subarray(tagOff, tagOff + GCM_TAG_LEN));
-    d.setAAD(buf.subarray(aadOff, aadOff + aadLen));
-    if (aad2Len > 0) d.setAAD(buf.subarray(aad2Off, aad2Off + aad2Len));
-    const pt = ctLen > 0 ? d.update(buf.subarray(ctOff, ctOff + ctLen)) : null;
-    try {
-      d.final();
-    } catch {
-      return false;
-    }
-    if (pt !== null) buf.set(pt, ctOff);
-    return true;
+  /** GcmPrimitive.open under the current IV: false, the buffer untouched, if the tag fails. */
+  open(buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
+    ctOff: number, ctLen: number, tagOff: number): boolean {
+    return this.gcm.open(buf, aadOff, aadLen, aad2Off, aad2Len, ctOff, ctLen, tagOff);
   }
 
   // ---- Packet layouts (the context does ROC, index and replay bookkeeping) ----

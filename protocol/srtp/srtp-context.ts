@@ -3,18 +3,23 @@
 // suites AEAD_AES_128_GCM / AEAD_AES_256_GCM, RFC 7714 (aes-gcm.ts), which share the ROC, replay
 // and SRTCP index handling here but put the SRTCP E‖index word behind the tag (RFC 7714 §9).
 //
-// Everything works in place on the caller's buffer: protect*() appends the trailer (SRTCP index and
-// tag) behind `len`, so buf must have room for it (see srtpOverhead / srtcpOverhead); unprotect*()
-// verifies, decrypts in place and returns the shorter length. Failures return a negative ERR_*
-// code and leave the packet's payload undecrypted. AES-CM: no allocation per packet beyond the one
-// Buffer Node's Cipher.update() returns (aes-cm.ts); GCM: one Cipher/Decipher object per packet
-// plus its output Buffers (aes-gcm.ts, deps.md §1). State for a new SSRC is allocated once.
+// AES-f8 (F8_128_HMAC_SHA1_*) per RFC 3711 §4.1.2 with its own IVs (§4.1.2.2, §4.1.2.3).
+//
+// Everything works in place on the caller's buffer: protect*() appends the trailer (SRTCP index,
+// MKI and tag) behind `len`, so buf must have room for it (see srtpOverhead / srtcpOverhead);
+// unprotect*() verifies, decrypts in place and returns the shorter length. Failures return a
+// negative ERR_* code and leave the packet's payload undecrypted.
+//
+// The crypto itself comes from an SrtpPrimitives (primitives.ts): keyed AES keystreams, HMAC-SHA1
+// and AES-GCM, native OpenSSL (daemon/media/srtp-native.ts) or JS (the default here). This file
+// owns all of SRTP's logic. Per packet it allocates nothing with the native primitives; the JS ones
+// allocate the Buffer(s) node:crypto returns (deps.md §1). State for a new SSRC is allocated once.
 
 import { rtpHeaderLength } from '../rtp/header.js';
-import { AesCm, srtpIv } from './aes-cm.js';
+import { srtpIv } from './aes-cm.js';
 import { AesGcm } from './aes-gcm.js';
-import { HmacSha1 } from './hmac-sha1.js';
 import { deriveGcmSessionKeys, deriveSessionKeys } from './kdf.js';
+import { jsPrimitives, type HmacPrimitive, type KeystreamPrimitive, type SrtpPrimitives } from './primitives.js';
 import { ReplayWindow } from './replay-window.js';
 import { findSrtpSuite, type SrtpSuite } from './suites.js';
 
@@ -31,7 +36,13 @@ const SRTCP_INDEX_MASK = 0x7fffffff;
 /** RTCP fixed part that stays in clear in SRTCP: V/P/RC, PT, length, sender SSRC (§3.4). */
 const RTCP_CLEAR_LEN = 8;
 const RTP_MIN = 12;
-const MAX_TAG = 20;
+/**
+ * Largest packet unprotect*() takes: a UDP datagram's payload fits (the native GCM open decrypts
+ * through a scratch area of this size).
+ */
+const MAX_PACKET = 65535;
+/** RFC 4568 §6.1: the MKI length field is 1..128 bytes. */
+const MAX_MKI = 128;
 
 export interface SrtpContextOptions {
   /** Replay window size in packets (multiple of 32, >= 64). Default 128. */
@@ -39,11 +50,35 @@ export interface SrtpContextOptions {
   /** How many SSRCs keep ROC/replay state per direction; the oldest is dropped beyond. Default 64. */
   maxStreams?: number;
   /**
-   * RFC 4568 §6.3.2 UNENCRYPTED_SRTCP: send SRTCP with E = 0 and the payload in clear. Otherwise
-   * E = 1 — also for the NULL suites, whose "encryption" is the identity (rtpengine 10.5 sets E
-   * from this session parameter alone, as far as we know; not checked against it yet).
+   * RFC 4568 §6.3.2 UNENCRYPTED_SRTCP: send SRTCP with E = 0 and the payload in clear (for the AEAD
+   * suites authenticated as RFC 7714 §9.3 says, as libsrtp 2 does; rtpengine 10.5 instead sends
+   * header ‖ E‖index with no tag there, and does not accept the RFC form). Otherwise
+   * E = 1 — also for the NULL suites, whose "encryption" is the identity (not checked against
+   * rtpengine 10.5: it crashes (SIGSEGV) relaying NULL_HMAC_SHA1_* media, srtp-suites-probe.mjs).
    */
   unencryptedSrtcp?: boolean;
+  /**
+   * RFC 4568 §6.3.5 UNENCRYPTED_SRTP: RTP payloads go in clear (still authenticated). Ignored for
+   * the AEAD suites (RFC 7714 has no unencrypted SRTP; the GCM tag always covers the payload).
+   * Deliberate difference: rtpengine 10.5 with an AEAD suite and UNENCRYPTED_SRTP sends RTP with no
+   * SRTP processing at all (no tag) and passes received packets through untouched
+   * (test/dev/srtp-suites-probe.mjs), which no RFC 7714 peer does.
+   */
+  unencryptedSrtp?: boolean;
+  /**
+   * RFC 4568 §6.3.6 UNAUTHENTICATED_SRTP: SRTP packets carry no tag and are not authenticated
+   * (SRTCP always is, RFC 3711 §3.4). Ignored for the AEAD suites.
+   */
+  unauthenticatedSrtp?: boolean;
+  /**
+   * RFC 3711 §3.1 MKI carried in every SRTP and SRTCP packet between the payload (SRTCP: the
+   * E‖index word) and the tag; for the AEAD suites behind the tag (SRTCP: behind E‖index), as
+   * libsrtp 2 does. Not authenticated. On receive a packet whose MKI differs fails as ERR_AUTH.
+   * null / absent: no MKI.
+   */
+  mki?: Uint8Array | null;
+  /** The crypto primitives (default: jsPrimitives). */
+  primitives?: SrtpPrimitives;
 }
 
 /** Sender state per SSRC. */
@@ -75,74 +110,107 @@ class RxStream {
  */
 export class SrtpContext {
   readonly suite: SrtpSuite;
+  /** SRTP tag length actually sent: 0 with unauthenticatedSrtp. */
   readonly srtpTagLen: number;
   readonly srtcpTagLen: number;
-  private readonly rtpCipher: AesCm | null;
-  private readonly rtcpCipher: AesCm | null;
+  /** MKI length (0: none). */
+  readonly mkiLen: number;
+  /** 'js' or 'native': which primitives this context runs on. */
+  readonly primitivesName: string;
+  /** AES-CM / AES-f8 keystreams; null for the NULL cipher, GCM, or (RTP only) unencryptedSrtp. */
+  private readonly rtpCipher: KeystreamPrimitive | null;
+  private readonly rtcpCipher: KeystreamPrimitive | null;
+  private readonly f8: boolean;
   /** AEAD suites (RFC 7714): set instead of rtpCipher/rtcpCipher and the HMACs. */
   private readonly rtpGcm: AesGcm | null;
   private readonly rtcpGcm: AesGcm | null;
   private readonly rtpSalt: Uint8Array;
   private readonly rtcpSalt: Uint8Array;
-  private readonly rtpAuth: HmacSha1;
-  private readonly rtcpAuth: HmacSha1;
-  private readonly iv = new Uint8Array(16);
-  private readonly tag = new Uint8Array(MAX_TAG);
+  /** null for GCM and (RTP) unauthenticatedSrtp. */
+  private readonly rtpAuth: HmacPrimitive | null;
+  private readonly rtcpAuth: HmacPrimitive | null;
+  private readonly mki: Uint8Array;
   private readonly tx = new Map<number, TxStream>();
   private readonly rx = new Map<number, RxStream>();
   private readonly window: number;
   private readonly maxStreams: number;
   private readonly encryptSrtcp: boolean;
+  private closed = false;
 
   constructor(suite: SrtpSuite | string, masterKey: Uint8Array, masterSalt: Uint8Array, opts: SrtpContextOptions = {}) {
     const s = typeof suite === 'string' ? findSrtpSuite(suite) : suite;
     if (!s) throw new RangeError(`unknown SRTP suite ${String(suite)}`);
-    if (!s.implemented || (s.cipher !== 'aes-cm' && s.cipher !== 'null' && s.cipher !== 'aes-gcm')) {
-      throw new RangeError(`SRTP suite ${s.name} is not implemented`);
-    }
+    if (!s.implemented) throw new RangeError(`SRTP suite ${s.name} is not implemented`);
     if (masterKey.length !== s.masterKeyLen) {
       throw new RangeError(`${s.name}: master key must be ${s.masterKeyLen} bytes, got ${masterKey.length}`);
     }
     if (masterSalt.length !== s.masterSaltLen) {
       throw new RangeError(`${s.name}: master salt must be ${s.masterSaltLen} bytes, got ${masterSalt.length}`);
     }
+    const mki = opts.mki ?? null;
+    if (mki !== null && (mki.length < 1 || mki.length > MAX_MKI)) {
+      throw new RangeError(`MKI must be 1..${MAX_MKI} bytes, got ${mki.length}`);
+    }
+    const prims = opts.primitives ?? jsPrimitives;
+    const gcm = s.cipher === 'aes-gcm';
     this.suite = s;
-    this.srtpTagLen = s.srtpTagLen;
+    this.primitivesName = prims.name;
+    this.srtpTagLen = !gcm && opts.unauthenticatedSrtp === true ? 0 : s.srtpTagLen;
     this.srtcpTagLen = s.srtcpTagLen;
+    this.mki = mki === null ? new Uint8Array(0) : Uint8Array.from(mki);
+    this.mkiLen = this.mki.length;
     this.window = opts.replayWindow ?? 128;
     new ReplayWindow(this.window); // validates the size
     this.maxStreams = Math.max(1, opts.maxStreams ?? 64);
     this.encryptSrtcp = opts.unencryptedSrtcp !== true;
-    // RFC 3711 §4.3 with kdr = 0; the NULL suites derive their auth keys the same way; GCM per
-    // RFC 7714 §11 (96-bit master salt, see kdf.ts).
-    const gcm = s.cipher === 'aes-gcm';
+    // RFC 3711 §4.3 with kdr = 0 (also for F8, §4.3.3; the NULL suites derive their auth keys the
+    // same way); GCM per RFC 7714 §11 (96-bit master salt, see kdf.ts).
     const keys = gcm ? deriveGcmSessionKeys(masterKey, masterSalt) : deriveSessionKeys(masterKey, masterSalt, s.authKeyLen);
-    const withCipher = s.cipher === 'aes-cm';
-    this.rtpCipher = withCipher ? new AesCm(keys.rtpKey) : null;
-    this.rtcpCipher = withCipher ? new AesCm(keys.rtcpKey) : null;
-    this.rtpGcm = gcm ? new AesGcm(keys.rtpKey, keys.rtpSalt) : null;
-    this.rtcpGcm = gcm ? new AesGcm(keys.rtcpKey, keys.rtcpSalt) : null;
+    this.f8 = s.cipher === 'aes-f8';
+    const keystream = (key: Uint8Array, salt: Uint8Array): KeystreamPrimitive | null =>
+      s.cipher === 'aes-cm' ? prims.aesCm(key) : this.f8 ? prims.aesF8(key, salt) : null;
+    const encryptSrtp = opts.unencryptedSrtp !== true;
+    this.rtpCipher = encryptSrtp ? keystream(keys.rtpKey, keys.rtpSalt) : null;
+    // Kept with unencryptedSrtcp too: the E flag of each received SRTCP packet says what it is.
+    this.rtcpCipher = keystream(keys.rtcpKey, keys.rtcpSalt);
+    this.rtpGcm = gcm ? new AesGcm(keys.rtpKey, keys.rtpSalt, prims) : null;
+    this.rtcpGcm = gcm ? new AesGcm(keys.rtcpKey, keys.rtcpSalt, prims) : null;
     this.rtpSalt = keys.rtpSalt;
     this.rtcpSalt = keys.rtcpSalt;
-    this.rtpAuth = new HmacSha1(keys.rtpAuthKey);
-    this.rtcpAuth = new HmacSha1(keys.rtcpAuthKey);
+    this.rtpAuth = gcm || this.srtpTagLen === 0 ? null : prims.hmacSha1(keys.rtpAuthKey);
+    this.rtcpAuth = gcm ? null : prims.hmacSha1(keys.rtcpAuthKey);
     keys.rtpKey.fill(0);
     keys.rtcpKey.fill(0);
     keys.rtpAuthKey.fill(0);
     keys.rtcpAuthKey.fill(0);
   }
 
-  /** Bytes protectRtp() appends: the tag (RFC 3711 §3.1; no MKI). */
+  /**
+   * Releases the primitives' native state (idempotent). A closed context must not be used: its
+   * protect/unprotect calls return ERR_SHORT.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.rtpCipher?.close();
+    this.rtcpCipher?.close();
+    this.rtpGcm?.close();
+    this.rtcpGcm?.close();
+    this.rtpAuth?.close();
+    this.rtcpAuth?.close();
+  }
+
+  /** Bytes protectRtp() appends: MKI and tag (RFC 3711 §3.1). */
   get srtpOverhead(): number {
-    return this.srtpTagLen;
+    return this.mkiLen + this.srtpTagLen;
   }
 
   /**
-   * Bytes protectRtcp() appends: E‖SRTCP index (4) and the tag (RFC 3711 §3.4; no MKI). For the
-   * GCM suites the tag comes first and E‖index last (RFC 7714 §9).
+   * Bytes protectRtcp() appends: E‖SRTCP index (4), MKI and the tag (RFC 3711 §3.4). For the GCM
+   * suites the tag comes first, then E‖index, then the MKI (RFC 7714 §9).
    */
   get srtcpOverhead(): number {
-    return 4 + this.srtcpTagLen;
+    return 4 + this.mkiLen + this.srtcpTagLen;
   }
 
   /** Sets the sender ROC of an SSRC (e.g. a new key mid-stream); its next packet starts there. */
@@ -185,7 +253,8 @@ export class SrtpContext {
    */
   protectRtp(buf: Uint8Array, off: number, len: number): number {
     const tagLen = this.srtpTagLen;
-    if (off + len + tagLen > buf.length) return ERR_SHORT;
+    const mkiLen = this.mkiLen;
+    if (this.closed || off < 0 || off + len + mkiLen + tagLen > buf.length) return ERR_SHORT;
     const h = rtpHeaderLength(buf, off, len);
     if (h < 0) return ERR_SHORT;
     const ssrc = readU32(buf, off + 8);
@@ -207,29 +276,41 @@ export class SrtpContext {
       roc = v >>> 0;
     }
     if (this.rtpGcm !== null) {
-      // RFC 7714 §8: AAD = header (CSRCs, extension), plaintext = payload (+ padding), tag behind.
-      return this.rtpGcm.protectRtp(buf, off, h, len, ssrc, roc >>> 0, seq);
+      // RFC 7714 §8: AAD = header (CSRCs, extension), plaintext = payload (+ padding), tag behind,
+      // then the MKI.
+      const n = this.rtpGcm.protectRtp(buf, off, h, len, ssrc, roc >>> 0, seq);
+      if (mkiLen > 0) buf.set(this.mki, off + n);
+      return n + mkiLen;
     }
-    if (this.rtpCipher !== null) {
+    const c = this.rtpCipher;
+    if (c !== null) {
+      if (this.f8) f8RtpIv(c.iv, buf, off, roc);
       // §4.1.1: IV from the session salt, SSRC and index = ROC · 2^16 + SEQ.
-      srtpIv(this.iv, this.rtpSalt, ssrc, roc >>> 16, (((roc & 0xffff) << 16) | seq) >>> 0);
-      this.rtpCipher.xor(this.iv, buf, off + h, len - h);
+      else srtpIv(c.iv, this.rtpSalt, ssrc, roc >>> 16, (((roc & 0xffff) << 16) | seq) >>> 0);
+      c.xor(buf, off + h, len - h);
     }
-    // §4.2: tag = HMAC-SHA1(k_a, header ‖ encrypted payload ‖ ROC), truncated to the tag length.
-    this.rtpAuth.mac(buf, off, len, roc, buf, off + len, tagLen);
-    return len + tagLen;
+    if (mkiLen > 0) buf.set(this.mki, off + len);
+    // §4.2: tag = HMAC-SHA1(k_a, header ‖ encrypted payload ‖ ROC), truncated; the MKI is not
+    // covered (§3.1).
+    const a = this.rtpAuth;
+    if (a !== null) {
+      a.mac(buf, off, len, roc);
+      copyTag(a.out, buf, off + len + mkiLen, tagLen);
+    }
+    return len + mkiLen + tagLen;
   }
 
   /**
    * Unprotects the SRTP packet buf[off..off+len) in place (§3.3): estimates the index (Appendix A),
-   * checks the replay list, authenticates, and only then decrypts. ROC, s_l and the replay list
-   * are updated only for authenticated packets. Returns the RTP length (len − tag) or ERR_SHORT,
-   * ERR_REPLAY, ERR_AUTH.
+   * checks the replay list, the MKI and the tag, and only then decrypts. ROC, s_l and the replay
+   * list are updated only for authenticated packets. Returns the RTP length (len − MKI − tag) or
+   * ERR_SHORT, ERR_REPLAY, ERR_AUTH.
    */
   unprotectRtp(buf: Uint8Array, off: number, len: number): number {
     const tagLen = this.srtpTagLen;
-    const plen = len - tagLen;
-    if (plen < RTP_MIN || off + len > buf.length) return ERR_SHORT;
+    const mkiLen = this.mkiLen;
+    const plen = len - tagLen - mkiLen;
+    if (this.closed || plen < RTP_MIN || off < 0 || len > MAX_PACKET || off + len > buf.length) return ERR_SHORT;
     const h = rtpHeaderLength(buf, off, plen);
     if (h < 0) return ERR_SHORT;
     const ssrc = readU32(buf, off + 8);
@@ -245,16 +326,24 @@ export class SrtpContext {
       if (!st.rtp.check(v * 65536 + seq)) return ERR_REPLAY;
     }
     if (this.rtpGcm !== null) {
-      // RFC 7714 §8: the AEAD decryption verifies the tag and only then yields the plaintext.
+      // MKI behind the tag; RFC 7714 §8: the AEAD decryption verifies the tag and only then
+      // yields the plaintext.
+      if (mkiLen > 0 && !bytesEqual(this.mki, buf, off + plen + tagLen)) return ERR_AUTH;
       if (!this.rtpGcm.unprotectRtp(buf, off, h, plen, ssrc, v >>> 0, seq)) return ERR_AUTH;
     } else {
+      if (mkiLen > 0 && !bytesEqual(this.mki, buf, off + plen)) return ERR_AUTH;
       // §3.3 step 5: authenticate before decrypting.
-      this.rtpAuth.mac(buf, off, plen, v, this.tag, 0, tagLen);
-      if (!tagEqual(this.tag, buf, off + plen, tagLen)) return ERR_AUTH;
-    }
-    if (this.rtpCipher !== null) {
-      srtpIv(this.iv, this.rtpSalt, ssrc, v >>> 16, (((v & 0xffff) << 16) | seq) >>> 0);
-      this.rtpCipher.xor(this.iv, buf, off + h, plen - h);
+      const a = this.rtpAuth;
+      if (a !== null) {
+        a.mac(buf, off, plen, v);
+        if (!tagEqual(a.out, buf, off + plen + mkiLen, tagLen)) return ERR_AUTH;
+      }
+      const c = this.rtpCipher;
+      if (c !== null) {
+        if (this.f8) f8RtpIv(c.iv, buf, off, v);
+        else srtpIv(c.iv, this.rtpSalt, ssrc, v >>> 16, (((v & 0xffff) << 16) | seq) >>> 0);
+        c.xor(buf, off + h, plen - h);
+      }
     }
     // §3.3.1: update ROC and s_l only when the index is the highest so far.
     const s = st ?? this.rxStream(ssrc);
@@ -276,56 +365,70 @@ export class SrtpContext {
    */
   protectRtcp(buf: Uint8Array, off: number, len: number): number {
     const tagLen = this.srtcpTagLen;
-    if (len < RTCP_CLEAR_LEN || off + len + 4 + tagLen > buf.length) return ERR_SHORT;
+    const mkiLen = this.mkiLen;
+    if (this.closed || len < RTCP_CLEAR_LEN || off < 0 || off + len + 4 + mkiLen + tagLen > buf.length) return ERR_SHORT;
     if (buf[off]! >>> 6 !== 2) return ERR_SHORT;
     const ssrc = readU32(buf, off + 4);
     const st = this.txStream(ssrc);
     const index = st.rtcpIndex;
     st.rtcpIndex = (index + 1) & SRTCP_INDEX_MASK;
     if (this.rtcpGcm !== null) {
-      // RFC 7714 §9: header ‖ ciphertext ‖ tag ‖ E‖index. AAD = first 8 bytes ‖ E‖index (§9.2),
-      // or with E = 0 the whole packet ‖ E‖index and nothing encrypted (§9.3).
-      return this.rtcpGcm.protectRtcp(buf, off, len, ssrc, index, this.encryptSrtcp);
+      // RFC 7714 §9: header ‖ ciphertext ‖ tag ‖ E‖index (‖ MKI). AAD = first 8 bytes ‖ E‖index
+      // (§9.2), or with E = 0 the whole packet ‖ E‖index and nothing encrypted (§9.3).
+      const n = this.rtcpGcm.protectRtcp(buf, off, len, ssrc, index, this.encryptSrtcp);
+      if (mkiLen > 0) buf.set(this.mki, off + n);
+      return n + mkiLen;
     }
-    if (this.encryptSrtcp && this.rtcpCipher !== null) {
-      // §4.1.1 with the 31-bit SRTCP index in place of the SRTP index.
-      srtpIv(this.iv, this.rtcpSalt, ssrc, 0, index);
-      this.rtcpCipher.xor(this.iv, buf, off + RTCP_CLEAR_LEN, len - RTCP_CLEAR_LEN);
+    const eword = this.encryptSrtcp ? (index | SRTCP_E_FLAG) >>> 0 : index;
+    const c = this.rtcpCipher;
+    if (c !== null && this.encryptSrtcp) {
+      // §4.1.1 with the 31-bit SRTCP index in place of the SRTP index; f8: §4.1.2.3.
+      if (this.f8) f8RtcpIv(c.iv, buf, off, eword);
+      else srtpIv(c.iv, this.rtcpSalt, ssrc, 0, index);
+      c.xor(buf, off + RTCP_CLEAR_LEN, len - RTCP_CLEAR_LEN);
     }
-    writeU32(buf, off + len, this.encryptSrtcp ? (index | SRTCP_E_FLAG) >>> 0 : index);
-    // §3.4: the tag covers the RTCP packet and the E‖index word; no ROC.
-    this.rtcpAuth.mac(buf, off, len + 4, -1, buf, off + len + 4, tagLen);
-    return len + 4 + tagLen;
+    writeU32(buf, off + len, eword);
+    if (mkiLen > 0) buf.set(this.mki, off + len + 4);
+    // §3.4: the tag covers the RTCP packet and the E‖index word; no ROC, no MKI.
+    const a = this.rtcpAuth!;
+    a.mac(buf, off, len + 4, -1);
+    copyTag(a.out, buf, off + len + 4 + mkiLen, tagLen);
+    return len + 4 + mkiLen + tagLen;
   }
 
   /**
-   * Unprotects the SRTCP packet buf[off..off+len) in place: replay check on the SRTCP index,
+   * Unprotects the SRTCP packet buf[off..off+len) in place: replay check on the SRTCP index, MKI,
    * authentication, then decryption if the E flag is set. Returns the RTCP length
-   * (len − 4 − tag) or ERR_SHORT, ERR_REPLAY, ERR_AUTH.
+   * (len − 4 − MKI − tag) or ERR_SHORT, ERR_REPLAY, ERR_AUTH.
    */
   unprotectRtcp(buf: Uint8Array, off: number, len: number): number {
     const tagLen = this.srtcpTagLen;
-    const plen = len - 4 - tagLen;
-    if (plen < RTCP_CLEAR_LEN || off + len > buf.length) return ERR_SHORT;
+    const mkiLen = this.mkiLen;
+    const plen = len - 4 - mkiLen - tagLen;
+    if (this.closed || plen < RTCP_CLEAR_LEN || off < 0 || len > MAX_PACKET || off + len > buf.length) return ERR_SHORT;
     if (buf[off]! >>> 6 !== 2) return ERR_SHORT;
     const ssrc = readU32(buf, off + 4);
     const gcm = this.rtcpGcm;
-    // RFC 7714 §9: for GCM the E‖index word is the last 4 bytes, behind the tag.
+    // RFC 7714 §9: for GCM the E‖index word comes behind the tag.
     const ep = gcm !== null ? off + plen + tagLen : off + plen;
     const eword = readU32(buf, ep);
     const index = eword & SRTCP_INDEX_MASK;
     const st = this.rx.get(ssrc);
     if (st !== undefined && !st.rtcp.check(index)) return ERR_REPLAY;
+    if (mkiLen > 0 && !bytesEqual(this.mki, buf, ep + 4)) return ERR_AUTH;
     if (gcm !== null) {
       if (!gcm.unprotectRtcp(buf, off, plen, ssrc, eword)) return ERR_AUTH;
       (st ?? this.rxStream(ssrc)).rtcp.accept(index);
       return plen;
     }
-    this.rtcpAuth.mac(buf, off, plen + 4, -1, this.tag, 0, tagLen);
-    if (!tagEqual(this.tag, buf, off + plen + 4, tagLen)) return ERR_AUTH;
-    if ((eword & SRTCP_E_FLAG) !== 0 && this.rtcpCipher !== null) {
-      srtpIv(this.iv, this.rtcpSalt, ssrc, 0, index);
-      this.rtcpCipher.xor(this.iv, buf, off + RTCP_CLEAR_LEN, plen - RTCP_CLEAR_LEN);
+    const a = this.rtcpAuth!;
+    a.mac(buf, off, plen + 4, -1);
+    if (!tagEqual(a.out, buf, off + plen + 4 + mkiLen, tagLen)) return ERR_AUTH;
+    const c = this.rtcpCipher;
+    if ((eword & SRTCP_E_FLAG) !== 0 && c !== null) {
+      if (this.f8) f8RtcpIv(c.iv, buf, off, eword);
+      else srtpIv(c.iv, this.rtcpSalt, ssrc, 0, index);
+      c.xor(buf, off + RTCP_CLEAR_LEN, plen - RTCP_CLEAR_LEN);
     }
     (st ?? this.rxStream(ssrc)).rtcp.accept(index);
     return plen;
@@ -369,6 +472,36 @@ function tagEqual(a: Uint8Array, b: Uint8Array, bOff: number, n: number): boolea
   let d = 0;
   for (let i = 0; i < n; i++) d |= a[i]! ^ b[bOff + i]!;
   return d === 0;
+}
+
+/** Whether b[bOff..] starts with all of a. */
+function bytesEqual(a: Uint8Array, b: Uint8Array, bOff: number): boolean {
+  return tagEqual(a, b, bOff, a.length);
+}
+
+function copyTag(mac: Uint8Array, buf: Uint8Array, p: number, n: number): void {
+  for (let i = 0; i < n; i++) buf[p + i] = mac[i]!;
+}
+
+/**
+ * RFC 3711 §4.1.2.2 (https://www.rfc-editor.org/rfc/rfc3711#section-4.1.2.2): the f8 IV of an SRTP
+ * packet, IV = 0x00 ‖ M ‖ PT ‖ SEQ ‖ TS ‖ SSRC ‖ ROC: the first 12 header bytes with the first one
+ * zeroed, then the ROC.
+ */
+function f8RtpIv(iv: Uint8Array, buf: Uint8Array, off: number, roc: number): void {
+  iv[0] = 0;
+  for (let k = 1; k < 12; k++) iv[k] = buf[off + k]!;
+  writeU32(iv, 12, roc);
+}
+
+/**
+ * RFC 3711 §4.1.2.3: the f8 IV of an SRTCP packet,
+ * IV = 0..0 (32 bits) ‖ E ‖ SRTCP index ‖ V ‖ P ‖ RC ‖ PT ‖ length ‖ SSRC.
+ */
+function f8RtcpIv(iv: Uint8Array, buf: Uint8Array, off: number, eword: number): void {
+  iv[0] = iv[1] = iv[2] = iv[3] = 0;
+  writeU32(iv, 4, eword);
+  for (let k = 0; k < 8; k++) iv[8 + k] = buf[off + k]!;
 }
 
 /**

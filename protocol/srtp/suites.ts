@@ -68,8 +68,8 @@ export const SRTP_SUITES: readonly SrtpSuite[] = [
   hmacSuite('AES_256_CM_HMAC_SHA1_32', 'aes-cm', 32, 4, true),
   gcmSuite('AEAD_AES_128_GCM', 16),
   gcmSuite('AEAD_AES_256_GCM', 32),
-  hmacSuite('F8_128_HMAC_SHA1_80', 'aes-f8', 16, 10, false),
-  hmacSuite('F8_128_HMAC_SHA1_32', 'aes-f8', 16, 4, false),
+  hmacSuite('F8_128_HMAC_SHA1_80', 'aes-f8', 16, 10, true),
+  hmacSuite('F8_128_HMAC_SHA1_32', 'aes-f8', 16, 4, true),
   hmacSuite('NULL_HMAC_SHA1_80', 'null', 16, 10, true),
   hmacSuite('NULL_HMAC_SHA1_32', 'null', 16, 4, true),
 ];

@@ -8,7 +8,9 @@ import {
   estimateRoc,
   SrtpContext,
 } from '../../protocol/srtp/srtp-context.js';
+import type { SrtpPrimitives } from '../../protocol/srtp/primitives.js';
 import { findSrtpSuite, SRTP_SUITES } from '../../protocol/srtp/suites.js';
+import { SRTP_IMPLS } from './fixtures/srtp/impls.js';
 
 const SSRC = 0xdecafbad;
 
@@ -49,9 +51,15 @@ function rtp(seq: number, payloadLen: number, opts: { csrc?: number; extWords?: 
   return { buf, len, h };
 }
 
-function pair(suite = 'AES_CM_128_HMAC_SHA1_80', key = randomBytes(findSrtpSuite(suite)!.masterKeyLen)) {
+function pairOf(suite = 'AES_CM_128_HMAC_SHA1_80', primitives?: SrtpPrimitives) {
+  const key = randomBytes(findSrtpSuite(suite)!.masterKeyLen);
   const salt = randomBytes(findSrtpSuite(suite)!.masterSaltLen);
-  return { tx: new SrtpContext(suite, key, salt), rx: new SrtpContext(suite, key, salt), key, salt };
+  return {
+    tx: new SrtpContext(suite, key, salt, { primitives }),
+    rx: new SrtpContext(suite, key, salt, { primitives }),
+    key,
+    salt,
+  };
 }
 
 describe('suites table', () => {
@@ -81,7 +89,8 @@ describe('suites table', () => {
     });
     expect(findSrtpSuite('AEAD_AES_128_GCM')).toMatchObject({ masterKeyLen: 16, masterSaltLen: 12, implemented: true });
     expect(findSrtpSuite('NOPE')).toBeUndefined();
-    expect(() => new SrtpContext('F8_128_HMAC_SHA1_80', randomBytes(16), randomBytes(14))).toThrow(/not implemented/);
+    expect(SRTP_SUITES.every((x) => x.implemented)).toBe(true);
+    expect(() => new SrtpContext('NOPE', randomBytes(16), randomBytes(14))).toThrow(/unknown SRTP suite/);
     expect(() => new SrtpContext('AEAD_AES_128_GCM', randomBytes(16), randomBytes(14))).toThrow(RangeError);
     expect(() => new SrtpContext('AES_CM_128_HMAC_SHA1_80', randomBytes(32), randomBytes(14))).toThrow(RangeError);
   });
@@ -114,8 +123,11 @@ describe('replay window', () => {
   });
 });
 
-describe.each(SRTP_SUITES.filter((s) => s.implemented).map((s) => s.name))('SrtpContext %s', (suite) => {
+const SUITE_IMPLS = SRTP_SUITES.flatMap((s) => SRTP_IMPLS.map(([name, p]) => [s.name, name, p] as const));
+
+describe.each(SUITE_IMPLS)('SrtpContext %s (%s primitives)', (suite, _impl, prims) => {
   const tagLen = findSrtpSuite(suite)!.srtpTagLen;
+  const pair = (s: string) => pairOf(s, prims);
 
   it('round trip across the 65535→0 wrap (ROC 0→1), with reordering across the wrap', () => {
     const { tx, rx } = pair(suite);
@@ -195,6 +207,7 @@ describe.each(SRTP_SUITES.filter((s) => s.implemented).map((s) => s.name))('Srtp
       suite,
       randomBytes(findSrtpSuite(suite)!.masterKeyLen),
       randomBytes(findSrtpSuite(suite)!.masterSaltLen),
+      { primitives: prims },
     );
     const r = rtp(12, 20);
     const rn = tx.protectRtp(r.buf, 0, r.len);
@@ -278,5 +291,194 @@ describe('SRTCP options', () => {
     expect(new DataView(buf.buffer).getUint32(32)).toBe(0);
     expect(rx.unprotectRtcp(buf, 0, n)).toBe(32);
     expect(buf.subarray(0, 32)).toEqual(orig);
+  });
+});
+
+describe.each(SRTP_IMPLS)('SrtpContext session options (%s primitives)', (_impl, primitives) => {
+  const KEY = randomBytes(16);
+  const SALT = randomBytes(14);
+
+  it.each(['AES_CM_128_HMAC_SHA1_80', 'F8_128_HMAC_SHA1_32', 'NULL_HMAC_SHA1_80', 'AEAD_AES_128_GCM'])(
+    '%s MKI (RFC 3711 §3.1): carried in every packet, a different MKI fails as ERR_AUTH',
+    (suite) => {
+      const s = findSrtpSuite(suite)!;
+      const key = randomBytes(s.masterKeyLen);
+      const salt = randomBytes(s.masterSaltLen);
+      const mki = Uint8Array.of(0xde, 0xad, 0x01);
+      const tx = new SrtpContext(suite, key, salt, { mki, primitives });
+      const rx = new SrtpContext(suite, key, salt, { mki, primitives });
+      const wrong = new SrtpContext(suite, key, salt, { mki: Uint8Array.of(0xde, 0xad, 0x02), primitives });
+      expect(tx.srtpOverhead).toBe(3 + s.srtpTagLen);
+      expect(tx.srtcpOverhead).toBe(4 + 3 + s.srtcpTagLen);
+      const p = rtp(5, 40);
+      const orig = p.buf.slice(0, p.len);
+      const n = tx.protectRtp(p.buf, 0, p.len);
+      expect(n).toBe(p.len + 3 + s.srtpTagLen);
+      // AES-CM/f8/NULL: MKI between payload and tag; AEAD: behind the tag (as libsrtp 2).
+      const mkiAt = s.cipher === 'aes-gcm' ? p.len + 16 : p.len;
+      expect(p.buf.subarray(mkiAt, mkiAt + 3)).toEqual(mki);
+      expect(wrong.unprotectRtp(p.buf.slice(), 0, n)).toBe(ERR_AUTH);
+      expect(rx.unprotectRtp(p.buf, 0, n)).toBe(p.len);
+      expect(p.buf.subarray(0, p.len)).toEqual(orig);
+
+      const c = rtcp32();
+      const corig = c.slice(0, 32);
+      const cn = tx.protectRtcp(c, 0, 32);
+      expect(cn).toBe(32 + 4 + 3 + s.srtcpTagLen);
+      const cMkiAt = s.cipher === 'aes-gcm' ? 32 + 16 + 4 : 32 + 4;
+      expect(c.subarray(cMkiAt, cMkiAt + 3)).toEqual(mki);
+      expect(wrong.unprotectRtcp(c.slice(), 0, cn)).toBe(ERR_AUTH);
+      expect(rx.unprotectRtcp(c, 0, cn)).toBe(32);
+      expect(c.subarray(0, 32)).toEqual(corig);
+      // A context without MKI reads the MKI as part of the tag: fails.
+      const none = new SrtpContext(suite, key, salt, { primitives });
+      const q = rtp(6, 40);
+      const qn = tx.protectRtp(q.buf, 0, q.len);
+      expect(none.unprotectRtp(q.buf, 0, qn)).toBe(ERR_AUTH);
+    },
+  );
+
+  it('rejects an MKI of 0 or more than 128 bytes', () => {
+    expect(() => new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { mki: new Uint8Array(0), primitives })).toThrow(RangeError);
+    expect(() => new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { mki: new Uint8Array(129), primitives })).toThrow(RangeError);
+  });
+
+  it('unencryptedSrtp (RFC 4568 §6.3.5): payload in clear, still authenticated', () => {
+    const tx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { unencryptedSrtp: true, primitives });
+    const rx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { unencryptedSrtp: true, primitives });
+    const enc = new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { primitives });
+    const p = rtp(9, 40);
+    const orig = p.buf.slice(0, p.len);
+    const n = tx.protectRtp(p.buf, 0, p.len);
+    expect(n).toBe(p.len + 10);
+    expect(p.buf.subarray(0, p.len)).toEqual(orig);
+    const t = p.buf.slice();
+    t[20]! ^= 1;
+    expect(rx.unprotectRtp(t, 0, n)).toBe(ERR_AUTH);
+    // The tag is the same as with encryption off on both sides: an encrypting receiver would
+    // authenticate it and then "decrypt" the clear payload.
+    const e = p.buf.slice();
+    expect(enc.unprotectRtp(e, 0, n)).toBe(p.len);
+    expect(e.subarray(12, p.len)).not.toEqual(orig.subarray(12));
+    expect(rx.unprotectRtp(p.buf, 0, n)).toBe(p.len);
+    expect(p.buf.subarray(0, p.len)).toEqual(orig);
+    // SRTCP stays encrypted unless unencryptedSrtcp too.
+    const c = rtcp32();
+    const cn = tx.protectRtcp(c, 0, 32);
+    expect(new DataView(c.buffer).getUint32(32) >>> 31).toBe(1);
+    expect(rx.unprotectRtcp(c, 0, cn)).toBe(32);
+  });
+
+  it('unauthenticatedSrtp (RFC 4568 §6.3.6): no SRTP tag, payload encrypted; SRTCP keeps its tag', () => {
+    const tx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { unauthenticatedSrtp: true, primitives });
+    const rx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, SALT, { unauthenticatedSrtp: true, primitives });
+    expect(tx.srtpTagLen).toBe(0);
+    expect(tx.srtpOverhead).toBe(0);
+    expect(tx.srtcpOverhead).toBe(14);
+    const p = rtp(9, 40);
+    const orig = p.buf.slice(0, p.len);
+    expect(tx.protectRtp(p.buf, 0, p.len)).toBe(p.len);
+    expect(p.buf.subarray(12, p.len)).not.toEqual(orig.subarray(12));
+    expect(rx.unprotectRtp(p.buf, 0, p.len)).toBe(p.len);
+    expect(p.buf.subarray(0, p.len)).toEqual(orig);
+    const c = rtcp32();
+    const cn = tx.protectRtcp(c, 0, 32);
+    expect(cn).toBe(32 + 14);
+    const t = c.slice();
+    t[9]! ^= 1;
+    expect(rx.unprotectRtcp(t, 0, cn)).toBe(ERR_AUTH);
+    expect(rx.unprotectRtcp(c, 0, cn)).toBe(32);
+  });
+
+  it('AEAD suites ignore unencryptedSrtp / unauthenticatedSrtp (the GCM tag covers the payload)', () => {
+    const k = randomBytes(16);
+    const s = randomBytes(12);
+    const tx = new SrtpContext('AEAD_AES_128_GCM', k, s, { unencryptedSrtp: true, unauthenticatedSrtp: true, primitives });
+    const rx = new SrtpContext('AEAD_AES_128_GCM', k, s, { primitives });
+    expect(tx.srtpOverhead).toBe(16);
+    const p = rtp(1, 40);
+    const orig = p.buf.slice(0, p.len);
+    const n = tx.protectRtp(p.buf, 0, p.len);
+    expect(p.buf.subarray(12, p.len)).not.toEqual(orig.subarray(12));
+    expect(rx.unprotectRtp(p.buf, 0, n)).toBe(p.len);
+  });
+
+  it('close() is idempotent; a closed context refuses work with ERR_SHORT', () => {
+    const { tx, rx } = pairOf('AES_CM_128_HMAC_SHA1_80', primitives);
+    const p = rtp(1, 40);
+    const n = tx.protectRtp(p.buf, 0, p.len);
+    rx.close();
+    rx.close();
+    expect(rx.unprotectRtp(p.buf, 0, n)).toBe(ERR_SHORT);
+    expect(rx.unprotectRtcp(p.buf, 0, n)).toBe(ERR_SHORT);
+    tx.close();
+    expect(tx.protectRtp(p.buf, 0, p.len)).toBe(ERR_SHORT);
+    expect(tx.protectRtcp(rtcp32(), 0, 32)).toBe(ERR_SHORT);
+  });
+});
+
+describe.each(SRTP_IMPLS)('ROC across wraps, reordering and gaps (RFC 3711 Appendix A, %s primitives)', (_impl, primitives) => {
+  /** Protects `seqs` in sending order on tx; returns the packets by their position. */
+  function send(tx: SrtpContext, seqs: number[]) {
+    return seqs.map((seq) => {
+      const p = rtp(seq, 30);
+      const orig = p.buf.slice(0, p.len);
+      return { seq, buf: p.buf, n: tx.protectRtp(p.buf, 0, p.len), orig, len: p.len };
+    });
+  }
+  function deliver(rx: SrtpContext, pkts: ReturnType<typeof send>, order: number[]): number[] {
+    return order.map((i) => {
+      const p = pkts[i]!;
+      const r = rx.unprotectRtp(p.buf, 0, p.n);
+      if (r > 0) expect(p.buf.subarray(0, r)).toEqual(p.orig);
+      return r;
+    });
+  }
+
+  it('late packets from before the wrap arrive after several from after it (ROC − 1 guess)', () => {
+    const { tx, rx } = pairOf('AES_CM_128_HMAC_SHA1_80', primitives);
+    const seqs = [65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3, 4, 5];
+    const pkts = send(tx, seqs);
+    // 65533..65535 held back behind 0..5, then a duplicate of 65534.
+    const order = [0, 1, 2, 6, 7, 8, 9, 10, 11, 3, 4, 5, 4];
+    const r = deliver(rx, pkts, order);
+    expect(r.slice(0, 12).every((x) => x === 42)).toBe(true);
+    expect(r[12]).toBe(ERR_REPLAY);
+    expect(rx.rxRoc(SSRC)).toBe(1);
+  });
+
+  it('the sender keeps the ROC of packets it forwards reordered across the wrap', () => {
+    const { tx, rx } = pairOf('AES_CM_128_HMAC_SHA1_80', primitives);
+    // A relay forwards 0 and 1 before 65535: the sender must still use ROC 0 for 65535.
+    const pkts = send(tx, [65534, 0, 1, 65535, 2]);
+    expect(tx.txRoc(SSRC)).toBe(1);
+    expect(deliver(rx, pkts, [0, 3, 1, 2, 4])).toEqual([42, 42, 42, 42, 42]);
+  });
+
+  it('a gap of up to 2^15 − 1 packets, across the wrap, keeps both sides in step', () => {
+    const { tx, rx } = pairOf('AES_CM_128_HMAC_SHA1_80', primitives);
+    // 60000 → 25000 (+30536, wraps) → 55000 (+30000) → 20000 (+30536, wraps again): ROC 2.
+    const pkts = send(tx, [60000, 60001, 25000, 55000, 20000, 20001]);
+    expect(tx.txRoc(SSRC)).toBe(2);
+    expect(deliver(rx, pkts, [0, 1, 2, 3, 4, 5])).toEqual([42, 42, 42, 42, 42, 42]);
+    expect(rx.rxRoc(SSRC)).toBe(2);
+  });
+
+  it('many wraps in order (ROC 0 → 3), each sequence number once', () => {
+    const { tx, rx } = pairOf('AEAD_AES_128_GCM', primitives);
+    const seqs: number[] = [];
+    for (let i = 0; i < 3 * 65536 + 300; i += 257) seqs.push(i & 0xffff);
+    const pkts = send(tx, seqs);
+    expect(deliver(rx, pkts, pkts.map((_, i) => i)).every((x) => x === 42)).toBe(true);
+    expect(rx.rxRoc(SSRC)).toBe(3);
+    expect(tx.txRoc(SSRC)).toBe(3);
+  });
+
+  it('a packet from "before the first wrap" while ROC is 0 is a replay, not a crash', () => {
+    const { tx, rx } = pairOf('AES_CM_128_HMAC_SHA1_80', primitives);
+    const pkts = send(tx, [100, 40000]);
+    // 40000 after 100: estimated as ROC −1 (Appendix A), which does not exist.
+    expect(deliver(rx, pkts, [0, 1])).toEqual([42, ERR_REPLAY]);
+    expect(rx.rxRoc(SSRC)).toBe(0);
   });
 });

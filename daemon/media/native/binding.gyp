@@ -5,6 +5,15 @@
       "sources": ["src/batch_io.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [["OS!='linux'", {"type": "none"}]]
+    },
+    {
+      # SRTP crypto primitives on the OpenSSL inside the node binary (its symbols, node's headers).
+      # -z now: if this node does not export them, require() fails and the JS primitives are used.
+      "target_name": "srtp_crypto",
+      "sources": ["src/srtp_crypto.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-Wl,-z,now"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
     }
   ]
 }
