@@ -19,6 +19,7 @@ import type { Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { createCertificate } from './dtls/certificate.js';
 import { DaemonDtls } from './dtls/dtls-service.js';
+import { DaemonIce } from './ice/ice-service.js';
 import { LocalInterfaces } from './net/interfaces.js';
 
 /**
@@ -48,6 +49,8 @@ export class Daemon {
   private ctx: MediaContext | null = null;
   /** DTLS-SRTP handshakes (daemon/dtls/), installed as ctx.dtls. */
   private dtls: DaemonDtls | null = null;
+  /** ICE agents (daemon/ice/), installed as ctx.ice. */
+  private ice: DaemonIce | null = null;
   private readonly startedMs = Date.now();
   private closed = false;
 
@@ -73,6 +76,7 @@ export class Daemon {
         this.log.error(`media worker ${w} died (${reason}): ${n} calls deleted`);
       },
       dtls: (w, slot, data, address, port) => this.dtls?.onDatagram(w, slot, data, address, port),
+      stun: (w, slot, data, address, port) => this.ice?.onStun(w, slot, data, address, port),
     }, testHooks, instanceId);
     this.pool = pool;
     await pool.start();
@@ -99,6 +103,8 @@ export class Daemon {
     const timeoutHook = testHooks ? Number(process.env.RTPENGINE_TS_DTLS_TIMEOUT_MS) : NaN;
     this.dtls = new DaemonDtls(ctx, { cert, handshakeTimeoutMs: timeoutHook > 0 ? timeoutHook : DTLS_HANDSHAKE_TIMEOUT_MS }, this.log);
     ctx.dtls = this.dtls;
+    this.ice = new DaemonIce(ctx, this.log);
+    ctx.ice = this.ice;
     this.calls = new CallManager(ctx, this.log);
     const rates = new TrafficRates();
     this.rates = rates;
@@ -174,6 +180,7 @@ export class Daemon {
     this.processor?.close();
     await this.calls?.close();
     this.dtls?.close();
+    this.ice?.close();
     await this.pool?.close();
   }
 }

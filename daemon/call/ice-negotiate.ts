@@ -87,7 +87,7 @@ export function icePlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpM
     return;
   }
   const lite = iceLiteDirection(n.opts.iceLite);
-  const st: IceMediaState = to.ice ?? { ufrag: randomToken(8), pwd: randomToken(26), lite: false };
+  const st: IceMediaState = to.ice ?? { ufrag: randomToken(8), pwd: randomToken(26), lite: false, controlling: n.isOffer };
   if (lite !== undefined && n.isOffer) {
     // Offer only (spec §3): forward = toward this offer's recipient, backward = toward the offerer.
     st.lite = lite === 'forward' || lite === 'both';

@@ -53,10 +53,17 @@ function fixedFingerprintService(): DtlsService {
   };
 }
 
+/** ICE agents (daemon/ice/): started, updated or stopped after every signalling event of a call. */
+export interface IceService {
+  sync(call: Call): void;
+}
+
 export class MediaContext implements StreamReleaser {
   private readonly bySlot = new Map<number, { stream: PacketStream; call: Call }>();
   /** DTLS-SRTP (null until the daemon installs it, e.g. in unit tests without certificates). */
   dtls: DtlsService | null = null;
+  /** ICE agents (null until the daemon installs them). */
+  ice: IceService | null = null;
 
 
   /**

@@ -31,6 +31,11 @@ export interface IceMediaState {
   pwd: string;
   /** We act as an ICE-lite agent toward it (`ICE-lite`). */
   lite: boolean;
+  /**
+   * Our agent's initial role (RFC 8445 §6.1.1): controlling toward the participant we offered to,
+   * controlled toward the one that offered to us; a lite peer makes us controlling (the agent does).
+   */
+  controlling: boolean;
 }
 
 export class CallMedia {
@@ -106,6 +111,8 @@ export class CallMedia {
   ice: IceMediaState | null = null;
   /** This participant's own ICE from its last SDP (credentials, candidates, lite, trickle); null = none. */
   iceRemote: MediaIce | null = null;
+  /** The remote transport address ICE selected per component (RTP, RTCP), null until nominated. */
+  readonly iceSelected: [Endpoint | null, Endpoint | null] = [null, null];
   /** `ICE-lite=backward|both` in this participant's offer: we act lite toward it in the answer. */
   iceLiteBackward = false;
   /** Port 0 in this participant's SDP: rejected, no sockets. */

@@ -12,6 +12,7 @@ import type { AddrFamily, SdpMedia, SdpSession } from '../../protocol/sdp/types.
 import type { SlotConfig } from '../media/messages.js';
 import type { Call } from './call.js';
 import { NO_MUX_OPTIONS, type CallMedia } from './media.js';
+import type { Endpoint } from './stream.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
 import { allocateStreams, type StreamNeed } from './stream-alloc.js';
@@ -80,6 +81,7 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
   }
   ctx.pool.configure(n.call.worker, forwardingConfigs(ctx, n.call));
   ctx.dtls?.sync(n.call);
+  ctx.ice?.sync(n.call);
   return render(n, plans);
 }
 
@@ -245,20 +247,23 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
       const clockRate = mine.codecs.find((c) => c.clock > 0)?.clock ?? 8000;
       const common = {
         // A participant on old-style hold (c=0.0.0.0) gets nothing, not even after it sends: no learning.
-        learning: mine.zeroAddress ? 'off' as const : m.learning ?? ctx.settings.endpointLearning,
+        // With ICE the agent picks the endpoint (a checked pair), so nothing is learned from media.
+        learning: mine.zeroAddress || mine.ice !== null ? 'off' as const : m.learning ?? ctx.settings.endpointLearning,
         asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
         generateRtcp: call.generateRtcp,
         tos: call.tos ?? -1,
         srtp: mine.srtp,
         // DTLS records reach the worker's DTLS sink only on slots that say so.
         dtls: mine.dtls !== null,
+        // STUN reaches the ICE agent (main thread) only where we run ICE with this participant.
+        ice: mine.ice !== null,
         // Our own RTCP to this participant leaves from its RTP socket when it runs rtcp-mux.
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
       };
       configs.push(
-        { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.rtp.advertised, component: 1, ...common },
+        { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 1) : mine.rtp.advertised, component: 1, ...common },
         // Without rtcp-mux DTLS-SRTP keys the RTCP socket by its own handshake (RFC 5764 §4).
-        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : mine.srtp },
+        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 2) : mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : mine.srtp },
       );
     }
   }
@@ -268,6 +273,15 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
 /** A media that runs DTLS-SRTP but has no keys (yet): blocked both ways (forwardingConfigs). */
 function dtlsWithoutKeys(m: CallMedia): boolean {
   return m.dtls !== null && m.srtp === null;
+}
+
+/**
+ * The pair ICE selected for a component (rtcp-mux: the RTP one for both). Until one is nominated
+ * nothing is sent to a participant we run ICE with: only a checked address gets media.
+ */
+function iceEndpoint(m: CallMedia, component: 1 | 2): Endpoint | null {
+  if (m.ice === null) return null;
+  return component === 2 && !m.rtcpMux ? m.iceSelected[1] : m.iceSelected[0];
 }
 
 function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia, offerMux: boolean): MediaPlan {

@@ -200,7 +200,7 @@ export class CommandReader {
   private readonly runRecord = (kind: number, r: RingReader): void => this.run(kind, r);
   private readonly cfg: RingConfig = {
     slot: 0, sink: -1, rtcpSink: -1, port: 0, learning: 'delayed', asymmetric: false, strictSource: false,
-    component: 1, clockRate: 8000, generateRtcp: false, rtcpSlot: -1, tos: -1, dtls: false, epKind: EP_NONE, ep: [0, 0, 0, 0],
+    component: 1, clockRate: 8000, generateRtcp: false, rtcpSlot: -1, tos: -1, dtls: false, ice: false, epKind: EP_NONE, ep: [0, 0, 0, 0],
   };
 
   constructor(bufs: RingBuffers) {

@@ -12,7 +12,9 @@
  */
 import { createRing, RingReader, RingWriter, WAKE_WORD, bytesWords, type RingBuffers } from './record-ring.js';
 
-const REC_DTLS = 1;
+/** Record kinds: a DTLS datagram, a STUN message (ICE, RFC 8445 §7). */
+export const REC_DTLS = 1;
+export const REC_STUN = 2;
 /** 128 KiB: ~80 full-size datagrams between two drains. */
 const RING_WORDS = 1 << 14;
 /** Token bucket per slot. */
@@ -75,10 +77,10 @@ export class DtlsChannelWriter {
   }
 
   /** Queues one datagram for the main thread (after admit()); false (counted) when the ring is full. */
-  write(slot: number, buf: Uint8Array, off: number, len: number, address: string, port: number): boolean {
+  write(slot: number, buf: Uint8Array, off: number, len: number, address: string, port: number, kind = REC_DTLS): boolean {
     const w = this.ring;
     const words = 2 + bytesWords(address.length) + bytesWords(len);
-    if (words > w.maxPayload || !w.begin(REC_DTLS, words)) {
+    if (words > w.maxPayload || !w.begin(kind, words)) {
       this.counters[C_FULL_DROPS]! += 1;
       return false;
     }
@@ -93,7 +95,7 @@ export class DtlsChannelWriter {
   }
 }
 
-export type DtlsRecordHandler = (slot: number, data: Buffer, address: string, port: number) => void;
+export type DtlsRecordHandler = (slot: number, data: Buffer, address: string, port: number, kind: number) => void;
 
 /** Atomics.waitAsync (ES2024; in Node since 16), typed here because the project's lib is ES2022. */
 const waitAsync = (Atomics as unknown as {
@@ -160,10 +162,10 @@ export class DtlsChannelReader {
   };
 
   private run(kind: number, r: RingReader): void {
-    if (kind !== REC_DTLS) return;
+    if (kind !== REC_DTLS && kind !== REC_STUN) return;
     const slot = r.num();
     const port = r.num();
     const address = r.bytes().toString('latin1');
-    this.handler(slot, r.bytes(), address, port);
+    this.handler(slot, r.bytes(), address, port, kind);
   }
 }

@@ -11,8 +11,8 @@ import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from '
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
-import { addrString, currentMs, flushSends, initPipeline, onPacket, sendRaw, setDtlsSink, tick } from './pipeline.js';
-import { DtlsChannelWriter } from './dtls-channel.js';
+import { addrString, currentMs, flushSends, initPipeline, onPacket, sendRaw, setDtlsSink, setStunSink, tick } from './pipeline.js';
+import { DtlsChannelWriter, REC_STUN } from './dtls-channel.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
 import {
@@ -129,11 +129,17 @@ if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
 } else {
   setDtlsSink(toMainThread);
 }
+setStunSink(stunToMainThread);
 
 /** DTLS records go to the main thread, where the handshakes run (dtls-channel.ts; rate-limited per slot). */
 const dtlsOut = new DtlsChannelWriter(init.dtls, init.slots);
 function toMainThread(slot: number, buf: Buffer, off: number, len: number, addr: Addr, p: number): void {
   if (dtlsOut.admit(slot, currentMs())) dtlsOut.write(slot, buf, off, len, addrString(addr), p);
+}
+
+/** STUN on an ICE slot goes to the slot's ICE agent in the main thread, through the same channel. */
+function stunToMainThread(slot: number, buf: Buffer, off: number, len: number, addr: Addr, p: number): void {
+  if (dtlsOut.admit(slot, currentMs())) dtlsOut.write(slot, buf, off, len, addrString(addr), p, REC_STUN);
 }
 
 /** CMD_SEND: a DTLS record the main thread made, out of the slot's socket as it is. */
@@ -247,6 +253,7 @@ function configure(c: ConfigFields, epAddr: Addr | null, epPort: number): void {
   applyTos(slot, c.tos);
   S.rtcpSlot[slot] = c.rtcpSlot;
   S.dtls[slot] = c.dtls ? 1 : 0;
+  S.ice[slot] = c.ice ? 1 : 0;
   S.chooseHandler(slot);
   if (c.generateRtcp && c.component === 1) generator.add(slot);
   else generator.remove(slot);

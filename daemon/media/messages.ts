@@ -80,6 +80,8 @@ export interface SlotConfig {
    * for media that negotiated DTLS; false everywhere else.
    */
   dtls: boolean;
+  /** STUN arriving here goes to the ICE agent in the main thread (we run ICE with this participant). */
+  ice: boolean;
 }
 
 /** A socket the main thread bound (batch I/O): the worker puts `fd` into `slot`. */

@@ -33,7 +33,7 @@
  * closures, no promises, no postMessage except the once-per-learning-event notice.
  */
 import type { Addr, MediaIo } from './io.js';
-import { classifyPacket, PKT_DTLS, PKT_RTCP, PKT_RTP } from '../../protocol/demux.js';
+import { classifyPacket, PKT_DTLS, PKT_RTCP, PKT_RTP, PKT_STUN } from '../../protocol/demux.js';
 import { ERR_AUTH, ERR_REPLAY } from '../../protocol/srtp/srtp-context.js';
 import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../protocol/rtp/header.js';
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
@@ -93,6 +93,13 @@ export type DtlsSink = (slot: number, buf: Buffer, off: number, len: number, add
 let dtlsSink: DtlsSink | null = null;
 
 /** Registers the worker's DTLS handler (null: DTLS records are dropped like on slots without DTLS). */
+let stunSink: DtlsSink | null = null;
+
+/** Where STUN on ICE slots goes (the worker's channel to the ICE agents in the main thread). */
+export function setStunSink(fn: DtlsSink | null): void {
+  stunSink = fn;
+}
+
 export function setDtlsSink(fn: DtlsSink | null): void {
   dtlsSink = fn;
 }
@@ -182,6 +189,16 @@ function dispatchNonMedia(c: PacketContext): boolean {
       return false;
     }
     return nonMediaDrop(slot);
+  }
+  // STUN (RFC 7983 §7: first byte 0-3) on a slot where we run ICE is for our agent, never relayed.
+  if (c.cls === PKT_STUN && S.ice[slot] === 1 && stunSink !== null) {
+    try {
+      stunSink(slot, c.buf, c.off, c.len, c.srcAddr, c.srcPort);
+    } catch {
+      f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
+      f64[wBase + W_ERRORS]! += 1;
+    }
+    return false;
   }
   if (S.srtp[slot] !== 0) return nonMediaDrop(slot);
   const sink = S.sink[slot]!;

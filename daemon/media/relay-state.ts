@@ -100,6 +100,8 @@ export class RelayState {
   readonly srtpTxParams: (SrtpParams | null)[];
   /** 1 = DTLS records arriving here go to the DTLS sink (SlotConfig.dtls). */
   readonly dtls: Uint8Array;
+  /** 1 = STUN arriving here goes to the ICE agent in the main thread (SlotConfig.ice). */
+  readonly ice: Uint8Array;
   readonly table: StreamTable;
 
   constructor(sab: SharedArrayBuffer, readonly slots: number) {
@@ -134,6 +136,7 @@ export class RelayState {
     this.srtpRxParams = new Array<SrtpParams | null>(slots).fill(null);
     this.srtpTxParams = new Array<SrtpParams | null>(slots).fill(null);
     this.dtls = new Uint8Array(slots);
+    this.ice = new Uint8Array(slots);
   }
 
   /** Picks the slot's handler once its sink, rtcpSink and genRtcp are set (configure). */
@@ -173,6 +176,7 @@ export class RelayState {
     this.srtpRxParams[slot] = null;
     this.srtpTxParams[slot] = null;
     this.dtls[slot] = 0;
+    this.ice[slot] = 0;
   }
 }
 

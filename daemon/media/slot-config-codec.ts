@@ -5,7 +5,7 @@
 import type { ConfigFields, LearningMode, SlotConfig } from './messages.js';
 
 /** Config fields per record, in the order writeConfigFields puts them. */
-export const CONFIG_FIELDS = 13;
+export const CONFIG_FIELDS = 14;
 const LEARNING: readonly LearningMode[] = ['delayed', 'immediate', 'off', 'heuristic'];
 
 /** Writes the numeric fields of `c` at nums[at .. at + CONFIG_FIELDS); the endpoint's port is -1 when there is none. */
@@ -23,6 +23,7 @@ export function writeConfigFields(c: SlotConfig, nums: Float64Array, at: number)
   nums[at + 10] = c.rtcpSlot;
   nums[at + 11] = c.tos;
   nums[at + 12] = c.dtls ? 1 : 0;
+  nums[at + 13] = c.ice ? 1 : 0;
 }
 
 /** Reads what writeConfigFields wrote into `out` (the endpoint's port into `out.port`). */
@@ -33,5 +34,6 @@ export function readConfigFields<T extends ConfigFields & { port: number }>(n: F
   out.component = n[at + 7] === 2 ? 2 : 1; out.clockRate = n[at + 8]!;
   out.generateRtcp = n[at + 9] === 1; out.rtcpSlot = n[at + 10]!; out.tos = n[at + 11]!;
   out.dtls = n[at + 12] === 1;
+  out.ice = n[at + 13] === 1;
   return out;
 }

@@ -33,7 +33,7 @@ import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
 import { StreamTable, W_ACTIVE_SLOTS, W_CLOSED_UPTO } from './stream-table.js';
 import { CommandReader, CommandWriter, createRing, type CommandSink } from './command-ring.js';
-import { createDtlsChannel, DtlsChannelReader } from './dtls-channel.js';
+import { createDtlsChannel, DtlsChannelReader, REC_STUN } from './dtls-channel.js';
 
 /** Minimum time between two wakes of a worker for ring commands (see MediaWorker.wakeSoon). */
 const WAKE_MS = 1;
@@ -64,6 +64,8 @@ export interface PoolEvents {
    * copy. Without this handler such datagrams are read and dropped.
    */
   dtls?(worker: number, slot: number, data: Buffer, address: string, port: number): void;
+  /** A STUN message arrived on a slot with SlotConfig.ice (same channel as DTLS). */
+  stun?(worker: number, slot: number, data: Buffer, address: string, port: number): void;
 }
 
 type WorkerState = 'starting' | 'ready' | 'dead' | 'stopped';
@@ -131,7 +133,7 @@ class MediaWorker {
     const dtlsBufs = createDtlsChannel();
     this.dtls = new DtlsChannelReader(dtlsBufs);
     this.dtls.start(
-      (slot, data, address, port) => events.dtls?.(index, slot, data, address, port),
+      (slot, data, address, port, kind) => (kind === REC_STUN ? events.stun : events.dtls)?.(index, slot, data, address, port),
       (e) => events.log('warn', `DTLS record of media worker ${index} failed: ${(e as Error)?.stack ?? String(e)}`),
     );
     this.native = wantedBatchNative().native;

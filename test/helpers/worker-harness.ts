@@ -82,6 +82,6 @@ export function slotConfig(slot: number, sink: number, peerPort: number, more: P
   return {
     slot, sink, rtcpSink: -1, endpoint: { address: '127.0.0.1', port: peerPort }, learning: 'off', asymmetric: false,
     strictSource: false, component: 1, clockRate: 8000, generateRtcp: false, rtcpSlot: slot, tos: -1,
-    srtp: null as SlotSrtp | null, dtls: false, ...more,
+    srtp: null as SlotSrtp | null, dtls: false, ice: false, ...more,
   };
 }

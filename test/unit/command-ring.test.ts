@@ -28,7 +28,7 @@ function config(slot: number, address: string | null): SlotConfig {
   return {
     slot, sink: slot + 1, rtcpSink: -1, endpoint: address === null ? null : { address, port: 30000 + slot },
     learning: 'heuristic', asymmetric: false, strictSource: true, component: 2, clockRate: 48000,
-    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null, dtls: true,
+    generateRtcp: true, rtcpSlot: 7, tos: 184, srtp: null, dtls: true, ice: true,
   };
 }
 
@@ -79,20 +79,20 @@ describe('main → worker command ring', () => {
     const w = new CommandWriter(bufs);
     const r = new CommandReader(bufs);
     const { sink, seen } = recorder();
-    // 20 words per configure (2 header words + 18): three fit (60 words), the fourth does not.
+    // 21 words per configure (2 header words + 19): three fit (63 words), the fourth does not.
     for (let i = 0; i < 3; i++) expect(w.configure(config(i, null))).toBe(true);
     expect(w.configure(config(3, null))).toBe(false);
     expect(w.adopt({ slot: 1, family: 4, fd: 5 })).toBe(false); // 5 words do not fit either
-    expect(w.shutdown()).toBe(true); // 2 words still fit: 62
-    expect(r.drain(sink)).toBe(4);
-    // 2 words left before the end: the next configure pads and starts over at 0.
+    expect(w.shutdown()).toBe(false); // nor 2: one word is left
+    expect(r.drain(sink)).toBe(3);
+    // One word left before the end: the next record pads it and starts over at 0.
     for (let round = 0; round < 20; round++) {
       expect(w.configure(config(round, round % 2 ? '127.0.0.1' : null))).toBe(true);
       expect(w.close(round, [round])).toBe(true);
       expect(r.drain(sink)).toBe(2);
     }
-    expect(seen.length).toBe(4 + 40);
-    expect((seen[4]![1] as RingConfig).epKind).toBe(EP_NONE);
+    expect(seen.length).toBe(3 + 40);
+    expect((seen[3]![1] as RingConfig).epKind).toBe(EP_NONE);
     expect(seen.at(-1)).toEqual(['close', 19, [19]]);
     expect(() => createRing(100)).toThrow(RangeError);
   });
