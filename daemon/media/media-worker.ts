@@ -11,7 +11,9 @@ import { CommandReader, EP_V4, EP_V6, type CommandSink, type RingConfig } from '
 import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
-import { addrString, currentMs, flushSends, initPipeline, onPacket, sendRaw, setDtlsSink, setStunSink, tick } from './pipeline.js';
+import {
+  addrString, currentMs, flushSends, forgetKeyWaits, initPipeline, onPacket, replayKeyWaits, sendRaw, setDtlsSink, setStunSink, tick,
+} from './pipeline.js';
 import { DtlsChannelWriter, REC_STUN } from './dtls-channel.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
@@ -194,6 +196,7 @@ function srtpCommand(slot: number, rx: SrtpParams | null, tx: SrtpParams | null)
 const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash, send: sendCommand };
 function drainCommands(): void {
   commands.drain(ringSink);
+  replayKeyWaits();
 }
 
 /** node:dgram: sockets belong to this thread's event loop, so it binds them and replies 'bound'. */
@@ -287,6 +290,7 @@ function closeSlots(slots: ArrayLike<number>, from = 0, count = slots.length): v
     io.close(slot);
     generator.remove(slot);
     slotTos[slot] = -1;
+    forgetKeyWaits(slot);
     S.clear(slot);
     f64[S.table.workerBase + W_ACTIVE_SLOTS]! -= 1;
   }

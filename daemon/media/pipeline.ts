@@ -39,6 +39,7 @@ import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } fr
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { PacketContext } from './packet-context.js';
+import { KeyWaitQueue } from './key-wait.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
   F_BYTES, F_DROPPED, F_ERRORS, F_FORWARDED, F_LAST_PACKET_MS, F_LAST_PT, F_PACKETS, F_SSRC, SLOT_FIELDS,
@@ -51,6 +52,8 @@ import {
 } from './relay-state.js';
 
 let S: RelayState;
+/** SRTP that came before its slot's DTLS-SRTP keys (key-wait.ts). */
+const keyWait = new KeyWaitQueue();
 let io: MediaIo;
 /** The worker's one packet context (see the file comment). */
 const ctx = new PacketContext();
@@ -125,6 +128,23 @@ export function addrString(a: Addr): string {
   return io.addrString(a);
 }
 
+/**
+ * Runs the packets that waited for their slot's keys (after the command ring was drained: keys and
+ * configuration arrive together). Called by the worker after every drain.
+ */
+export function replayKeyWaits(): void {
+  if (keyWait.pending > 0) keyWait.replay(nowMs, keysReady, onPacket, drop);
+}
+
+function keysReady(slot: number): boolean {
+  return (S.srtp[slot]! & SRTP_RX) !== 0;
+}
+
+/** A closing slot's waiting packets go with it. */
+export function forgetKeyWaits(slot: number): void {
+  keyWait.forget(slot);
+}
+
 export function tick(now: number): void {
   nowMs = now;
   if (pendingNotices.length > 0) flushNotices();
@@ -142,7 +162,13 @@ export function onPacket(slot: number, buf: Buffer, off: number, len: number, ad
   classify(c);
   // PKT_RTP and PKT_RTCP are the two highest classes; everything below is not media.
   if (c.cls < PKT_RTP && !dispatchNonMedia(c)) return;
-  if ((S.srtp[slot]! & SRTP_RX) !== 0 && !unprotect(c)) return;
+  if ((S.srtp[slot]! & SRTP_RX) !== 0) {
+    if (!unprotect(c)) return;
+  } else if (S.dtls[slot] === 1) {
+    // DTLS-SRTP whose keys are still on their way from the handshake (key-wait.ts).
+    if (!keyWait.hold(slot, c.buf, c.off, c.len, c.srcAddr, c.srcPort, nowMs)) drop(slot);
+    return;
+  }
   account(c);
   if (!learn(c)) return;
   if (!inspect(c)) return;
