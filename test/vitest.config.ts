@@ -6,7 +6,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'test/dev/**', 'node_modules/**'],
+    exclude: ['test/e2e/**', 'test/dev/**', 'test/webrtc/**', 'node_modules/**'],
     testTimeout: 20000,
     hookTimeout: 20000,
     pool: 'forks',
