@@ -13,8 +13,9 @@ set -euo pipefail
 
 # rtpengine-utils: rtpengine-ng-client, used by test/integration/ng-client.test.ts (npm test)
 # libsrtp2-dev: the libsrtp2 oracle of test/unit/srtp-oracle.test.ts (npm test; fails under CI=true without it)
-# libspandsp-dev: the G.711 oracle of test/unit/g711.test.ts (likewise)
-PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils libsrtp2-dev libspandsp-dev)
+# libspandsp-dev: the G.711/G.722 oracles of test/unit/g711.test.ts and g722.test.ts (likewise)
+# chromium: the real browser of npm run test:webrtc (test/webrtc/run.sh)
+PKGS=(kamailio sip-tester tshark iproute2 rtpengine-utils libsrtp2-dev libspandsp-dev chromium)
 if [[ ${1:-} == --with-rtpengine ]]; then
 	PKGS+=(rtpengine-daemon)
 elif [[ -n ${1:-} ]]; then
