@@ -13,6 +13,7 @@ import { Call } from './call.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
 import { forwardingConfigs, negotiate } from './negotiate.js';
+import { parseIceFragment, type FragmentMedia } from '../../protocol/sdp/ice.js';
 import { callStats, selectParticipants } from './query-reply.js';
 import { CallRegistry } from './registry.js';
 
@@ -38,7 +39,12 @@ export interface SessionCounters {
   forced: number;
 }
 
+/** How long a trickle-ICE fragment for a call that is not there yet is kept (spec §3, §7). */
+const FRAGMENT_HOLD_MS = 3000;
+
 export class CallManager {
+  /** Trickle-ICE fragments waiting for their call or participant (fragment()). */
+  private readonly queuedFragments = new Map<string, { tag: string; frags: FragmentMedia[]; until: number }[]>();
   readonly calls = new CallRegistry();
   readonly counters: SessionCounters = {
     managed: 0, durationSum: 0, durationSquares: 0, zeroWay: 0, oneWay: 0,
@@ -86,6 +92,7 @@ export class CallManager {
     if (o.callId === undefined) throw new NgError('No call-id in message');
     if (o.fromTag === undefined) throw new NgError('No from-tag in message');
     const callId = o.callId;
+    if (o.flags.has('fragment')) return this.calls.withLock(callId, async () => this.fragment(callId, o.fromTag!, o.sdp!));
     return this.calls.withLock(callId, async () => {
       const sdp = parse(o.sdp!);
       if (this.isLoop(o, sdp)) return new Map<string, BEncodable>([['sdp', o.sdp!]]);
@@ -112,6 +119,7 @@ export class CallManager {
       const recipient = this.offerRecipient(call, sender, o, now);
       try {
         const out = await negotiate(this.ctx, { call, sender, recipient, sdp, opts: o, isOffer: true, now, instanceId: this.ctx.settings.instanceId });
+        this.applyQueuedFragments(call);
         return new Map<string, BEncodable>([['sdp', out]]);
       } catch (e) {
         if (created && e instanceof NgError && e.reason === 'Ran out of ports') this.destroy(call, 'forced');
@@ -164,6 +172,8 @@ export class CallManager {
     if (o.fromTag === undefined) throw new NgError('No from-tag in message');
     if (o.toTag === undefined) throw new NgError('No to-tag in message');
     const callId = o.callId;
+    // A fragment in an answer comes from the answerer (to-tag).
+    if (o.flags.has('fragment')) return this.calls.withLock(callId, async () => this.fragment(callId, o.toTag!, o.sdp!));
     return this.calls.withLock(callId, async () => {
       const call = this.calls.get(callId);
       if (!call) throw new NgError('Unknown call-id');
@@ -185,8 +195,66 @@ export class CallManager {
       call.lastSignalMs = now;
       if (o.label !== undefined) answerer.label = o.label;
       const out = await negotiate(this.ctx, { call, sender: answerer, recipient: offerer, sdp, opts: o, isOffer: false, now, instanceId: this.ctx.settings.instanceId });
+      this.applyQueuedFragments(call);
       return new Map<string, BEncodable>([['sdp', out]]);
     });
+  }
+
+  /**
+   * Trickle ICE (flag `fragment`, RFC 8840 SDP fragment from a SIP INFO): more candidates of the
+   * participant `tag` for its ICE agents. No SDP comes back. A fragment for a call or participant not
+   * there yet is kept up to FRAGMENT_HOLD_MS and applied when it arrives (rtpengine 10.5 does so).
+   */
+  private fragment(callId: string, tag: string, body: Buffer): Dict {
+    const frags = parseIceFragment(body.toString('latin1'));
+    const now = Date.now();
+    const call = this.calls.get(callId);
+    const m = call?.byTag(tag);
+    if (call && m) {
+      this.applyFragment(call, m, frags);
+    } else {
+      for (const [k, list] of this.queuedFragments) {
+        const live = list.filter((q) => q.until > now);
+        if (live.length === 0) this.queuedFragments.delete(k);
+        else if (live.length !== list.length) this.queuedFragments.set(k, live);
+      }
+      const list = this.queuedFragments.get(callId) ?? [];
+      // Bounded: a flood of fragments for unknown calls keeps only the latest few per call id.
+      if (list.length >= 16) list.shift();
+      list.push({ tag, frags, until: now + FRAGMENT_HOLD_MS });
+      this.queuedFragments.set(callId, list);
+    }
+    return new Map<string, BEncodable>();
+  }
+
+  private applyQueuedFragments(call: Call): void {
+    const list = this.queuedFragments.get(call.callId);
+    if (!list) return;
+    const now = Date.now();
+    const rest = list.filter((q) => {
+      if (q.until <= now) return false;
+      const m = call.byTag(q.tag);
+      if (!m) return true;
+      this.applyFragment(call, m, q.frags);
+      return false;
+    });
+    if (rest.length > 0) this.queuedFragments.set(call.callId, rest);
+    else this.queuedFragments.delete(call.callId);
+  }
+
+  /** Adds the fragment's candidates to the participant's ICE (by mid, else by position) and its agents. */
+  private applyFragment(call: Call, m: Monologue, frags: FragmentMedia[]): void {
+    frags.forEach((f, i) => {
+      const media = (f.mid !== undefined ? m.medias.find((x) => x.mid === f.mid) : undefined) ?? m.medias[i];
+      const ice = media?.iceRemote;
+      // Candidates of another ICE generation (other ufrag) are not ours to use (RFC 8840 §4.4).
+      if (!ice || (f.ufrag !== undefined && f.ufrag !== ice.ufrag)) return;
+      for (const c of f.candidates) {
+        if (!ice.candidates.some((x) => x.address === c.address && x.port === c.port && x.component === c.component)) ice.candidates.push(c);
+      }
+      if (f.endOfCandidates) ice.endOfCandidates = true;
+    });
+    this.ctx.ice?.sync(call);
   }
 
   /** Evaluation order of rtpengine 10.5 (spec §4.9). */

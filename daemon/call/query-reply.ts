@@ -94,7 +94,10 @@ function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals,
   if (md.dtlsOffered || md.dtls?.role === 'active') flags.push('DTLS role active');
   if (md.dtlsOffered || md.dtls?.role === 'passive') flags.push('DTLS role passive');
   if (md.sdesIn.length > 0 || md.sdesOut.length > 0) flags.push('SDES');
+  // We run ICE with this participant (we wrote our candidates to it), trickling if it does.
+  if (md.ice !== null) flags.push('ICE');
   if (m.iceControlling) flags.push('ICE controlling');
+  if (md.ice !== null && md.iceRemote?.lite === true) flags.push('ICE-lite peer');
   d.set('flags', flags);
   return d;
 }
@@ -116,6 +119,7 @@ function streamStats(ctx: MediaContext, m: Monologue, md: CallMedia, s: PacketSt
   // rtpengine 10.5 reports these two even in userspace-only mode once media flowed (spec §9.14).
   if (c.packets > 0) flags.push('kernelized', 'no kernel support');
   if (m.strictSource) flags.push('strict source address');
+  if (md.ice !== null) flags.push('ICE');
   const d: Dict = new Map();
   if (s.sock) {
     d.set('local port', s.sock.port);

@@ -93,3 +93,49 @@ export function mediaIce(session: SdpSessionPart, media: SdpMedia): MediaIce {
 export function hasIceCredentials(ice: MediaIce): boolean {
   return ice.ufrag !== undefined && ice.pwd !== undefined;
 }
+
+/** One media section of a trickle-ICE fragment (RFC 8840 §9.2: application/trickle-ice-sdpfrag). */
+export interface FragmentMedia {
+  /** a=mid of the section, undefined without one (then matched by position). */
+  mid?: string;
+  ufrag?: string;
+  pwd?: string;
+  candidates: SdpCandidate[];
+  endOfCandidates: boolean;
+}
+
+/**
+ * Parses a trickle-ICE SDP fragment (RFC 8840 §9.2): session-level ice-ufrag/ice-pwd (and
+ * ice-options) lines, then per `m=` line its mid, credentials and candidates. Lines of other types
+ * are ignored; CRLF or LF line ends. A section's credentials default to the session-level ones.
+ */
+export function parseIceFragment(text: string): FragmentMedia[] {
+  const out: FragmentMedia[] = [];
+  let sUfrag: string | undefined;
+  let sPwd: string | undefined;
+  let cur: FragmentMedia | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.startsWith('m=')) {
+      cur = { candidates: [], endOfCandidates: false };
+      out.push(cur);
+      continue;
+    }
+    if (!line.startsWith('a=')) continue;
+    const { name, rest } = attrName(line.slice(2));
+    if (name === 'ice-ufrag') { if (cur) cur.ufrag = rest; else sUfrag = rest; }
+    else if (name === 'ice-pwd') { if (cur) cur.pwd = rest; else sPwd = rest; }
+    else if (cur === null) continue;
+    else if (name === 'mid') cur.mid = rest;
+    else if (name === 'end-of-candidates') cur.endOfCandidates = true;
+    else if (name === 'candidate' && rest !== undefined) {
+      const c = parseCandidate(rest);
+      if (c) cur.candidates.push(c);
+    }
+  }
+  for (const m of out) {
+    m.ufrag ??= sUfrag;
+    m.pwd ??= sPwd;
+  }
+  return out;
+}

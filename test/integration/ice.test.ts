@@ -132,6 +132,35 @@ describe('ICE with werift as the peer', () => {
     expect(got.atWerift).toBe(10);
   });
 
+  it('trickle ICE: candidates come later in SDP fragments (flag fragment), also one sent before the call exists', async () => {
+    const w = await weriftAgent(true);
+    const phone = await plainPhone();
+    const callId = `ice-t-${process.pid}`;
+    const full = weriftSdp(w);
+    const cands = [...full.matchAll(/^a=candidate:.+\r$/gm)].map((m) => m[0]);
+    const frag = (lines: string[]) => `a=ice-ufrag:${w.localUsername}\r\na=ice-pwd:${w.localPassword}\r\nm=audio 9 RTP/AVP 0\r\n${lines.join('\r\n')}\r\n`;
+    // A fragment before the call: kept and applied once the offer creates it (rtpengine replies ok).
+    const early = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: frag(cands), flags: ['fragment'] });
+    expect(early.get('result')?.toString()).toBe('ok');
+    expect(early.has('sdp')).toBe(false);
+    const withoutCandidates = full.replace(/^a=(candidate|end-of-candidates).*\r\n/gm, '').replace('a=rtcp-mux', 'a=ice-options:trickle\r\na=rtcp-mux');
+    const offer = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: withoutCandidates, ICE: 'remove' });
+    const phoneSidePort = Number(/^m=audio (\d+)/m.exec(str(offer.get('sdp')))![1]);
+    const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'W', 'to-tag': 'P', sdp: plainSdp(phone.port), ICE: 'force' });
+    const toWerift = str(answer.get('sdp'));
+    expect(toWerift).toMatch(/^a=ice-options:trickle\r$/m);
+    // And one more fragment after the answer (end-of-candidates).
+    const late = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: frag(['a=end-of-candidates']), flags: ['fragment'] });
+    expect(late.get('result')?.toString()).toBe('ok');
+    await connectTo(w, toWerift);
+    const got = await mediaBothWays(w, phone, phoneSidePort);
+    expect(got.atPhone).toBe(10);
+    expect(got.atWerift).toBe(10);
+    const q = await d.ng.request({ command: 'query', 'call-id': callId });
+    const wMedia = ((q.get('tags') as Map<string, Map<string, unknown>>).get('W')!.get('medias') as Map<string, unknown>[])[0]!;
+    expect((wMedia.get('flags') as Buffer[]).map(String)).toContain('ICE');
+  });
+
   it('STUN with a wrong password gets 401 and switches nothing; garbage STUN is a counted drop', async () => {
     const phone = await plainPhone();
     const w = await weriftAgent(true);

@@ -1,7 +1,7 @@
 // ICE attributes of SDP (protocol/sdp/ice.ts): RFC 8839 §5.1 candidate grammar both ways, media over
 // session level for credentials, session-level ice-lite, trickle and end-of-candidates.
 import { describe, expect, it } from 'vitest';
-import { formatCandidate, hasIceCredentials, mediaIce, parseCandidate } from '../../protocol/sdp/ice.js';
+import { formatCandidate, hasIceCredentials, mediaIce, parseCandidate, parseIceFragment } from '../../protocol/sdp/ice.js';
 import { parseSdp } from '../../protocol/sdp/parse.js';
 
 describe('a=candidate', () => {
@@ -38,5 +38,20 @@ describe('mediaIce', () => {
     expect(hasIceCredentials(m1)).toBe(true);
     const m2 = mediaIce(sdp.sessions[0]!, sdp.media[1]!);
     expect(m2).toMatchObject({ ufrag: 'sess', candidates: [], endOfCandidates: false });
+  });
+});
+
+describe('parseIceFragment (RFC 8840 §9.2)', () => {
+  it('reads session credentials, then per m= its mid, candidates and end-of-candidates', () => {
+    const f = parseIceFragment([
+      'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'm=audio 9 RTP/AVP 0', 'a=mid:0',
+      'a=candidate:1 1 UDP 2130706431 203.0.113.5 40000 typ host', 'a=candidate:broken', 'm=video 9 RTP/AVP 96', 'a=mid:1',
+      'a=ice-ufrag:efgh', 'a=end-of-candidates', '',
+    ].join('\n'));
+    expect(f).toHaveLength(2);
+    expect(f[0]).toMatchObject({ mid: '0', ufrag: 'abcd', pwd: 'abcdefghijklmnopqrstuvwx', endOfCandidates: false });
+    expect(f[0]!.candidates.map((c) => c.port)).toEqual([40000]);
+    expect(f[1]).toMatchObject({ mid: '1', ufrag: 'efgh', endOfCandidates: true, candidates: [] });
+    expect(parseIceFragment('garbage\r\n\r\nx=1')).toEqual([]);
   });
 });
