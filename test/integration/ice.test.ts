@@ -191,4 +191,35 @@ describe('ICE with werift as the peer', () => {
     expect(attacker.received.length).toBe(0);
     expect(d.proc.exitCode).toBeNull();
   });
+
+  it('a flood of binding requests on an ICE socket is rate-limited and dropped; another call forwards without loss', async () => {
+    const w = await weriftAgent(true);
+    const phone = await plainPhone();
+    const callId = `ice-f-${process.pid}`;
+    await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: weriftSdp(w), ICE: 'remove' });
+    const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'W', 'to-tag': 'P', sdp: plainSdp(phone.port), ICE: 'force' });
+    const daemonPort = Number(/^m=audio (\d+)/m.exec(str(answer.get('sdp')))![1]);
+    // A plain call on the same daemon, forwarding during the flood.
+    const a = await plainPhone();
+    const b = await plainPhone();
+    const other = `ice-f2-${process.pid}`;
+    await d.ng.request({ command: 'offer', 'call-id': other, 'from-tag': 'A', sdp: plainSdp(a.port) });
+    const a2 = await d.ng.request({ command: 'answer', 'call-id': other, 'from-tag': 'A', 'to-tag': 'B', sdp: plainSdp(b.port) });
+    const aSide = Number(/^m=audio (\d+)/m.exec(str(a2.get('sdp')))![1]);
+    const attacker = await plainPhone();
+    const req = Buffer.alloc(20);
+    req.writeUInt16BE(0x0001, 0); req.writeUInt32BE(0x2112a442, 4);
+    for (let i = 0; i < 5000; i++) {
+      req.writeUInt32BE(i, 8);
+      attacker.send(req, daemonPort);
+      if (i % 50 === 0) {
+        a.send(rtpPacket(0, i / 50, 0, 0x3333), aSide);
+        await sleep(1);
+      }
+    }
+    await sleep(300);
+    expect(b.received.filter((r) => r.data.readUInt32BE(8) === 0x3333).length).toBe(100);
+    expect(attacker.received.length).toBe(0); // no FINGERPRINT, no USERNAME: not even an error goes back
+    expect(d.proc.exitCode).toBeNull();
+  });
 });
