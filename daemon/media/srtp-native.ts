@@ -114,7 +114,8 @@ export function loadNativeSrtpPrimitives(): { primitives: SrtpPrimitives | null;
       cached = { primitives: primitivesOf(n), error: '' };
       return cached;
     } catch (e) {
-      error = (e as Error).message.split('\n')[0]!;
+      // The first failure is the telling one (the installed package's, e.g. the .node missing).
+      if (error === '') error = (e as Error).message.split('\n')[0]!;
     }
   }
   cached = { primitives: null, error };
