@@ -7,6 +7,7 @@
 //   npm run build && node test/dev/srtp-suites-probe.mjs [SUITE ...]
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import dgram from 'node:dgram';
 import { bdecode, bencode } from '../../dist/protocol/ng/bencode.js';
 import { loadNativeSrtpPrimitives } from '../../dist/daemon/media/srtp-native.js';
@@ -17,7 +18,11 @@ import { findSrtpSuite } from '../../dist/protocol/srtp/suites.js';
 const NG = randomInt(20000, 29000);
 const MIN = randomInt(41000, 49000);
 const daemon = spawn('/usr/bin/rtpengine', ['--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${NG}`,
-  '-m', String(MIN), '-M', String(MIN + 199), '-f', '-E', '-L', '3', '--num-threads=1'], { stdio: ['ignore', 'ignore', process.env.PROBE_LOG ? 'inherit' : 'ignore'] });
+  '-m', String(MIN), '-M', String(MIN + 199), '-f', '-E', '-L', '3', '--num-threads=1'], {
+  // In /tmp: rtpengine 10.5 crashes on NULL_HMAC_SHA1_* media, and its core file must not land in the tree.
+  cwd: tmpdir(),
+  stdio: ['ignore', 'ignore', process.env.PROBE_LOG ? 'inherit' : 'ignore'],
+});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const prims = process.env.RTPENGINE_TS_SRTP === 'js' ? jsPrimitives : (loadNativeSrtpPrimitives().primitives ?? jsPrimitives);
 
