@@ -7,7 +7,8 @@
  * Each measured op includes copying the packet into the work buffer (protect works in place, and
  * unprotect needs a fresh protected packet each time because of the replay list); that copy is timed
  * alone as the `copy` row and NOT subtracted. Every rep runs `--ops` packets with consecutive
- * sequence numbers through fresh contexts (made before the clock starts) after a warm-up rep; the
+ * sequence numbers through fresh contexts (made, and each given its SSRC's first packet, before the
+ * clock starts) after a warm-up rep; the
  * figure is the median of `--reps` reps (min in brackets). Also printed: which primitives srtp-factory.ts would pick here.
  *
  * With `--contexts N` the packets go round-robin through N contexts (each its own key and SSRC), as
@@ -105,25 +106,48 @@ function measure(suite: string, prims: SrtpPrimitives, nc: number): { protect: S
   const contexts = () => keys.map((k) => new SrtpContext(suite, k.key, k.salt, { primitives: prims }));
   const plain = plainPackets(nc);
   const work = new Uint8Array(PKT + 64);
+  // One packet per context (sequence number 999) run before the clock starts, so that the timed
+  // packets find their SSRC's ROC and replay state made, as in a running call.
+  const warm = Array.from({ length: nc }, (_, c) => packet(999, 0x5eed0000 + c));
+  const warmedTx = () => {
+    const tx = contexts();
+    tx.forEach((c, i) => {
+      work.set(warm[i]!);
+      c.protectRtp(work, 0, PKT);
+    });
+    return tx;
+  };
   const close = (cs: SrtpContext[]) => {
     for (const c of cs) c.close();
   };
-  const protect = nsPerOp(contexts, (tx) => {
+  const protect = nsPerOp(warmedTx, (tx) => {
     for (let i = 0; i < OPS; i++) {
       work.set(plain.subarray(i * PKT, i * PKT + PKT));
       if (tx[i % nc]!.protectRtp(work, 0, PKT) < 0) throw new Error('protect failed');
     }
   }, close);
-  // The protected streams, made once; each rep unprotects them with fresh contexts.
+  // The protected streams, made once; each rep unprotects them with fresh (warmed) contexts.
   const tx = contexts();
   const stride = PKT + tx[0]!.srtpOverhead;
+  const warmProt = warm.map((p, i) => {
+    work.set(p);
+    return work.slice(0, tx[i]!.protectRtp(work, 0, PKT));
+  });
   const prot = new Uint8Array(OPS * stride);
   for (let i = 0; i < OPS; i++) {
     work.set(plain.subarray(i * PKT, i * PKT + PKT));
     prot.set(work.subarray(0, tx[i % nc]!.protectRtp(work, 0, PKT)), i * stride);
   }
   for (const c of tx) c.close();
-  const unprotect = nsPerOp(contexts, (rx) => {
+  const warmedRx = () => {
+    const rx = contexts();
+    rx.forEach((c, i) => {
+      work.set(warmProt[i]!);
+      if (c.unprotectRtp(work, 0, stride) !== PKT) throw new Error('unprotect failed');
+    });
+    return rx;
+  };
+  const unprotect = nsPerOp(warmedRx, (rx) => {
     for (let i = 0; i < OPS; i++) {
       work.set(prot.subarray(i * stride, i * stride + stride));
       if (rx[i % nc]!.unprotectRtp(work, 0, stride) !== PKT) throw new Error('unprotect failed');
