@@ -7,10 +7,16 @@
  * Each measured op includes copying the packet into the work buffer (protect works in place, and
  * unprotect needs a fresh protected packet each time because of the replay list); that copy is timed
  * alone as the `copy` row and NOT subtracted. Every rep runs `--ops` packets with consecutive
- * sequence numbers through a fresh context after a warm-up rep; the figure is the median of
- * `--reps` reps (min in brackets). Also printed: which primitives srtp-factory.ts would pick here.
+ * sequence numbers through fresh contexts (made, and each given its SSRC's first packet, before the
+ * clock starts) after a warm-up rep; the
+ * figure is the median of `--reps` reps (min in brackets). Also printed: which primitives srtp-factory.ts would pick here.
  *
- * Options: --ops 20000, --reps 5, --suite NAME (repeatable; default: one of each cipher/tag kind).
+ * With `--contexts N` the packets go round-robin through N contexts (each its own key and SSRC), as
+ * in a relay with N/2 SRTP calls where every packet finds its context's state out of cache; the
+ * default runs 1 (all state hot) and 2000.
+ *
+ * Options: --ops 20000, --reps 5, --contexts 1,2000, --suite NAME (repeatable; default: one of each
+ * cipher/tag kind).
  * Pin it for stable numbers: `taskset -c 0 npm run bench:srtp`.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,8 +32,10 @@ const { values } = parseArgs({
     ops: { type: 'string', default: '20000' },
     reps: { type: 'string', default: '5' },
     suite: { type: 'string', multiple: true },
+    contexts: { type: 'string', default: '1,2000' },
   },
 });
+const CONTEXTS = values.contexts.split(',').map(Number);
 const OPS = Number(values.ops);
 const REPS = Math.max(3, Number(values.reps));
 const SUITES = values.suite ?? [
@@ -40,72 +48,111 @@ const SUITES = values.suite ?? [
   'NULL_HMAC_SHA1_80',
 ];
 const PKT = 172;
-const SSRC = 0x5eed1234;
 
-function packet(seq: number): Uint8Array {
+function packet(seq: number, ssrc: number): Uint8Array {
   const p = new Uint8Array(PKT);
   p[0] = 0x80;
   p[1] = 0;
   p[2] = seq >>> 8;
   p[3] = seq & 0xff;
-  p[8] = SSRC >>> 24;
-  p[9] = (SSRC >>> 16) & 0xff;
-  p[10] = (SSRC >>> 8) & 0xff;
-  p[11] = SSRC & 0xff;
+  p[8] = ssrc >>> 24;
+  p[9] = (ssrc >>> 16) & 0xff;
+  p[10] = (ssrc >>> 8) & 0xff;
+  p[11] = ssrc & 0xff;
   for (let i = 12; i < PKT; i++) p[i] = (i * 31 + seq) & 0xff;
   return p;
 }
 
-/** OPS plain packets (as one flat array, PKT apart) with consecutive sequence numbers. */
-const plain = new Uint8Array(OPS * PKT);
-for (let i = 0; i < OPS; i++) plain.set(packet((1000 + i) & 0xffff), i * PKT);
+/**
+ * OPS plain packets (one flat array, PKT apart) for `nc` contexts in turn: packet i belongs to
+ * context i % nc (SSRC 0x5eed0000 + that) and has its next sequence number.
+ */
+function plainPackets(nc: number): Uint8Array {
+  const plain = new Uint8Array(OPS * PKT);
+  for (let i = 0; i < OPS; i++) plain.set(packet((1000 + Math.floor(i / nc)) & 0xffff, 0x5eed0000 + (i % nc)), i * PKT);
+  return plain;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-function nsPerOp(fn: () => void): { med: number; min: number } {
-  fn(); // warm-up
+/** Times run(setup()) (OPS ops) per rep after a warm-up rep; setup (e.g. making contexts) is not timed. */
+function nsPerOp<T>(setup: () => T, run: (x: T) => void, done: (x: T) => void = () => {}): { med: number; min: number } {
+  let x = setup();
+  run(x); // warm-up
+  done(x);
   const r: number[] = [];
   for (let k = 0; k < REPS; k++) {
+    x = setup();
+    // The previous rep's garbage (contexts, node:crypto output) is collected outside the clock.
+    gc?.();
     const t0 = process.hrtime.bigint();
-    fn();
+    run(x);
     r.push(Number(process.hrtime.bigint() - t0) / OPS);
+    done(x);
   }
   return { med: median(r), min: Math.min(...r) };
 }
 
-function measure(suite: string, prims: SrtpPrimitives): { protect: { med: number; min: number }; unprotect: { med: number; min: number } } {
+type Stat = { med: number; min: number };
+/** global.gc with `node --expose-gc` (npm run bench:srtp passes it); undefined otherwise. */
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function measure(suite: string, prims: SrtpPrimitives, nc: number): { protect: Stat; unprotect: Stat } {
   const s = findSrtpSuite(suite)!;
-  const key = randomBytes(s.masterKeyLen);
-  const salt = randomBytes(s.masterSaltLen);
+  const keys = Array.from({ length: nc }, () => ({ key: randomBytes(s.masterKeyLen), salt: randomBytes(s.masterSaltLen) }));
+  const contexts = () => keys.map((k) => new SrtpContext(suite, k.key, k.salt, { primitives: prims }));
+  const plain = plainPackets(nc);
   const work = new Uint8Array(PKT + 64);
-  const protect = nsPerOp(() => {
-    const tx = new SrtpContext(suite, key, salt, { primitives: prims });
+  // One packet per context (sequence number 999) run before the clock starts, so that the timed
+  // packets find their SSRC's ROC and replay state made, as in a running call.
+  const warm = Array.from({ length: nc }, (_, c) => packet(999, 0x5eed0000 + c));
+  const warmedTx = () => {
+    const tx = contexts();
+    tx.forEach((c, i) => {
+      work.set(warm[i]!);
+      c.protectRtp(work, 0, PKT);
+    });
+    return tx;
+  };
+  const close = (cs: SrtpContext[]) => {
+    for (const c of cs) c.close();
+  };
+  const protect = nsPerOp(warmedTx, (tx) => {
     for (let i = 0; i < OPS; i++) {
       work.set(plain.subarray(i * PKT, i * PKT + PKT));
-      if (tx.protectRtp(work, 0, PKT) < 0) throw new Error('protect failed');
+      if (tx[i % nc]!.protectRtp(work, 0, PKT) < 0) throw new Error('protect failed');
     }
-    tx.close();
+  }, close);
+  // The protected streams, made once; each rep unprotects them with fresh (warmed) contexts.
+  const tx = contexts();
+  const stride = PKT + tx[0]!.srtpOverhead;
+  const warmProt = warm.map((p, i) => {
+    work.set(p);
+    return work.slice(0, tx[i]!.protectRtp(work, 0, PKT));
   });
-  // The protected stream, made once; each rep unprotects it with a fresh context.
-  const tx = new SrtpContext(suite, key, salt, { primitives: prims });
-  const stride = PKT + tx.srtpOverhead;
   const prot = new Uint8Array(OPS * stride);
   for (let i = 0; i < OPS; i++) {
     work.set(plain.subarray(i * PKT, i * PKT + PKT));
-    prot.set(work.subarray(0, tx.protectRtp(work, 0, PKT)), i * stride);
+    prot.set(work.subarray(0, tx[i % nc]!.protectRtp(work, 0, PKT)), i * stride);
   }
-  tx.close();
-  const unprotect = nsPerOp(() => {
-    const rx = new SrtpContext(suite, key, salt, { primitives: prims });
+  for (const c of tx) c.close();
+  const warmedRx = () => {
+    const rx = contexts();
+    rx.forEach((c, i) => {
+      work.set(warmProt[i]!);
+      if (c.unprotectRtp(work, 0, stride) !== PKT) throw new Error('unprotect failed');
+    });
+    return rx;
+  };
+  const unprotect = nsPerOp(warmedRx, (rx) => {
     for (let i = 0; i < OPS; i++) {
       work.set(prot.subarray(i * stride, i * stride + stride));
-      if (rx.unprotectRtp(work, 0, stride) !== PKT) throw new Error('unprotect failed');
+      if (rx[i % nc]!.unprotectRtp(work, 0, stride) !== PKT) throw new Error('unprotect failed');
     }
-    rx.close();
-  });
+  }, close);
   return { protect, unprotect };
 }
 
@@ -117,18 +164,21 @@ console.log(`node ${process.version}, ${OPS} ops × ${REPS} reps, ${PKT}-byte RT
 console.log(`native primitives: ${native.primitives ? 'loaded' : `not loaded (${native.error})`}; srtp-factory picks: ${pick.primitives.name}`);
 
 const work = new Uint8Array(PKT + 64);
-const copy = nsPerOp(() => {
-  for (let i = 0; i < OPS; i++) work.set(plain.subarray(i * PKT, i * PKT + PKT));
+const plain1 = plainPackets(1);
+const copy = nsPerOp(() => null, () => {
+  for (let i = 0; i < OPS; i++) work.set(plain1.subarray(i * PKT, i * PKT + PKT));
 });
-const fmt = (m: { med: number; min: number }) => `${m.med.toFixed(0).padStart(6)} [${m.min.toFixed(0).padStart(6)}]`;
+const fmt = (m: Stat) => `${m.med.toFixed(0).padStart(6)} [${m.min.toFixed(0).padStart(6)}]`;
 const rows: string[] = [];
-rows.push(`| suite | impl | protect ns | unprotect ns |`);
-rows.push(`|---|---|---:|---:|`);
-rows.push(`| (copy of the packet alone, included in every row) | – | ${fmt(copy)} | ${fmt(copy)} |`);
+rows.push(`| suite | impl | contexts | protect ns | unprotect ns |`);
+rows.push(`|---|---|---:|---:|---:|`);
+rows.push(`| (copy of the packet alone, included in every row) | – | – | ${fmt(copy)} | ${fmt(copy)} |`);
 for (const suite of SUITES) {
-  for (const p of impls) {
-    const r = measure(suite, p);
-    rows.push(`| ${suite} | ${p.name} | ${fmt(r.protect)} | ${fmt(r.unprotect)} |`);
+  for (const nc of CONTEXTS) {
+    for (const p of impls) {
+      const r = measure(suite, p, nc);
+      rows.push(`| ${suite} | ${p.name} | ${nc} | ${fmt(r.protect)} | ${fmt(r.unprotect)} |`);
+    }
   }
 }
 console.log(rows.join('\n'));

@@ -15,29 +15,38 @@ import type {
 
 type Handle = object;
 
-/** The addon's interface (native/src/srtp_crypto.c). */
+/**
+ * The addon's interface (native/src/srtp_crypto.c). The *New calls return the handle that owns the
+ * native state (free() or its GC finalizer releases it); per-packet calls take its slotOf() number.
+ */
 interface SrtpNative {
   ctrNew(key: Uint8Array, iv: Uint8Array): Handle;
-  ctrXor(h: Handle, buf: Uint8Array, off: number, len: number): void;
+  ctrXor(slot: number, buf: Uint8Array, off: number, len: number): void;
   f8New(key: Uint8Array, salt: Uint8Array, iv: Uint8Array): Handle;
-  f8Xor(h: Handle, buf: Uint8Array, off: number, len: number): void;
+  f8Xor(slot: number, buf: Uint8Array, off: number, len: number): void;
   hmacNew(key: Uint8Array, out: Uint8Array): Handle;
-  hmacMac(h: Handle, buf: Uint8Array, off: number, len: number, extra: number): void;
+  hmacMac(slot: number, buf: Uint8Array, off: number, len: number, extra: number): void;
   gcmNew(key: Uint8Array, iv: Uint8Array): Handle;
-  gcmSeal(h: Handle, buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
+  gcmSeal(slot: number, buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
     txtOff: number, txtLen: number, tagOff: number): void;
-  gcmOpen(h: Handle, buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
+  gcmOpen(slot: number, buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
     txtOff: number, txtLen: number, tagOff: number): boolean;
   free(h: Handle): void;
+  slotOf(h: Handle): number;
 }
 
-/** Owns one native handle; close() frees it once (the GC finalizer covers a forgotten close). */
+/**
+ * Owns one native handle; close() frees it once (the GC finalizer covers a forgotten close). Calls
+ * use `s`, the handle's slot number (-1 after close: the addon then throws rather than act).
+ */
 abstract class NativePrim {
-  private live = true;
-  constructor(protected readonly n: SrtpNative, protected readonly h: Handle) {}
+  protected s: number;
+  constructor(protected readonly n: SrtpNative, private readonly h: Handle) {
+    this.s = n.slotOf(h);
+  }
   close(): void {
-    if (!this.live) return;
-    this.live = false;
+    if (this.s < 0) return;
+    this.s = -1;
     this.n.free(this.h);
   }
 }
@@ -47,7 +56,7 @@ class NativeCm extends NativePrim implements KeystreamPrimitive {
     super(n, n.ctrNew(key, iv));
   }
   xor(buf: Uint8Array, off: number, len: number): void {
-    this.n.ctrXor(this.h, buf, off, len);
+    this.n.ctrXor(this.s, buf, off, len);
   }
 }
 
@@ -56,7 +65,7 @@ class NativeF8 extends NativePrim implements KeystreamPrimitive {
     super(n, n.f8New(key, salt, iv));
   }
   xor(buf: Uint8Array, off: number, len: number): void {
-    this.n.f8Xor(this.h, buf, off, len);
+    this.n.f8Xor(this.s, buf, off, len);
   }
 }
 
@@ -65,7 +74,7 @@ class NativeHmac extends NativePrim implements HmacPrimitive {
     super(n, n.hmacNew(key, out));
   }
   mac(buf: Uint8Array, off: number, len: number, extra: number): void {
-    this.n.hmacMac(this.h, buf, off, len, extra);
+    this.n.hmacMac(this.s, buf, off, len, extra);
   }
 }
 
@@ -75,11 +84,11 @@ class NativeGcm extends NativePrim implements GcmPrimitive {
   }
   seal(buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
     txtOff: number, txtLen: number, tagOff: number): void {
-    this.n.gcmSeal(this.h, buf, aadOff, aadLen, aad2Off, aad2Len, txtOff, txtLen, tagOff);
+    this.n.gcmSeal(this.s, buf, aadOff, aadLen, aad2Off, aad2Len, txtOff, txtLen, tagOff);
   }
   open(buf: Uint8Array, aadOff: number, aadLen: number, aad2Off: number, aad2Len: number,
     txtOff: number, txtLen: number, tagOff: number): boolean {
-    return this.n.gcmOpen(this.h, buf, aadOff, aadLen, aad2Off, aad2Len, txtOff, txtLen, tagOff);
+    return this.n.gcmOpen(this.s, buf, aadOff, aadLen, aad2Off, aad2Len, txtOff, txtLen, tagOff);
   }
 }
 
@@ -114,7 +123,8 @@ export function loadNativeSrtpPrimitives(): { primitives: SrtpPrimitives | null;
       cached = { primitives: primitivesOf(n), error: '' };
       return cached;
     } catch (e) {
-      error = (e as Error).message.split('\n')[0]!;
+      // The first failure is the telling one (the installed package's, e.g. the .node missing).
+      if (error === '') error = (e as Error).message.split('\n')[0]!;
     }
   }
   cached = { primitives: null, error };
@@ -130,12 +140,12 @@ function selfTest(n: SrtpNative): void {
   const iv = hex('f0f1f2f3f4f5f6f7f8f9fafbfcfd0000');
   const ctr = n.ctrNew(hex('2b7e151628aed2a6abf7158809cf4f3c'), iv);
   const ks = new Uint8Array(16);
-  n.ctrXor(ctr, ks, 0, 16);
+  n.ctrXor(n.slotOf(ctr), ks, 0, 16);
   n.free(ctr);
   const out = new Uint8Array(20);
   const mac = n.hmacNew(Buffer.from('Jefe'), out);
   const msg = Buffer.from('what do ya want for nothing?');
-  n.hmacMac(mac, msg, 0, msg.length, -1);
+  n.hmacMac(n.slotOf(mac), msg, 0, msg.length, -1);
   n.free(mac);
   if (Buffer.from(ks).toString('hex') !== 'e03ead0935c95e80e166b16dd92b4eb4' ||
     Buffer.from(out).toString('hex') !== 'effcdf6ae5eb2fa2d27416d5f184df9c259a7c79') {

@@ -7,6 +7,7 @@
 //   npm run build && node test/dev/srtp-suites-probe.mjs [SUITE ...]
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import dgram from 'node:dgram';
 import { bdecode, bencode } from '../../dist/protocol/ng/bencode.js';
 import { loadNativeSrtpPrimitives } from '../../dist/daemon/media/srtp-native.js';
@@ -17,7 +18,11 @@ import { findSrtpSuite } from '../../dist/protocol/srtp/suites.js';
 const NG = randomInt(20000, 29000);
 const MIN = randomInt(41000, 49000);
 const daemon = spawn('/usr/bin/rtpengine', ['--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${NG}`,
-  '-m', String(MIN), '-M', String(MIN + 199), '-f', '-E', '-L', '3', '--num-threads=1'], { stdio: ['ignore', 'ignore', process.env.PROBE_LOG ? 'inherit' : 'ignore'] });
+  '-m', String(MIN), '-M', String(MIN + 199), '-f', '-E', '-L', '3', '--num-threads=1'], {
+  // In /tmp: rtpengine 10.5 crashes on NULL_HMAC_SHA1_* media, and its core file must not land in the tree.
+  cwd: tmpdir(),
+  stdio: ['ignore', 'ignore', process.env.PROBE_LOG ? 'inherit' : 'ignore'],
+});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const prims = process.env.RTPENGINE_TS_SRTP === 'js' ? jsPrimitives : (loadNativeSrtpPrimitives().primitives ?? jsPrimitives);
 
@@ -82,12 +87,16 @@ async function probe(suite, label, extra, params, ours, offerFlags = [], theirs 
     const toBRtcp = Number(/a=rtcp:(\d+)/.exec(offer.sdp)[1]);
     const N = 8;
     // A → B (B's socket must have sent first for rtpengine to learn it? It sends to the SDP address).
-    for (let i = 0; i < N; i++) a.s.send(rtpPacket(100 + i), toA, '127.0.0.1');
-    const rr = Buffer.from([0x80, 201, 0, 1, 0, 0, 0x12, 0x34]);
-    aRtcp.s.send(rr, toARtcp, '127.0.0.1');
+    // PROBE_DIR=ab / ba / none: only one direction, or no media (to see what a crash comes from).
+    const dir = process.env.PROBE_DIR ?? 'both';
+    if (dir === 'both' || dir === 'ab') {
+      for (let i = 0; i < N; i++) a.s.send(rtpPacket(100 + i), toA, '127.0.0.1');
+      const rr = Buffer.from([0x80, 201, 0, 1, 0, 0, 0x12, 0x34]);
+      aRtcp.s.send(rr, toARtcp, '127.0.0.1');
+    }
     // B → A, protected with our key.
     const tx = new SrtpContext(suite, myKey.subarray(0, s.masterKeyLen), myKey.subarray(s.masterKeyLen), { ...ours, primitives: prims });
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < N && (dir === 'both' || dir === 'ba'); i++) {
       const buf = Buffer.alloc(400);
       rtpPacket(2000 + i).copy(buf);
       const n = tx.protectRtp(buf, 0, 172);
@@ -96,7 +105,7 @@ async function probe(suite, label, extra, params, ours, offerFlags = [], theirs 
     const rbuf = Buffer.alloc(200);
     Buffer.from([0x80, 201, 0, 1, 0, 0, 0x56, 0x78]).copy(rbuf);
     const rn = tx.protectRtcp(rbuf, 0, 8);
-    bRtcp.s.send(rbuf.subarray(0, rn), toBRtcp, '127.0.0.1');
+    if (dir === 'both' || dir === 'ba') bRtcp.s.send(rbuf.subarray(0, rn), toBRtcp, '127.0.0.1');
     await sleep(400);
     const rx = new SrtpContext(suite, theirKey.subarray(0, s.masterKeyLen), theirKey.subarray(s.masterKeyLen), { ...theirs, primitives: prims });
     let okAB = 0;

@@ -123,6 +123,12 @@ describe.skipIf(native === null)('native SRTP primitives = JS primitives', () =>
     c.close();
     h.close();
     g.close();
+    // A closed primitive's calls throw; its slot, reused by a new primitive, is not reachable from it.
+    const d = native.aesCm(randomBytes(16));
+    expect(() => c.xor(buf, 0, 1)).toThrow(/not open/);
+    expect(() => h.mac(buf, 0, 1, -1)).toThrow(/not open/);
+    d.xor(buf, 0, 10);
+    d.close();
   });
 });
 

@@ -22,7 +22,8 @@
  *         verifies, so a forged packet is left untouched.
  *
  * Handles are napi externals; free(handle) releases the OpenSSL state (idempotent), and the GC
- * finalizer does it for a handle that was never freed. Bad arguments throw a TypeError/RangeError
+ * finalizer does it for a handle that was never freed. Per-packet calls name a handle by its slot
+ * number (slotOf(handle)), an index into a per-thread table: no JS object to load per call. Bad arguments throw a TypeError/RangeError
  * (a programming error in the caller, never packet content: the caller checks packet lengths).
  *
  * Linked with -z now (binding.gyp): the OpenSSL symbols come from the node binary, and if a node
@@ -62,22 +63,66 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
 
 enum { K_CTR = 1, K_F8, K_HMAC, K_GCM };
 
+/* Per thread (module instance): scratch areas every call shares, so that they stay in cache and a
+ * handle holds only its keyed state (a relay has thousands of handles, touched in turn). */
+typedef struct prim prim_t;
+
 typedef struct {
+  unsigned char blk[CTR_CHUNK]; /* counter blocks */
+  unsigned char ks[CTR_CHUNK];  /* their encryption */
+  unsigned char *scratch;       /* GCM_SCRATCH bytes: GCM plaintext until the tag verified */
+  /* Slot table: per-packet calls name a handle by its slot number (a small integer), not by its
+   * napi external, whose JS object would be one more cold cache line per call in a relay with
+   * thousands of handles. Free slots are chained through next_free. */
+  prim_t **tab;
+  int *next_free;
+  int cap, free_head;
+  int live; /* prim_t allocations not yet freed (they point here) */
+  int dead; /* the instance finalizer ran: free this when live drops to 0 */
+} instance_t;
+
+struct prim {
   int kind;
   int closed;
+  int slot;           /* index in inst->tab while open, else -1 */
   napi_ref ref;       /* the registered iv/out array, kept alive while the handle lives */
   unsigned char *io;  /* its bytes */
+  instance_t *inst;   /* this thread's scratch areas */
   EVP_CIPHER_CTX *c1; /* ctr/f8/gcm: ECB with k_e */
   EVP_CIPHER_CTX *c2; /* f8: ECB with k_e XOR m */
   GCM128_CONTEXT *gcm; /* gcm: GHASH state and key H, AES through c1 (gcm_block/gcm_ctr32) */
   SHA_CTX inner, outer;
-  unsigned char blk[CTR_CHUNK];
-  unsigned char ks[CTR_CHUNK];
-} prim_t;
+};
 
-typedef struct {
-  unsigned char *scratch; /* GCM_SCRATCH bytes, one per thread (module instance) */
-} instance_t;
+static void instance_destroy(instance_t *inst) {
+  free(inst->scratch);
+  free(inst->tab);
+  free(inst->next_free);
+  free(inst);
+}
+
+/* A free slot for p (growing the table), or -1 when out of memory. */
+static int slot_alloc(instance_t *inst, prim_t *p) {
+  if (inst->free_head < 0) {
+    int cap = inst->cap ? inst->cap * 2 : 64;
+    prim_t **tab = (prim_t **) realloc(inst->tab, (size_t) cap * sizeof(prim_t *));
+    if (!tab) return -1;
+    inst->tab = tab;
+    int *nf = (int *) realloc(inst->next_free, (size_t) cap * sizeof(int));
+    if (!nf) return -1;
+    inst->next_free = nf;
+    for (int i = inst->cap; i < cap; i++) {
+      tab[i] = NULL;
+      nf[i] = i + 1 < cap ? i + 1 : -1;
+    }
+    inst->free_head = inst->cap;
+    inst->cap = cap;
+  }
+  int i = inst->free_head;
+  inst->free_head = inst->next_free[i];
+  inst->tab[i] = p;
+  return i;
+}
 
 /* ---- helpers ---- */
 
@@ -127,6 +172,13 @@ static int in_range(int32_t off, int32_t len, size_t n) {
 static void release(napi_env env, prim_t *p) {
   if (p->closed) return;
   p->closed = 1;
+  if (p->slot >= 0) {
+    instance_t *inst = p->inst;
+    inst->tab[p->slot] = NULL;
+    inst->next_free[p->slot] = inst->free_head;
+    inst->free_head = p->slot;
+    p->slot = -1;
+  }
   if (p->gcm) CRYPTO_gcm128_release(p->gcm); /* cleanses it */
   if (p->c1) EVP_CIPHER_CTX_free(p->c1);
   if (p->c2) EVP_CIPHER_CTX_free(p->c2);
@@ -139,27 +191,32 @@ static void release(napi_env env, prim_t *p) {
   p->io = NULL;
 }
 
+/* GC finalizer of the external; also runs at env teardown, possibly after instance_free. */
 static void finalize(napi_env env, void *data, void *hint) {
   prim_t *p = (prim_t *) data;
+  instance_t *inst = p->inst;
   release(env, p);
   OPENSSL_cleanse(p, sizeof(*p));
   free(p);
+  if (--inst->live == 0 && inst->dead) instance_destroy(inst);
 }
 
-/* The prim_t behind a handle argument, if it is of `kind` and open; throws otherwise. */
+/* The open prim_t in slot argument `v`, if it is of `kind`; throws otherwise (a freed or wrong
+ * slot is a caller bug, never a crash). */
 static prim_t *handle_of(napi_env env, napi_value v, int kind) {
-  void *d = NULL;
-  if (napi_get_value_external(env, v, &d) != napi_ok || d == NULL) {
-    napi_throw_type_error(env, NULL, "expected an SRTP primitive handle");
+  int32_t i;
+  instance_t *inst = NULL;
+  if (napi_get_value_int32(env, v, &i) != napi_ok || napi_get_instance_data(env, (void **) &inst) != napi_ok || !inst) {
+    napi_throw_type_error(env, NULL, "expected an SRTP primitive slot");
     return NULL;
   }
-  prim_t *p = (prim_t *) d;
+  prim_t *p = i >= 0 && i < inst->cap ? inst->tab[i] : NULL;
+  if (p == NULL) {
+    napi_throw_error(env, NULL, "SRTP primitive slot not open (used after free()?)");
+    return NULL;
+  }
   if (p->kind != kind) {
-    napi_throw_type_error(env, NULL, "wrong SRTP primitive handle");
-    return NULL;
-  }
-  if (p->closed) {
-    napi_throw_error(env, NULL, "SRTP primitive handle used after free()");
+    napi_throw_type_error(env, NULL, "wrong SRTP primitive slot");
     return NULL;
   }
   return p;
@@ -174,6 +231,11 @@ static prim_t *new_prim(napi_env env, int kind, napi_value io, size_t io_len, na
     throw_range(env, "registered array has the wrong length");
     return NULL;
   }
+  instance_t *inst = NULL;
+  if (napi_get_instance_data(env, (void **) &inst) != napi_ok || !inst) {
+    napi_throw_error(env, NULL, "srtp_crypto not initialised");
+    return NULL;
+  }
   prim_t *p = (prim_t *) calloc(1, sizeof(prim_t));
   if (!p) {
     napi_throw_error(env, NULL, "out of memory");
@@ -181,10 +243,22 @@ static prim_t *new_prim(napi_env env, int kind, napi_value io, size_t io_len, na
   }
   p->kind = kind;
   p->io = d;
-  if (napi_create_reference(env, io, 1, &p->ref) != napi_ok ||
-      napi_create_external(env, p, finalize, NULL, handle) != napi_ok) {
-    if (p->ref) napi_delete_reference(env, p->ref);
+  p->inst = inst;
+  p->slot = slot_alloc(inst, p);
+  if (p->slot < 0 || napi_create_reference(env, io, 1, &p->ref) != napi_ok) {
+    if (p->slot >= 0) {
+      inst->tab[p->slot] = NULL;
+      inst->next_free[p->slot] = inst->free_head;
+      inst->free_head = p->slot;
+    }
     free(p);
+    napi_throw_error(env, NULL, "cannot create handle");
+    return NULL;
+  }
+  inst->live++;
+  if (napi_create_external(env, p, finalize, NULL, handle) != napi_ok) {
+    /* Not owned by any external: release and free it here (finalize() does exactly that). */
+    finalize(env, p, NULL);
     napi_throw_error(env, NULL, "cannot create handle");
     return NULL;
   }
@@ -252,20 +326,20 @@ static napi_value ctr_xor(napi_env env, napi_callback_info info) {
   /* RFC 3711 4.1.1: block j is E(k_e, IV + j mod 2^128). */
   unsigned char ctr[16];
   memcpy(ctr, p->io, 16);
-  unsigned char *d = buf + off;
+  unsigned char *d = buf + off, *blk = p->inst->blk, *ks = p->inst->ks;
   while (len > 0) {
     int chunk = len < CTR_CHUNK ? len : CTR_CHUNK;
     int blocks = (chunk + 15) >> 4;
     for (int j = 0; j < blocks; j++) {
-      memcpy(p->blk + 16 * j, ctr, 16);
+      memcpy(blk + 16 * j, ctr, 16);
       for (int k = 15; k >= 0 && ++ctr[k] == 0; k--) {
       }
     }
-    if (ecb(p->c1, p->blk, p->ks, blocks * 16)) {
+    if (ecb(p->c1, blk, ks, blocks * 16)) {
       napi_throw_error(env, NULL, "OpenSSL AES failed");
       return NULL;
     }
-    for (int i = 0; i < chunk; i++) d[i] ^= p->ks[i];
+    for (int i = 0; i < chunk; i++) d[i] ^= ks[i];
     d += chunk;
     len -= chunk;
   }
@@ -413,19 +487,20 @@ static void gcm_block(const unsigned char in[16], unsigned char out[16], const v
 static void gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks, const void *key,
                       const unsigned char ivec[16]) {
   prim_t *p = (prim_t *) key;
+  unsigned char *blk = p->inst->blk, *ks = p->inst->ks;
   uint32_t n = ((uint32_t) ivec[12] << 24) | ((uint32_t) ivec[13] << 16) | ((uint32_t) ivec[14] << 8) | ivec[15];
   while (blocks > 0) {
     size_t b = blocks < CTR_CHUNK / 16 ? blocks : CTR_CHUNK / 16;
     for (size_t j = 0; j < b; j++, n++) {
-      unsigned char *c = p->blk + 16 * j;
+      unsigned char *c = blk + 16 * j;
       memcpy(c, ivec, 12);
       c[12] = (unsigned char) (n >> 24);
       c[13] = (unsigned char) (n >> 16);
       c[14] = (unsigned char) (n >> 8);
       c[15] = (unsigned char) n;
     }
-    ecb(p->c1, p->blk, p->ks, (int) (16 * b));
-    for (size_t i = 0; i < 16 * b; i++) out[i] = in[i] ^ p->ks[i];
+    ecb(p->c1, blk, ks, (int) (16 * b));
+    for (size_t i = 0; i < 16 * b; i++) out[i] = in[i] ^ ks[i];
     in += 16 * b;
     out += 16 * b;
     blocks -= b;
@@ -501,8 +576,7 @@ static napi_value gcm_seal(napi_env env, napi_callback_info info) {
 static napi_value gcm_open(napi_env env, napi_callback_info info) {
   gcm_args_t a;
   if (gcm_args(env, info, &a)) return NULL;
-  instance_t *inst = NULL;
-  if (napi_get_instance_data(env, (void **) &inst) != napi_ok || !inst) return NULL;
+  instance_t *inst = a.p->inst;
   GCM128_CONTEXT *g = a.p->gcm;
   unsigned char *b = a.buf;
   int ok = 0;
@@ -535,12 +609,25 @@ static napi_value prim_free(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* slotOf(h): the slot number per-packet calls take for handle h (-1 once freed). */
+static napi_value prim_slot(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *d = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &d) != napi_ok || d == NULL) {
+    napi_throw_type_error(env, NULL, "expected an SRTP primitive handle");
+    return NULL;
+  }
+  CHECK(napi_create_int32(env, ((prim_t *) d)->slot, &r));
+  return r;
+}
+
 static void instance_free(napi_env env, void *data, void *hint) {
   instance_t *inst = (instance_t *) data;
-  if (inst) {
-    free(inst->scratch);
-    free(inst);
-  }
+  if (!inst) return;
+  inst->dead = 1;
+  if (inst->live == 0) instance_destroy(inst);
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
@@ -550,6 +637,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
+  inst->free_head = -1;
   if (napi_set_instance_data(env, inst, instance_free, NULL) != napi_ok) {
     instance_free(env, inst, NULL);
     return NULL;
@@ -565,6 +653,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"free", NULL, prim_free, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"slotOf", NULL, prim_slot, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;
