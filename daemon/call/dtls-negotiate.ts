@@ -73,6 +73,8 @@ export function answerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia
   if (to.peerSetup === 'active') role = 'passive';
   else if (to.peerSetup === 'passive') role = 'active';
   else role = to.dtlsWanted ?? (ctx.settings.dtlsPassive ? 'passive' : 'active');
+  // A new DTLS association: keys left from an SDES offer do not apply (the handshake brings them).
+  if (!to.dtls || to.dtls.peerFingerprint?.value !== fp.value) to.srtp = null;
   to.dtls = { role, peerFingerprint: fp };
   const hash = opts.dtlsFingerprint ?? fp.hash;
   return { setup: role, fingerprint: `${hash} ${ctx.dtls.fingerprint(hash)}` };
