@@ -13,7 +13,7 @@
  *
  * It sets `sdesIn`, `sdesOut` and `srtp` of both CallMedia and returns the a=crypto values to write.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
 import { formatCrypto, keySaltLength, mkiBytes, SDES_OFFER_ORDER, type SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { SdpMedia } from '../../protocol/sdp/types.js';
@@ -48,7 +48,8 @@ function writeOpts(opts: CallOptions): { pad: boolean; lifetime: boolean } {
 /** A new key of ours (CSPRNG, RFC 4568 §6.1 requires unpredictable keys). */
 function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
   return {
-    tag, suite, keySalt: randomBytes(keySaltLength(suite)),
+    // Buffer.alloc, not a pool slice: the key lives as long as the call.
+    tag, suite, keySalt: randomFillSync(Buffer.alloc(keySaltLength(suite))),
     unencryptedSrtp: opts.sdes.unencryptedSrtp === true,
     unencryptedSrtcp: opts.sdes.unencryptedSrtcp === true,
     unauthenticatedSrtp: opts.sdes.unauthenticatedSrtp === true,

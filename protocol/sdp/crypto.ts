@@ -84,7 +84,11 @@ export function parseCrypto(rest: string): SdesCrypto | { error: CryptoParseErro
 function decodeBase64(s: string): Buffer | null {
   const body = s.replace(/=+$/, '');
   if (body.length === 0 || !/^[A-Za-z0-9+/]+$/.test(body) || body.length % 4 === 1) return null;
-  return Buffer.from(body, 'base64');
+  // Copied out of Buffer's shared pool: a kept key must not pin an 8 KB pool slab for the call's life.
+  const pooled = Buffer.from(body, 'base64');
+  const out = Buffer.alloc(pooled.length);
+  pooled.copy(out);
+  return out;
 }
 
 export interface CryptoWriteOptions {
