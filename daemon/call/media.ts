@@ -26,6 +26,8 @@ export interface DtlsMediaState {
 export class CallMedia {
   type = '';
   protocol = '';
+  /** The protocol of the last offer we wrote to this participant (for `transport-protocol=accept`). */
+  offeredProtocol = '';
   /** This participant's own SDP for this section has been seen (rtpengine's "initialized"). */
   initialized = false;
   /** Codecs this participant offered/answered, after codec operations. */

@@ -127,7 +127,8 @@ export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm
   const offered = to.sdesIn.filter((c) => findSrtpSuite(c.suite)?.implemented === true);
   const offererOsrtp = !isSrtpProto(toProto);
   const match = picked ? offered.find((c) => c.suite === picked.suite) : undefined;
-  const wanted = !dtlsToOfferer && offered.length > 0 && !opts.sdes.off &&
+  // (SDES-off only concerns offers: rtpengine 10.5 still answers an SDES offerer with a=crypto.)
+  const wanted = !dtlsToOfferer && offered.length > 0 &&
     (!offererOsrtp || opts.osrtp.accept || match !== undefined);
   if (!wanted) {
     to.sdesOut = NO_CRYPTO;

@@ -370,6 +370,39 @@ describe('DTLS-SRTP attributes', () => {
   });
 });
 
+describe('protocol details', () => {
+  const two = (addr: string, port: number, proto: string, audio: string[] = [], video: string[] = [], videoPort = port + 2): string =>
+    `v=0\r\no=- 1 1 IN IP4 ${addr}\r\ns=t\r\nc=IN IP4 ${addr}\r\nt=0 0\r\nm=audio ${port} ${proto} 0\r\n` +
+    `${audio.map((e) => `${e}\r\n`).join('')}a=sendrecv\r\nm=video ${videoPort} ${proto} 96\r\na=rtpmap:96 H264/90000\r\n` +
+    `${video.map((e) => `${e}\r\n`).join('')}a=sendrecv\r\n`;
+  const mLines = (s: string): string[] => s.split('\r\n').filter((l) => l.startsWith('m=')).map((l) => l.replace(/ [1-9]\d* /, ' P '));
+
+  it('a rejected stream gets the recipient\'s protocol in its m= line, no keys', async () => {
+    const c = new Call();
+    const out = await c.offer(two('127.0.0.10', 5000, 'RTP/AVP', [], [], 0), { 'transport-protocol': 'RTP/SAVP' });
+    expect(mLines(out)).toEqual(['m=audio P RTP/SAVP 0', 'm=video 0 RTP/SAVP 96']);
+    expect(cryptos(out)).toHaveLength(12);
+    const ans = await c.answer(two('127.0.0.20', 6000, 'RTP/SAVP', [`a=crypto:2 AEAD_AES_128_GCM inline:${GCM128}`], [], 0));
+    expect(mLines(ans)).toEqual(['m=audio P RTP/AVP 0', 'm=video 0 RTP/AVP 96']);
+  });
+
+  it('SDES-off in an answer does not stop the a=crypto answer to an SDES offerer; one key per media section', async () => {
+    const c = new Call();
+    await c.offer(two('127.0.0.10', 5000, 'RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`], [`a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${K32}`]), { 'transport-protocol': 'RTP/AVP' });
+    const ans = await c.answer(two('127.0.0.20', 6000, 'RTP/AVP'), { SDES: ['off'] });
+    expect(mLines(ans)).toEqual(['m=audio P RTP/SAVP 0', 'm=video P RTP/SAVP 96']);
+    expect(cryptos(ans).map((x) => [x.tag, x.suite])).toEqual([[1, 'AES_CM_128_HMAC_SHA1_80'], [2, 'AES_CM_128_HMAC_SHA1_32']]);
+  });
+
+  it('transport-protocol=accept: an answerer that took the protocol we offered leaves the offerer its own', async () => {
+    const c = new Call();
+    await c.offer(two('127.0.0.10', 5000, 'RTP/AVP'), { 'transport-protocol': 'RTP/SAVP' });
+    const ans = await c.answer(two('127.0.0.20', 6000, 'RTP/SAVP', [`a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${K80}`], [`a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:${K32}`]), { 'transport-protocol': 'accept' });
+    expect(mLines(ans)).toEqual(['m=audio P RTP/AVP 0', 'm=video P RTP/AVP 96']);
+    expect(cryptos(ans)).toEqual([]);
+  });
+});
+
 describe('re-INVITEs', () => {
   it('an offerer\'s new key replaces its copied line; the lifetime is dropped, MKI and parameters kept', async () => {
     const c = new Call();
