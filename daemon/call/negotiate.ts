@@ -301,8 +301,9 @@ function securityPlan(ctx: MediaContext, n: Negotiation, from: CallMedia, to: Ca
     const passOsrtp = !toSrtp && !isSrtpProto(sm.proto) && sm.crypto.length > 0 && opts.transportProtocol === undefined;
     const srtp = toSrtp || opts.osrtp.offer || passOsrtp;
     const dtls = offerDtls(ctx, opts, from, to, sm, srtp);
-    // A recipient that answered DTLS-SRTP without a=crypto gets no SDES offer any more.
-    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesRefused);
+    // A recipient whose own SRTP offer came without a=crypto gets no SDES offer (an answer without
+    // one does not count: rtpengine 10.5 keeps offering SDES to a DTLS-only answerer).
+    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesDeclined);
     plan.setup = dtls.setup;
     plan.fingerprint = dtls.fingerprint;
   } else {

@@ -63,6 +63,7 @@ function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
  */
 export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
+  if (isSrtpProto(sm.proto) || sm.crypto.length > 0) from.sdesDeclined = sm.crypto.length === 0;
   // What the offerer sends is unprotected with its first key until the answer says more.
   if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
   else if (!from.dtls) from.srtp = null;
@@ -106,7 +107,7 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
 export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, toProto: string, dtlsToOfferer: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
   const chosen = from.sdesIn[0];
-  if (chosen) from.sdesRefused = false;
+  if (chosen) from.sdesDeclined = false;
   const picked = chosen ? from.sdesOut.find((c) => c.tag === chosen.tag && c.suite === chosen.suite) : undefined;
   if (chosen) {
     // The answerer's key for what it sends; ours as it accepted it (or, if its line names no key
@@ -114,9 +115,6 @@ export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm
     const ours = picked ?? from.sdesOut[0];
     if (picked) from.sdesOut = [picked];
     from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
-  } else if (from.sdesOut.length > 0 && sm.fingerprint) {
-    // DTLS-SRTP chosen over our SDES offer: no more SDES offers to it (rtpengine stops offering it).
-    from.sdesRefused = true;
   } else if (!isSrtpProto(sm.proto)) {
     // A plain answer: no SRTP with the answerer (OSRTP declined, or SRTP refused).
     from.sdesOut = NO_CRYPTO;

@@ -359,6 +359,44 @@ describe('DTLS-SRTP attributes', () => {
     expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'SDES', 'ICE controlling']);
   });
 
+  it('WebRTC ↔ WebRTC re-INVITEs: roles of an existing association are kept, SDES still offered to a DTLS-only answerer, not to a DTLS-only offerer', async () => {
+    const FPB = `sha-256 11${FP256.slice(10)}`;
+    const c = new Call();
+    const dtlsSdp = (who: 'a' | 'b', setup: string): string =>
+      (who === 'a' ? caller : callee)('UDP/TLS/RTP/SAVPF', [`a=setup:${setup}`, `a=fingerprint:${who === 'a' ? FP256 : FPB}`]);
+    expect(cryptos(await c.offer(dtlsSdp('a', 'actpass')))).toHaveLength(12);
+    expect(attr(await c.answer(dtlsSdp('b', 'active')), 'setup')).toEqual(['active']);
+    let q = await c.query();
+    expect(q.get('a')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role active']);
+    expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'SDES', 'ICE controlling']);
+    // Re-offer from the caller: SDES is still offered to the callee, both roles open on both sides.
+    const re = await c.offer(dtlsSdp('a', 'actpass'));
+    expect(cryptos(re)).toHaveLength(12);
+    expect(attr(re, 'setup')).toEqual(['actpass']);
+    q = await c.query();
+    expect(q.get('a')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role active', 'DTLS role passive']);
+    await c.answer(dtlsSdp('b', 'active'));
+    // Re-offer from the callee: the caller, which offered DTLS only, gets no SDES; our passive role
+    // with the callee stays and is what the answer to it says.
+    const rev = await c.offer(dtlsSdp('b', 'actpass'), {}, 'b', 'a');
+    expect(cryptos(rev)).toEqual([]);
+    expect(attr(rev, 'setup')).toEqual(['actpass']);
+    q = await c.query();
+    expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'SDES', 'ICE controlling']);
+    const r = await d.ng.request({ command: 'answer', 'call-id': c.id, 'from-tag': 'b', 'to-tag': 'a', sdp: dtlsSdp('a', 'passive') });
+    expect(attr(str(r.get('sdp')), 'setup')).toEqual(['passive']);
+    q = await c.query();
+    expect(q.get('a')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role active']);
+    expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'ICE controlling']);
+  });
+
+  it('a=setup:holdconn gets no DTLS in the answer', async () => {
+    const c = new Call();
+    await c.offer(caller('UDP/TLS/RTP/SAVPF', ['a=setup:holdconn', `a=fingerprint:${FP256}`]));
+    const ans = await c.answer(callee('UDP/TLS/RTP/SAVPF', ['a=setup:active', `a=fingerprint:${FP256}`]));
+    expect(ans).not.toMatch(/a=(setup|fingerprint|crypto):/);
+  });
+
   it('an offer with both a=crypto and DTLS is answered with DTLS only', async () => {
     const c = new Call();
     const out = await c.offer(caller('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`, 'a=setup:actpass', `a=fingerprint:${FP256}`]));

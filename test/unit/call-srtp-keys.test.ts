@@ -103,7 +103,8 @@ describe('DTLS-SRTP state for the DTLS layer', () => {
     expect(offerDtls(ctx, noOpts, a, b, sm, true)).toEqual({ setup: 'actpass', fingerprint: 'sha-256 AA:BB' });
     offerSdes(noOpts, a, b, sm, true);
     expect(b64(a.srtp?.rx)).toBe(K80);
-    expect(b.dtlsOffered).toBe(true);
+    expect(b.dtlsPending).toBe(true);
+    expect(a.dtlsPending).toBe(true);
     const answer = media('RTP/SAVP', `1 AES_CM_128_HMAC_SHA1_80 inline:${KB}`);
     const lines = answerDtls(ctx, noOpts, b, a, answer, true);
     expect(lines).toEqual({ setup: 'active', fingerprint: 'sha-256 AA:BB' });
