@@ -100,9 +100,11 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
 }
 
 /**
- * An answer from `from` (the answerer) to `to` (the offerer). `sdesToOfferer`: the answer to the
- * offerer is SDES-keyed (its profile is SRTP, or OSRTP accepted, and no DTLS answer is given
- * instead). Returns the a=crypto values for the offerer (one, or none).
+ * An answer from `from` (the answerer) to `to` (the offerer). `toProto`: the protocol of the answer
+ * to the offerer (plain = the offerer's OSRTP offer, keyed only with `OSRTP=accept` or when the
+ * answerer took one of its suites); `dtlsToOfferer`: the offerer is answered with DTLS-SRTP instead
+ * (rtpengine prefers it when both were offered). Returns the a=crypto values for the offerer (one,
+ * or none).
  */
 export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, toProto: string, dtlsToOfferer: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
