@@ -208,6 +208,14 @@ describe('SDES towards a plain recipient', () => {
     expect(again).toEqual(cr);
   });
 
+  it('the answer to the caller takes its first line\'s tag and suite, without its lifetime or MKI', async () => {
+    const c = new Call();
+    await c.offer(caller('RTP/SAVP', [`a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:${K80}|2^20|1:4`, `a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${K32}`]), { 'transport-protocol': 'RTP/AVP' });
+    const cr = cryptos(await c.answer(callee()));
+    expect(cr.map((x) => [x.tag, x.suite, x.rest])).toEqual([[5, 'AES_CM_128_HMAC_SHA1_32', '']]);
+    expectOurKey(cr[0]!);
+  });
+
   it('malformed a=crypto lines are ignored (no error), a two-field one is copied as it is', async () => {
     const c = new Call();
     const out = await c.offer(caller('RTP/SAVP', [
