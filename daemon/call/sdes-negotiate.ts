@@ -64,9 +64,10 @@ function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
 export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
   if (isSrtpProto(sm.proto) || sm.crypto.length > 0) from.sdesDeclined = sm.crypto.length === 0;
-  // What the offerer sends is unprotected with its first key until the answer says more.
-  if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
-  else if (!from.dtls) from.srtp = null;
+  // What the offerer sends is unprotected with its first key until the answer says more. Keys of a
+  // DTLS association (CallMedia.dtls, set by the DTLS layer) are left alone throughout.
+  if (from.dtls) { /* DTLS-SRTP keys stay */ } else if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
+  else from.srtp = null;
 
   if (!sdes) {
     to.sdesOut = NO_CRYPTO;
@@ -94,7 +95,7 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
   to.sdesOut = list;
   // Until the answer, media to the recipient is protected with the first offered key (rtpengine
   // does the same); what it sends keeps the key of its last answer, if any.
-  to.srtp = list.length > 0 ? { rx: to.srtp?.rx ?? null, tx: srtpParams(list[0]!) } : (to.dtls ? to.srtp : null);
+  if (!to.dtls) to.srtp = list.length > 0 ? { rx: to.srtp?.rx ?? null, tx: srtpParams(list[0]!) } : null;
   const w = writeOpts(opts);
   return list.map((c) => formatCrypto(c, w));
 }
@@ -116,7 +117,8 @@ export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm
     // we offered, still our first: never plain RTP towards a side that asked for SRTP).
     const ours = picked ?? from.sdesOut[0];
     if (picked) from.sdesOut = [picked];
-    from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
+    // (An answer with a=fingerprint as well runs DTLS: its handshake keys win.)
+    if (!from.dtls) from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
   } else if (!isSrtpProto(sm.proto)) {
     // A plain answer: no SRTP with the answerer (OSRTP declined, or SRTP refused).
     from.sdesOut = NO_CRYPTO;

@@ -117,4 +117,17 @@ describe('DTLS-SRTP state for the DTLS layer', () => {
     expect(b64(b.srtp?.rx)).toBe(KB);
     expect(offerDtls(ctx, noOpts, a, b, sm, true)).toEqual({});
   });
+
+  it('a re-offer (still offering SDES) leaves the keys of an established DTLS association alone', () => {
+    const a = newMedia();
+    const b = newMedia();
+    const dtlsKeys = { rx: { suite: 'AES_CM_128_HMAC_SHA1_80' }, tx: { suite: 'AES_CM_128_HMAC_SHA1_80' } } as unknown as CallMedia['srtp'];
+    b.dtls = { role: 'passive', peerFingerprint: { hash: 'sha-256', value: 'AA:BB' } };
+    b.srtp = dtlsKeys;
+    a.dtls = { role: 'active', peerFingerprint: { hash: 'sha-256', value: 'CC:DD' } };
+    a.srtp = dtlsKeys;
+    expect(offerSdes(noOpts, a, b, media('UDP/TLS/RTP/SAVPF', `1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`), true)).toHaveLength(12);
+    expect(b.srtp).toBe(dtlsKeys);
+    expect(a.srtp).toBe(dtlsKeys);
+  });
 });
