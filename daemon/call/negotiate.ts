@@ -124,6 +124,7 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
     const tp = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : undefined;
     if (tp) to.protocol = tp;
     else if (!to.protocol || prevProto !== sm.proto) to.protocol = sm.proto;
+    to.offeredProtocol = to.protocol;
   }
   from.rejected = sm.port === 0;
   from.mid = sm.mid;
@@ -289,7 +290,7 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
   const address = n.opts.mediaAddress ?? local.advertised;
   if (isPassthrough(sm)) return { port: sm.port, passthrough: true, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
   if (from.rejected || !to.rtp.sock) {
-    return { port: 0, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
+    return { port: 0, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' }, protocol: planProtocol(n, from, to) };
   }
   const rtcp: MediaPlan['rtcp'] = !sm.isRtp
     ? { kind: 'none' }
@@ -301,7 +302,7 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
     port: to.rtp.sock.port,
     family: local.family,
     address,
-    protocol: planProtocol(n, to),
+    protocol: planProtocol(n, from, to),
     codecs: sm.isRtp ? from.codecs : undefined,
     direction: holdDirection(from),
     rtcp,
@@ -330,8 +331,9 @@ function securityPlan(ctx: MediaContext, n: Negotiation, from: CallMedia, to: Ca
     const passOsrtp = !toSrtp && !isSrtpProto(sm.proto) && sm.crypto.length > 0 && opts.transportProtocol === undefined;
     const srtp = toSrtp || opts.osrtp.offer || passOsrtp;
     const dtls = offerDtls(ctx, opts, from, to, sm, srtp);
-    // A recipient that answered DTLS-SRTP without a=crypto gets no SDES offer any more.
-    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesRefused);
+    // A recipient whose own SRTP offer came without a=crypto gets no SDES offer (an answer without
+    // one does not count: rtpengine 10.5 keeps offering SDES to a DTLS-only answerer).
+    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesDeclined);
     plan.setup = dtls.setup;
     plan.fingerprint = dtls.fingerprint;
   } else {
@@ -356,11 +358,14 @@ function isPassthrough(sm: SdpMedia): boolean {
  * answer `transport-protocol` when given, else the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
  * takes the answerer's (rtpengine 10.5: RTP/AVP offered and RTP/AVPF answered gives RTP/AVP).
  */
-function planProtocol(n: Negotiation, to: CallMedia): string | undefined {
+function planProtocol(n: Negotiation, from: CallMedia, to: CallMedia): string | undefined {
   const tp = n.opts.transportProtocol;
   if (n.isOffer) return to.protocol || undefined; // set by recordSenderMedia
   if (tp && tp !== 'accept') return tp;
-  if (tp === 'accept') return undefined;
+  // `accept` goes along with a protocol the answerer changed; one that answered with the protocol
+  // we offered it leaves the offerer its own (rtpengine 10.5: RTP/AVP offer sent on as RTP/SAVP and
+  // answered RTP/SAVP → RTP/AVP back).
+  if (tp === 'accept' && from.protocol !== from.offeredProtocol) return undefined;
   return to.protocol || undefined;
 }
 

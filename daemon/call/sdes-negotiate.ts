@@ -13,7 +13,7 @@
  *
  * It sets `sdesIn`, `sdesOut` and `srtp` of both CallMedia and returns the a=crypto values to write.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
 import { formatCrypto, keySaltLength, mkiBytes, SDES_OFFER_ORDER, type SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { SdpMedia } from '../../protocol/sdp/types.js';
@@ -48,7 +48,8 @@ function writeOpts(opts: CallOptions): { pad: boolean; lifetime: boolean } {
 /** A new key of ours (CSPRNG, RFC 4568 §6.1 requires unpredictable keys). */
 function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
   return {
-    tag, suite, keySalt: randomBytes(keySaltLength(suite)),
+    // Buffer.alloc, not a pool slice: the key lives as long as the call.
+    tag, suite, keySalt: randomFillSync(Buffer.alloc(keySaltLength(suite))),
     unencryptedSrtp: opts.sdes.unencryptedSrtp === true,
     unencryptedSrtcp: opts.sdes.unencryptedSrtcp === true,
     unauthenticatedSrtp: opts.sdes.unauthenticatedSrtp === true,
@@ -62,9 +63,11 @@ function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
  */
 export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
-  // What the offerer sends is unprotected with its first key until the answer says more.
-  if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
-  else if (!from.dtls) from.srtp = null;
+  if (isSrtpProto(sm.proto) || sm.crypto.length > 0) from.sdesDeclined = sm.crypto.length === 0;
+  // What the offerer sends is unprotected with its first key until the answer says more. Keys of a
+  // DTLS association (CallMedia.dtls, set by the DTLS layer) are left alone throughout.
+  if (from.dtls) { /* DTLS-SRTP keys stay */ } else if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
+  else from.srtp = null;
 
   if (!sdes) {
     to.sdesOut = NO_CRYPTO;
@@ -92,30 +95,30 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
   to.sdesOut = list;
   // Until the answer, media to the recipient is protected with the first offered key (rtpengine
   // does the same); what it sends keeps the key of its last answer, if any.
-  to.srtp = list.length > 0 ? { rx: to.srtp?.rx ?? null, tx: srtpParams(list[0]!) } : (to.dtls ? to.srtp : null);
+  if (!to.dtls) to.srtp = list.length > 0 ? { rx: to.srtp?.rx ?? null, tx: srtpParams(list[0]!) } : null;
   const w = writeOpts(opts);
   return list.map((c) => formatCrypto(c, w));
 }
 
 /**
- * An answer from `from` (the answerer) to `to` (the offerer). `sdesToOfferer`: the answer to the
- * offerer is SDES-keyed (its profile is SRTP, or OSRTP accepted, and no DTLS answer is given
- * instead). Returns the a=crypto values for the offerer (one, or none).
+ * An answer from `from` (the answerer) to `to` (the offerer). `toProto`: the protocol of the answer
+ * to the offerer (plain = the offerer's OSRTP offer, keyed only with `OSRTP=accept` or when the
+ * answerer took one of its suites); `dtlsToOfferer`: the offerer is answered with DTLS-SRTP instead
+ * (rtpengine prefers it when both were offered). Returns the a=crypto values for the offerer (one,
+ * or none).
  */
 export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, toProto: string, dtlsToOfferer: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
   const chosen = from.sdesIn[0];
-  if (chosen) from.sdesRefused = false;
+  if (chosen) from.sdesDeclined = false;
   const picked = chosen ? from.sdesOut.find((c) => c.tag === chosen.tag && c.suite === chosen.suite) : undefined;
   if (chosen) {
     // The answerer's key for what it sends; ours as it accepted it (or, if its line names no key
     // we offered, still our first: never plain RTP towards a side that asked for SRTP).
     const ours = picked ?? from.sdesOut[0];
     if (picked) from.sdesOut = [picked];
-    from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
-  } else if (from.sdesOut.length > 0 && sm.fingerprint) {
-    // DTLS-SRTP chosen over our SDES offer: no more SDES offers to it (rtpengine stops offering it).
-    from.sdesRefused = true;
+    // (An answer with a=fingerprint as well runs DTLS: its handshake keys win.)
+    if (!from.dtls) from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
   } else if (!isSrtpProto(sm.proto)) {
     // A plain answer: no SRTP with the answerer (OSRTP declined, or SRTP refused).
     from.sdesOut = NO_CRYPTO;
@@ -126,7 +129,8 @@ export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm
   const offered = to.sdesIn.filter((c) => findSrtpSuite(c.suite)?.implemented === true);
   const offererOsrtp = !isSrtpProto(toProto);
   const match = picked ? offered.find((c) => c.suite === picked.suite) : undefined;
-  const wanted = !dtlsToOfferer && offered.length > 0 && !opts.sdes.off &&
+  // (SDES-off only concerns offers: rtpengine 10.5 still answers an SDES offerer with a=crypto.)
+  const wanted = !dtlsToOfferer && offered.length > 0 &&
     (!offererOsrtp || opts.osrtp.accept || match !== undefined);
   if (!wanted) {
     to.sdesOut = NO_CRYPTO;

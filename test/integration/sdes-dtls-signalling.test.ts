@@ -208,6 +208,14 @@ describe('SDES towards a plain recipient', () => {
     expect(again).toEqual(cr);
   });
 
+  it('the answer to the caller takes its first line\'s tag and suite, without its lifetime or MKI', async () => {
+    const c = new Call();
+    await c.offer(caller('RTP/SAVP', [`a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:${K80}|2^20|1:4`, `a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${K32}`]), { 'transport-protocol': 'RTP/AVP' });
+    const cr = cryptos(await c.answer(callee()));
+    expect(cr.map((x) => [x.tag, x.suite, x.rest])).toEqual([[5, 'AES_CM_128_HMAC_SHA1_32', '']]);
+    expectOurKey(cr[0]!);
+  });
+
   it('malformed a=crypto lines are ignored (no error), a two-field one is copied as it is', async () => {
     const c = new Call();
     const out = await c.offer(caller('RTP/SAVP', [
@@ -359,6 +367,44 @@ describe('DTLS-SRTP attributes', () => {
     expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'SDES', 'ICE controlling']);
   });
 
+  it('WebRTC ↔ WebRTC re-INVITEs: roles of an existing association are kept, SDES still offered to a DTLS-only answerer, not to a DTLS-only offerer', async () => {
+    const FPB = `sha-256 11${FP256.slice(10)}`;
+    const c = new Call();
+    const dtlsSdp = (who: 'a' | 'b', setup: string): string =>
+      (who === 'a' ? caller : callee)('UDP/TLS/RTP/SAVPF', [`a=setup:${setup}`, `a=fingerprint:${who === 'a' ? FP256 : FPB}`]);
+    expect(cryptos(await c.offer(dtlsSdp('a', 'actpass')))).toHaveLength(12);
+    expect(attr(await c.answer(dtlsSdp('b', 'active')), 'setup')).toEqual(['active']);
+    let q = await c.query();
+    expect(q.get('a')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role active']);
+    expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'SDES', 'ICE controlling']);
+    // Re-offer from the caller: SDES is still offered to the callee, both roles open on both sides.
+    const re = await c.offer(dtlsSdp('a', 'actpass'));
+    expect(cryptos(re)).toHaveLength(12);
+    expect(attr(re, 'setup')).toEqual(['actpass']);
+    q = await c.query();
+    expect(q.get('a')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role active', 'DTLS role passive']);
+    await c.answer(dtlsSdp('b', 'active'));
+    // Re-offer from the callee: the caller, which offered DTLS only, gets no SDES; our passive role
+    // with the callee stays and is what the answer to it says.
+    const rev = await c.offer(dtlsSdp('b', 'actpass'), {}, 'b', 'a');
+    expect(cryptos(rev)).toEqual([]);
+    expect(attr(rev, 'setup')).toEqual(['actpass']);
+    q = await c.query();
+    expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'SDES', 'ICE controlling']);
+    const r = await d.ng.request({ command: 'answer', 'call-id': c.id, 'from-tag': 'b', 'to-tag': 'a', sdp: dtlsSdp('a', 'passive') });
+    expect(attr(str(r.get('sdp')), 'setup')).toEqual(['passive']);
+    q = await c.query();
+    expect(q.get('a')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role active']);
+    expect(q.get('b')!.flags).toEqual(['initialized', 'send', 'recv', 'DTLS-SRTP', 'DTLS role passive', 'ICE controlling']);
+  });
+
+  it('a=setup:holdconn gets no DTLS in the answer', async () => {
+    const c = new Call();
+    await c.offer(caller('UDP/TLS/RTP/SAVPF', ['a=setup:holdconn', `a=fingerprint:${FP256}`]));
+    const ans = await c.answer(callee('UDP/TLS/RTP/SAVPF', ['a=setup:active', `a=fingerprint:${FP256}`]));
+    expect(ans).not.toMatch(/a=(setup|fingerprint|crypto):/);
+  });
+
   it('an offer with both a=crypto and DTLS is answered with DTLS only', async () => {
     const c = new Call();
     const out = await c.offer(caller('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`, 'a=setup:actpass', `a=fingerprint:${FP256}`]));
@@ -367,6 +413,39 @@ describe('DTLS-SRTP attributes', () => {
     const ans = await c.answer(callee('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KB}`]));
     expect(cryptos(ans)).toEqual([]);
     expect(attr(ans, 'setup')).toEqual(['active']);
+  });
+});
+
+describe('protocol details', () => {
+  const two = (addr: string, port: number, proto: string, audio: string[] = [], video: string[] = [], videoPort = port + 2): string =>
+    `v=0\r\no=- 1 1 IN IP4 ${addr}\r\ns=t\r\nc=IN IP4 ${addr}\r\nt=0 0\r\nm=audio ${port} ${proto} 0\r\n` +
+    `${audio.map((e) => `${e}\r\n`).join('')}a=sendrecv\r\nm=video ${videoPort} ${proto} 96\r\na=rtpmap:96 H264/90000\r\n` +
+    `${video.map((e) => `${e}\r\n`).join('')}a=sendrecv\r\n`;
+  const mLines = (s: string): string[] => s.split('\r\n').filter((l) => l.startsWith('m=')).map((l) => l.replace(/ [1-9]\d* /, ' P '));
+
+  it('a rejected stream gets the recipient\'s protocol in its m= line, no keys', async () => {
+    const c = new Call();
+    const out = await c.offer(two('127.0.0.10', 5000, 'RTP/AVP', [], [], 0), { 'transport-protocol': 'RTP/SAVP' });
+    expect(mLines(out)).toEqual(['m=audio P RTP/SAVP 0', 'm=video 0 RTP/SAVP 96']);
+    expect(cryptos(out)).toHaveLength(12);
+    const ans = await c.answer(two('127.0.0.20', 6000, 'RTP/SAVP', [`a=crypto:2 AEAD_AES_128_GCM inline:${GCM128}`], [], 0));
+    expect(mLines(ans)).toEqual(['m=audio P RTP/AVP 0', 'm=video 0 RTP/AVP 96']);
+  });
+
+  it('SDES-off in an answer does not stop the a=crypto answer to an SDES offerer; one key per media section', async () => {
+    const c = new Call();
+    await c.offer(two('127.0.0.10', 5000, 'RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`], [`a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${K32}`]), { 'transport-protocol': 'RTP/AVP' });
+    const ans = await c.answer(two('127.0.0.20', 6000, 'RTP/AVP'), { SDES: ['off'] });
+    expect(mLines(ans)).toEqual(['m=audio P RTP/SAVP 0', 'm=video P RTP/SAVP 96']);
+    expect(cryptos(ans).map((x) => [x.tag, x.suite])).toEqual([[1, 'AES_CM_128_HMAC_SHA1_80'], [2, 'AES_CM_128_HMAC_SHA1_32']]);
+  });
+
+  it('transport-protocol=accept: an answerer that took the protocol we offered leaves the offerer its own', async () => {
+    const c = new Call();
+    await c.offer(two('127.0.0.10', 5000, 'RTP/AVP'), { 'transport-protocol': 'RTP/SAVP' });
+    const ans = await c.answer(two('127.0.0.20', 6000, 'RTP/SAVP', [`a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${K80}`], [`a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:${K32}`]), { 'transport-protocol': 'accept' });
+    expect(mLines(ans)).toEqual(['m=audio P RTP/AVP 0', 'm=video P RTP/AVP 96']);
+    expect(cryptos(ans)).toEqual([]);
   });
 });
 

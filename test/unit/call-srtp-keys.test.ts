@@ -10,13 +10,16 @@ import { parseSdp } from '../../protocol/sdp/parse.js';
 import type { SdpMedia } from '../../protocol/sdp/types.js';
 import { CallMedia } from '../../daemon/call/media.js';
 import { answerSdes, offerSdes } from '../../daemon/call/sdes-negotiate.js';
+import { answerDtls, offerDtls } from '../../daemon/call/dtls-negotiate.js';
+import type { MediaContext } from '../../daemon/call/media-context.js';
 import type { SrtpParams } from '../../daemon/media/messages.js';
 
 const K80 = 'F9xPLNPCky20Ew3f2vfbXcsaudaQXMheNenExLiM';
 const KB = 'GssGG8Z/7YmKHhQ/+BqZPfRYB0PE7/EK/R28LV1A';
 
-function media(proto: string, ...crypto: string[]): SdpMedia {
-  const lines = ['v=0', 'o=- 1 1 IN IP4 1.2.3.4', 's=-', 'c=IN IP4 1.2.3.4', 't=0 0', `m=audio 5000 ${proto} 0`, ...crypto.map((c) => `a=crypto:${c}`), ''];
+function media(proto: string, ...attrs: string[]): SdpMedia {
+  const lines = ['v=0', 'o=- 1 1 IN IP4 1.2.3.4', 's=-', 'c=IN IP4 1.2.3.4', 't=0 0', `m=audio 5000 ${proto} 0`,
+    ...attrs.map((c) => (/^(setup|fingerprint):/.test(c) ? `a=${c}` : `a=crypto:${c}`)), ''];
   return parseSdp(Buffer.from(lines.join('\r\n'), 'latin1')).media[0]!;
 }
 
@@ -86,5 +89,45 @@ describe('SDES keys for the workers', () => {
     offerSdes(noOpts, a, b, media('RTP/AVP'), false);
     answerSdes(noOpts, b, a, media('RTP/AVP'), 'RTP/AVP', false);
     expect([a.srtp, b.srtp]).toEqual([null, null]);
+  });
+});
+
+describe('DTLS-SRTP state for the DTLS layer', () => {
+  const FP = 'fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:AE:4C:8C:7C:0E:38:4A:9E:36:2E:D1:0C';
+  const ctx = { dtls: { fingerprint: () => 'AA:BB', sync: () => {} }, settings: { dtlsPassive: false } } as unknown as MediaContext;
+
+  it('an offer with a=crypto and DTLS answered with DTLS: the offerer gets CallMedia.dtls and no SDES keys', () => {
+    const a = newMedia();
+    const b = newMedia();
+    const sm = media('RTP/SAVP', `1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`, 'setup:actpass', FP);
+    expect(offerDtls(ctx, noOpts, a, b, sm, true)).toEqual({ setup: 'actpass', fingerprint: 'sha-256 AA:BB' });
+    offerSdes(noOpts, a, b, sm, true);
+    expect(b64(a.srtp?.rx)).toBe(K80);
+    expect(b.dtlsPending).toBe(true);
+    expect(a.dtlsPending).toBe(true);
+    const answer = media('RTP/SAVP', `1 AES_CM_128_HMAC_SHA1_80 inline:${KB}`);
+    const lines = answerDtls(ctx, noOpts, b, a, answer, true);
+    expect(lines).toEqual({ setup: 'active', fingerprint: 'sha-256 AA:BB' });
+    expect(answerSdes(noOpts, b, a, answer, 'RTP/SAVP', true)).toEqual([]);
+    expect(a.dtls).toEqual({ role: 'active', peerFingerprint: { hash: 'sha-256', value: FP.slice(20) } });
+    expect(a.srtp).toBeNull();
+    // The callee chose SDES: keyed by it, no DTLS with it, and none offered to it again.
+    expect(b.dtls).toBeNull();
+    expect(b.dtlsRefused).toBe(true);
+    expect(b64(b.srtp?.rx)).toBe(KB);
+    expect(offerDtls(ctx, noOpts, a, b, sm, true)).toEqual({});
+  });
+
+  it('a re-offer (still offering SDES) leaves the keys of an established DTLS association alone', () => {
+    const a = newMedia();
+    const b = newMedia();
+    const dtlsKeys = { rx: { suite: 'AES_CM_128_HMAC_SHA1_80' }, tx: { suite: 'AES_CM_128_HMAC_SHA1_80' } } as unknown as CallMedia['srtp'];
+    b.dtls = { role: 'passive', peerFingerprint: { hash: 'sha-256', value: 'AA:BB' } };
+    b.srtp = dtlsKeys;
+    a.dtls = { role: 'active', peerFingerprint: { hash: 'sha-256', value: 'CC:DD' } };
+    a.srtp = dtlsKeys;
+    expect(offerSdes(noOpts, a, b, media('UDP/TLS/RTP/SAVPF', `1 AES_CM_128_HMAC_SHA1_80 inline:${K80}`), true)).toHaveLength(12);
+    expect(b.srtp).toBe(dtlsKeys);
+    expect(a.srtp).toBe(dtlsKeys);
   });
 });
