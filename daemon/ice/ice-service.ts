@@ -139,9 +139,12 @@ export class DaemonIce {
     const media = e.media;
     media.iceSelected[component - 1] = remote;
     // Where media is sent and what query reports; with rtcp-mux the RTP pair serves RTCP too.
-    const st = component === 1 ? media.rtp : media.rtcp;
-    st.learned = remote;
-    if (component === 1 && media.rtcpMux) media.rtcp.learned = remote;
+    // A nominated pair is a confirmed endpoint (query's `confirmed` flag): ICE checked it.
+    const streams = component === 1 && media.rtcpMux ? [media.rtp, media.rtcp] : [component === 1 ? media.rtp : media.rtcp];
+    for (const st of streams) {
+      st.learned = remote;
+      st.confirmed = remote !== null;
+    }
     if (remote) {
       this.counters.selected++;
       this.log.info(`ICE on port ${e.socks[component - 1]?.port} (call ${e.call.callId}) selected ${remote.address}:${remote.port}`);

@@ -61,6 +61,20 @@ function plainSdp(port: number): string {
   return ['v=0', 'o=- 2 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 }
 
+/**
+ * Waits until the daemon's agent toward `tag` selected a pair (query shows the stream's endpoint):
+ * werift may finish a moment before we process the last check, and we send nothing before that.
+ */
+async function selected(callId: string, tag: string): Promise<void> {
+  for (const end = Date.now() + 3000; Date.now() < end; await sleep(20)) {
+    const q = await d.ng.request({ command: 'query', 'call-id': callId });
+    const t = (q.get('tags') as Map<string, Map<string, unknown>>).get(tag);
+    const st = ((t?.get('medias') as Map<string, unknown>[] | undefined)?.[0]?.get('streams') as Map<string, unknown>[] | undefined)?.[0];
+    if ((st?.get('flags') as Buffer[] | undefined)?.some((f) => String(f) === 'confirmed')) return;
+  }
+  throw new Error(`no ICE pair selected toward ${tag}`);
+}
+
 /** Media both ways: werift ↔ daemon ↔ plain phone; returns what each side got. */
 async function mediaBothWays(w: Connection, phone: RtpPeer, phoneSidePort: number): Promise<{ atPhone: number; atWerift: number }> {
   let atWerift = 0;
@@ -89,6 +103,7 @@ describe('ICE with werift as the peer', () => {
     expect(toWerift).toMatch(/^a=ice-ufrag:\w{8}\r$/m);
     expect(toWerift).toMatch(/^a=candidate:\S+ 1 UDP 2130706431 127\.0\.0\.1 \d+ typ host\r$/m);
     await connectTo(w, toWerift);
+    await selected(callId, 'W');
     const got = await mediaBothWays(w, phone, phoneSidePort);
     expect(got.atPhone).toBe(10);
     expect(got.atWerift).toBe(10);
@@ -111,6 +126,7 @@ describe('ICE with werift as the peer', () => {
     const toPhone = str(answer.get('sdp'));
     const phoneSidePort = Number(/^m=audio (\d+)/m.exec(toPhone)![1]);
     await connectTo(w, toWerift);
+    await selected(callId, 'W');
     const got = await mediaBothWays(w, phone, phoneSidePort);
     expect(got.atPhone).toBe(10);
     expect(got.atWerift).toBe(10);
@@ -127,6 +143,7 @@ describe('ICE with werift as the peer', () => {
     const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'P', 'to-tag': 'W', sdp: weriftSdp(w), ICE: 'remove' });
     const phoneSidePort = Number(/^m=audio (\d+)/m.exec(str(answer.get('sdp')))![1]);
     await connectTo(w, toWerift);
+    await selected(callId, 'W');
     const got = await mediaBothWays(w, phone, phoneSidePort);
     expect(got.atPhone).toBe(10);
     expect(got.atWerift).toBe(10);
@@ -153,6 +170,7 @@ describe('ICE with werift as the peer', () => {
     const late = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: frag(['a=end-of-candidates']), flags: ['fragment'] });
     expect(late.get('result')?.toString()).toBe('ok');
     await connectTo(w, toWerift);
+    await selected(callId, 'W');
     const got = await mediaBothWays(w, phone, phoneSidePort);
     expect(got.atPhone).toBe(10);
     expect(got.atWerift).toBe(10);
