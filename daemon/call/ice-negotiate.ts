@@ -71,6 +71,9 @@ export function icePlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpM
   const mode = iceMode(n.opts.ice);
   const senderIce = mediaIce(sessionOf(n.sdp, sm), sm);
   from.iceRemote = hasIceCredentials(senderIce) ? senderIce : null;
+  // `reject-ICE` in an offer: the offerer's ICE is refused — its answer carries none (unless the
+  // answer itself asks for ICE); the offer onward is unaffected (rtpengine 10.5, measured).
+  if (n.isOffer) from.iceRejected = n.opts.flags.has('reject-ICE');
   if (!sm.isRtp && sm.type !== 'application' && sm.type !== 'image') return;
   if (plan.port === 0 || plan.passthrough || !to.rtp.sock) return;
 
@@ -80,7 +83,7 @@ export function icePlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpM
     case 'force': case 'optional': case 'force-relay': wanted = true; break;
     // Default: ICE toward a participant that speaks it — the offer's recipient when the offerer did,
     // the offerer (in the answer) when it did or the answerer does.
-    default: wanted = from.iceRemote !== null || (!n.isOffer && to.iceRemote !== null);
+    default: wanted = !n.isOffer && to.iceRejected ? false : from.iceRemote !== null || (!n.isOffer && to.iceRemote !== null);
   }
   if (!wanted) {
     to.ice = null;

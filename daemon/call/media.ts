@@ -119,6 +119,8 @@ export class CallMedia {
   iceRemote: MediaIce | null = null;
   /** The remote transport address ICE selected per component (RTP, RTCP), null until nominated. */
   readonly iceSelected: [Endpoint | null, Endpoint | null] = [null, null];
+  /** `reject-ICE` in this participant's offer: the answer to it gets no ICE by default. */
+  iceRejected = false;
   /** `ICE-lite=backward|both` in this participant's offer: we act lite toward it in the answer. */
   iceLiteBackward = false;
   /** Port 0 in this participant's SDP: rejected, no sockets. */

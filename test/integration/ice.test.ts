@@ -240,4 +240,21 @@ describe('ICE with werift as the peer', () => {
     expect(attacker.received.length).toBe(0); // no FINGERPRINT, no USERNAME: not even an error goes back
     expect(d.proc.exitCode).toBeNull();
   });
+
+  it('ICE default in an answer follows the offerer; reject-ICE in the offer takes it away (unless the answer forces it)', async () => {
+    const w = await weriftAgent(true);
+    const phone = await plainPhone();
+    const iceLines = (sdp: string) => /^a=(ice-ufrag|candidate):/m.test(sdp);
+    for (const [name, offerFlags, answerIce, expectIce] of [
+      ['default', [], undefined, true], ['reject', ['reject-ICE'], undefined, false], ['reject+force', ['ICE-reject'], 'force', true],
+    ] as const) {
+      const callId = `ice-r-${name}-${process.pid}`;
+      const offer = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: weriftSdp(w), flags: [...offerFlags] });
+      expect(iceLines(str(offer.get('sdp')))).toBe(true); // the offer onward keeps ICE either way
+      const answer = await d.ng.request({
+        command: 'answer', 'call-id': callId, 'from-tag': 'W', 'to-tag': 'P', sdp: plainSdp(phone.port), ...(answerIce ? { ICE: answerIce } : {}),
+      });
+      expect(iceLines(str(answer.get('sdp'))), name).toBe(expectIce);
+    }
+  });
 });
