@@ -18,7 +18,7 @@ import { forwardingConfigs } from '../call/negotiate.js';
 import type { StreamSocket } from '../call/stream.js';
 import type { Logger } from '../log.js';
 import { fingerprintMatches, fingerprintOf, type DtlsCertificate } from './certificate.js';
-import { DtlsSession } from './session.js';
+import { DtlsSession, opensHandshake } from './session.js';
 import { slotSrtpFromKeyingMaterial } from './srtp-keys.js';
 
 export interface DtlsServiceSettings {
@@ -41,6 +41,7 @@ export interface DtlsCounters {
 }
 
 class Component {
+  /** The current handshake (replaced when the peer starts over, see DaemonDtls.onDatagram). */
   session: DtlsSession;
   constructor(
     readonly call: Call, readonly media: CallMedia, readonly component: 1 | 2, readonly sock: StreamSocket,
@@ -169,11 +170,19 @@ export class DaemonDtls implements DtlsService {
       return;
     }
     // Once a peer has spoken, the association is bound to its address: datagrams from elsewhere
-    // are dropped (a stray or spoofed source cannot break or hijack the handshake).
+    // are dropped (a stray or spoofed source cannot break or hijack the handshake). A handshake
+    // that failed binds nothing any more: whoever opens the next one is the peer.
     const src = c.session.source;
-    if (src !== null && (src.address !== address || src.port !== port)) {
+    if (src !== null && c.session.state !== 'failed' && (src.address !== address || src.port !== port)) {
       this.counters.dropped++;
       return;
+    }
+    if (c.session.restartable && c.role === 'passive' && opensHandshake(data, 'passive')) {
+      // The peer starts over (after a failure, or re-keying a finished association): a new one.
+      c.session.close();
+      c.session = this.session(c);
+      this.counters.started++;
+      c.session.start();
     }
     if (!c.session.feed(data, address, port)) this.counters.dropped++;
   }

@@ -31,6 +31,9 @@ export interface DtlsSessionOptions {
   failed(reason: string): void;
 }
 
+/** How long a finished association stays with werift (see connected()). */
+const RELEASE_AFTER_DONE_MS = 10_000;
+
 export type DtlsSessionState = 'waiting' | 'running' | 'done' | 'failed' | 'closed';
 
 /** An error werift raised, for a log line (some have no message: then where it came from). */
@@ -100,7 +103,7 @@ export class DtlsSession {
    * (opensHandshake); later ones must come from there (checked by the caller).
    */
   feed(data: Buffer, address: string, port: number): boolean {
-    if (this.state === 'failed' || this.state === 'closed') return false;
+    if (this.state === 'failed' || this.state === 'closed' || (this.state === 'done' && this.socket === null)) return false;
     if (this.source === null) {
       if (!opensHandshake(data, this.o.role)) return false;
       this.source = { address, port };
@@ -176,7 +179,12 @@ export class DtlsSession {
     }
     this.state = 'done';
     this.stopTimer();
-    // The association stays open (the peer may retransmit its last flight; werift answers it).
+    // werift keeps the association a little longer (retransmitted final flights, a late alert), then
+    // lets go of it: ~20 KB of handshake state per association that would otherwise stay for the call.
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.shut();
+    }, RELEASE_AFTER_DONE_MS);
     this.o.done({ profile, material, peerCertificate: Buffer.from(cert) });
   }
 
@@ -195,6 +203,7 @@ export class DtlsSession {
   private shut(): void {
     this.stopTimer();
     this.transport.closed = true; // also ends werift's pending flight retransmissions (werift.ts)
+    this.transport.onData = () => {}; // werift's handler holds the whole association
     const s = this.socket;
     this.socket = null;
     if (s !== null) {
@@ -205,6 +214,14 @@ export class DtlsSession {
         // werift's close on a half-made association may throw; it is dropped either way
       }
     }
+  }
+
+  /**
+   * Whether a new handshake may replace this one when the peer starts over (a fresh ClientHello):
+   * after it failed, or once a finished one has been let go of (the peer re-keys, e.g. restarted).
+   */
+  get restartable(): boolean {
+    return this.state === 'failed' || (this.state === 'done' && this.socket === null);
   }
 
   /** Ends the association (idempotent); no callback runs after it. */
