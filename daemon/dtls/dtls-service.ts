@@ -18,7 +18,7 @@ import { forwardingConfigs } from '../call/negotiate.js';
 import type { StreamSocket } from '../call/stream.js';
 import type { Logger } from '../log.js';
 import { fingerprintMatches, fingerprintOf, type DtlsCertificate } from './certificate.js';
-import { DtlsSession, opensHandshake } from './session.js';
+import { DtlsSession, opensHandshake, type DtlsSessionResult } from './session.js';
 import { slotSrtpFromKeyingMaterial } from './srtp-keys.js';
 
 export interface DtlsServiceSettings {
@@ -133,7 +133,7 @@ export class DaemonDtls implements DtlsService {
       timeoutMs: this.settings.handshakeTimeoutMs,
       send: (data, address, port) => this.ctx.pool.sendRaw(c.sock.worker, c.sock.slot, address, port, data),
       peer: () => c.session.source ?? stream.endpoint,
-      done: (r) => this.completed(c, r.profile.suite, r.material, r.peerCertificate, r.profile),
+      done: (r) => this.completed(c, r),
       failed: (reason) => {
         this.counters.failed++;
         this.log.warn(`DTLS handshake on port ${c.sock.port} (call ${c.call.callId}, ${c.component === 1 ? 'RTP' : 'RTCP'}) given up: ${reason}`);
@@ -141,23 +141,23 @@ export class DaemonDtls implements DtlsService {
     });
   }
 
-  private completed(c: Component, suite: string, material: Buffer, peerCert: Buffer, profile: Parameters<typeof slotSrtpFromKeyingMaterial>[0]): void {
+  private completed(c: Component, r: DtlsSessionResult): void {
     if (!c.current() || this.bySlot.get(c.key) !== c) return;
     const media = c.media;
     const what = `port ${c.sock.port} (call ${c.call.callId}, ${c.component === 1 ? 'RTP' : 'RTCP'})`;
     const fp = media.dtls!.peerFingerprint;
     if (fp === null) {
       this.log.warn(`DTLS on ${what}: the peer's SDP has no a=fingerprint; its certificate is not verified`);
-    } else if (!fingerprintMatches(peerCert, fp.hash, fp.value)) {
+    } else if (!fingerprintMatches(r.peerCertificate, fp.hash, fp.value)) {
       this.counters.fingerprintMismatches++;
       this.log.warn(`DTLS on ${what}: peer certificate does not match its a=fingerprint (${fp.hash}); no SRTP keys, media blocked`);
       return;
     }
     this.counters.completed++;
-    const keys = slotSrtpFromKeyingMaterial(profile, material, c.role === 'active');
+    const keys = slotSrtpFromKeyingMaterial(r.profile, r.material, c.role === 'active');
     if (c.component === 1) media.srtp = keys;
     else media.rtcpSrtp = keys;
-    this.log.info(`DTLS-SRTP on ${what} established: ${suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
+    this.log.info(`DTLS-SRTP on ${what} established: ${r.profile.suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
     this.ctx.pool.configure(c.call.worker, forwardingConfigs(this.ctx, c.call));
   }
 
