@@ -11,6 +11,7 @@ import type { CallOptions } from '../../protocol/ng/call-options.js';
 import type { SdpMedia } from '../../protocol/sdp/types.js';
 import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
+import { isSrtpProto } from './sdes-negotiate.js';
 
 export interface DtlsLines {
   setup?: string;
@@ -24,6 +25,14 @@ function record(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia)
   // `DTLS` names the role towards the recipient of this message, `DTLS-reverse` towards its sender.
   if (opts.dtls === 'active' || opts.dtls === 'passive') to.dtlsWanted = opts.dtls;
   if (opts.dtlsReverse) from.dtlsWanted = opts.dtlsReverse;
+  // An SRTP SDP with a=crypto but no a=fingerprint (offer or answer): that side does SDES, not DTLS,
+  // and rtpengine offers it no more DTLS until it sends a fingerprint again.
+  if (isSrtpProto(sm.proto)) from.dtlsRefused = !from.peerFingerprint && sm.crypto.length > 0;
+}
+
+/** A usable peer fingerprint (`a=setup:holdconn` asks for no connection: RFC 4145 §4). */
+function peerFingerprint(m: CallMedia): CallMedia['peerFingerprint'] {
+  return m.peerSetup === 'holdconn' ? null : m.peerFingerprint;
 }
 
 /**
@@ -32,17 +41,22 @@ function record(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia)
  */
 export function offerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, srtp: boolean): DtlsLines {
   record(opts, from, to, sm);
-  // The offerer's DTLS with us is settled by the answer; without a fingerprint it has given it up.
-  if (!from.peerFingerprint) from.dtls = null;
-  else if (from.dtls) from.dtls = { ...from.dtls, peerFingerprint: from.peerFingerprint };
-  // A recipient whose own SDP came without a=fingerprint does without DTLS (rtpengine stops offering it).
-  const want = srtp && opts.dtls !== 'off' && ctx.dtls !== null && !(to.initialized && !to.peerFingerprint);
+  // The offerer's DTLS with us is settled by the answer (until then rtpengine reports both roles);
+  // without a fingerprint it has given DTLS up.
+  const fp = isSrtpProto(sm.proto) ? peerFingerprint(from) : null;
+  if (!fp) from.dtls = null;
+  if (from.dtls && from.dtls.peerFingerprint?.value !== fp?.value) from.dtls = null;
+  // rtpengine 10.5 keeps reporting a passive role it has with the offerer; an active one opens up.
+  from.dtlsPending = fp !== null && from.dtls?.role !== 'passive';
+
+  // A recipient that does SDES without DTLS gets no DTLS offer (rtpengine 10.5).
+  const want = srtp && opts.dtls !== 'off' && ctx.dtls !== null && !to.dtlsRefused;
   if (!want) {
-    to.dtlsOffered = false;
+    to.dtlsPending = false;
     to.dtls = null;
     return {};
   }
-  to.dtlsOffered = true;
+  to.dtlsPending = true;
   const hash = opts.dtlsFingerprint ?? 'sha-256';
   return { setup: 'actpass', fingerprint: `${hash} ${ctx.dtls!.fingerprint(hash)}` };
 }
@@ -53,24 +67,28 @@ export function offerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia,
  */
 export function answerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, srtp: boolean): DtlsLines {
   record(opts, from, to, sm);
-  if (from.dtlsOffered || from.dtls) {
+  if (from.dtlsPending || from.dtls) {
     // RFC 4145 §4: an answerer without a=setup is active; we take the other role.
-    from.dtls = from.peerFingerprint
-      ? { role: from.peerSetup === 'passive' ? 'active' : 'passive', peerFingerprint: from.peerFingerprint }
-      : null;
+    const afp = peerFingerprint(from);
+    from.dtls = afp ? { role: from.peerSetup === 'passive' ? 'active' : 'passive', peerFingerprint: afp } : null;
   }
-  from.dtlsOffered = false;
+  from.dtlsPending = false;
 
-  to.dtlsOffered = false;
-  const fp = to.peerFingerprint;
+  to.dtlsPending = false;
+  const fp = peerFingerprint(to);
   if (!fp || !srtp || opts.dtls === 'off' || ctx.dtls === null) {
     to.dtls = null;
     return {};
   }
+  const same = to.dtls !== null && to.dtls.peerFingerprint?.value === fp.value;
   let role: 'active' | 'passive';
   if (to.peerSetup === 'active') role = 'passive';
   else if (to.peerSetup === 'passive') role = 'active';
+  // An association that exists keeps its roles (rtpengine 10.5 answers a re-offer so).
+  else if (same) role = to.dtls!.role;
   else role = to.dtlsWanted ?? (ctx.settings.dtlsPassive ? 'passive' : 'active');
+  // A new DTLS association: keys left from an SDES offer do not apply (the handshake brings them).
+  if (!same) to.srtp = null;
   to.dtls = { role, peerFingerprint: fp };
   const hash = opts.dtlsFingerprint ?? fp.hash;
   return { setup: role, fingerprint: `${hash} ${ctx.dtls.fingerprint(hash)}` };

@@ -26,6 +26,8 @@ export interface DtlsMediaState {
 export class CallMedia {
   type = '';
   protocol = '';
+  /** The protocol of the last offer we wrote to this participant (for `transport-protocol=accept`). */
+  offeredProtocol = '';
   /** This participant's own SDP for this section has been seen (rtpengine's "initialized"). */
   initialized = false;
   /** Codecs this participant offered/answered, after codec operations. */
@@ -85,8 +87,15 @@ export class CallMedia {
   /** a=setup and a=fingerprint of this participant's last SDP (RFC 5763 §5). */
   peerSetup: SetupRole | undefined;
   peerFingerprint: Fingerprint | null = null;
-  /** We offered DTLS to it (a=setup:actpass) and its answer has not come yet (query: both roles). */
-  dtlsOffered = false;
+  /**
+   * Its DTLS role is open: we offered it a=setup:actpass, or it offered us actpass, and the answer
+   * has not come yet (query reports both roles then, as rtpengine does).
+   */
+  dtlsPending = false;
+  /** Its SRTP SDP had a=crypto but no a=fingerprint: no DTLS is offered to it (rtpengine 10.5). */
+  dtlsRefused = false;
+  /** Its own SRTP offer had no a=crypto (DTLS only): no SDES is offered to it (rtpengine 10.5). */
+  sdesDeclined = false;
   /** DTLS role asked for towards this participant (`DTLS` / `DTLS-reverse`), kept until changed. */
   dtlsWanted: 'active' | 'passive' | undefined;
   /** Port 0 in this participant's SDP: rejected, no sockets. */

@@ -107,12 +107,20 @@ function sdpFamily(sdp: SdpSession): AddrFamily | undefined {
 /** Returns whether the sender's media endpoint moved since its last SDP. */
 function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia): boolean {
   const { sdp, opts } = n;
+  const prevProto = from.protocol;
   from.initialized = true;
   from.type = sm.type;
   from.protocol = sm.proto;
-  if (!to.initialized) {
-    to.type = sm.type;
-    to.protocol = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : sm.proto;
+  if (!to.initialized) to.type = sm.type;
+  if (n.isOffer) {
+    // The protocol towards the recipient stays across re-offers, in either direction (rtpengine
+    // 10.5: an SRTP callee keeps RTP/SAVP when the plain caller re-offers RTP/AVP, and the other
+    // way round): `transport-protocol` sets it, otherwise it follows the offerer's only when that
+    // is new or changed.
+    const tp = opts.transportProtocol && opts.transportProtocol !== 'accept' ? opts.transportProtocol : undefined;
+    if (tp) to.protocol = tp;
+    else if (!to.protocol || prevProto !== sm.proto) to.protocol = sm.proto;
+    to.offeredProtocol = to.protocol;
   }
   from.rejected = sm.port === 0;
   from.mid = sm.mid;
@@ -266,7 +274,7 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
   const address = n.opts.mediaAddress ?? local.advertised;
   if (isPassthrough(sm)) return { port: sm.port, passthrough: true, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
   if (from.rejected || !to.rtp.sock) {
-    return { port: 0, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' } };
+    return { port: 0, family: local.family, address, direction: from.direction, rtcp: { kind: 'none' }, protocol: planProtocol(n, from, to) };
   }
   const rtcp: MediaPlan['rtcp'] = !sm.isRtp
     ? { kind: 'none' }
@@ -278,7 +286,7 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
     port: to.rtp.sock.port,
     family: local.family,
     address,
-    protocol: planProtocol(n, to),
+    protocol: planProtocol(n, from, to),
     codecs: sm.isRtp ? from.codecs : undefined,
     direction: holdDirection(from),
     rtcp,
@@ -302,14 +310,14 @@ function securityPlan(ctx: MediaContext, n: Negotiation, from: CallMedia, to: Ca
   const proto = plan.protocol ?? sm.proto;
   if (n.isOffer) {
     const toSrtp = isSrtpProto(proto);
-    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one, with its
-    // suites only, unless a transport protocol is forced.
+    // An offerer's own OSRTP offer (RTP/AVP with a=crypto, RFC 8643) goes on as one (its suites
+    // first, then ours), unless a transport protocol is forced.
     const passOsrtp = !toSrtp && !isSrtpProto(sm.proto) && sm.crypto.length > 0 && opts.transportProtocol === undefined;
     const srtp = toSrtp || opts.osrtp.offer || passOsrtp;
     const dtls = offerDtls(ctx, opts, from, to, sm, srtp);
-    // A recipient that answered DTLS-SRTP without a=crypto gets no SDES offer any more.
-    const sdes = srtp && !opts.sdes.off && !(to.initialized && to.sdesIn.length === 0 && to.peerFingerprint !== null);
-    plan.crypto = offerSdes(opts, from, to, sm, sdes, passOsrtp && !opts.osrtp.offer);
+    // A recipient whose own SRTP offer came without a=crypto gets no SDES offer (an answer without
+    // one does not count: rtpengine 10.5 keeps offering SDES to a DTLS-only answerer).
+    plan.crypto = offerSdes(opts, from, to, sm, srtp && !opts.sdes.off && !to.sdesDeclined);
     plan.setup = dtls.setup;
     plan.fingerprint = dtls.fingerprint;
   } else {
@@ -330,14 +338,18 @@ function isPassthrough(sm: SdpMedia): boolean {
 }
 
 /**
- * The m= protocol written: `transport-protocol` when given; else in an offer the offered one, in an
- * answer the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
+ * The m= protocol written: in an offer the one kept for the recipient (recordSenderMedia); in an
+ * answer `transport-protocol` when given, else the one the offerer offered (`to` is the offerer's media), unless `transport-protocol=accept`
  * takes the answerer's (rtpengine 10.5: RTP/AVP offered and RTP/AVPF answered gives RTP/AVP).
  */
-function planProtocol(n: Negotiation, to: CallMedia): string | undefined {
+function planProtocol(n: Negotiation, from: CallMedia, to: CallMedia): string | undefined {
   const tp = n.opts.transportProtocol;
+  if (n.isOffer) return to.protocol || undefined; // set by recordSenderMedia
   if (tp && tp !== 'accept') return tp;
-  if (n.isOffer || tp === 'accept') return undefined;
+  // `accept` goes along with a protocol the answerer changed; one that answered with the protocol
+  // we offered it leaves the offerer its own (rtpengine 10.5: RTP/AVP offer sent on as RTP/SAVP and
+  // answered RTP/SAVP → RTP/AVP back).
+  if (tp === 'accept' && from.protocol !== from.offeredProtocol) return undefined;
   return to.protocol || undefined;
 }
 

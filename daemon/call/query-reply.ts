@@ -90,9 +90,9 @@ function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals,
   if (md.direction === 'sendrecv' || md.direction === 'sendonly') flags.push('recv');
   if (md.rtcpMux) flags.push('rtcp-mux');
   // While our actpass offer waits for its answer, rtpengine reports both roles.
-  if (md.dtls || md.dtlsOffered) flags.push('DTLS-SRTP');
-  if (md.dtlsOffered || md.dtls?.role === 'active') flags.push('DTLS role active');
-  if (md.dtlsOffered || md.dtls?.role === 'passive') flags.push('DTLS role passive');
+  if (md.dtls || md.dtlsPending) flags.push('DTLS-SRTP');
+  if (md.dtlsPending || md.dtls?.role === 'active') flags.push('DTLS role active');
+  if (md.dtlsPending || md.dtls?.role === 'passive') flags.push('DTLS role passive');
   if (md.sdesIn.length > 0 || md.sdesOut.length > 0) flags.push('SDES');
   if (m.iceControlling) flags.push('ICE controlling');
   d.set('flags', flags);

@@ -13,7 +13,7 @@
  *
  * It sets `sdesIn`, `sdesOut` and `srtp` of both CallMedia and returns the a=crypto values to write.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { CallOptions } from '../../protocol/ng/call-options.js';
 import { formatCrypto, keySaltLength, mkiBytes, SDES_OFFER_ORDER, type SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { SdpMedia } from '../../protocol/sdp/types.js';
@@ -48,7 +48,8 @@ function writeOpts(opts: CallOptions): { pad: boolean; lifetime: boolean } {
 /** A new key of ours (CSPRNG, RFC 4568 §6.1 requires unpredictable keys). */
 function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
   return {
-    tag, suite, keySalt: randomBytes(keySaltLength(suite)),
+    // Buffer.alloc, not a pool slice: the key lives as long as the call.
+    tag, suite, keySalt: randomFillSync(Buffer.alloc(keySaltLength(suite))),
     unencryptedSrtp: opts.sdes.unencryptedSrtp === true,
     unencryptedSrtcp: opts.sdes.unencryptedSrtcp === true,
     unauthenticatedSrtp: opts.sdes.unauthenticatedSrtp === true,
@@ -58,14 +59,15 @@ function newCrypto(suite: string, tag: number, opts: CallOptions): SdesCrypto {
 
 /**
  * An offer from `from` to `to`. `sdes`: whether SDES goes to the recipient at all (SRTP profile or
- * OSRTP, not SDES-off); `onlyOfferers`: an OSRTP offer passed on as it came (RTP/AVP with the
- * offerer's a=crypto): only the offerer's suites are offered. Returns the a=crypto values.
+ * OSRTP, not SDES-off). Returns the a=crypto values.
  */
-export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean, onlyOfferers: boolean): string[] {
+export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, sdes: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
-  // What the offerer sends is unprotected with its first key until the answer says more.
-  if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
-  else if (!from.dtls) from.srtp = null;
+  if (isSrtpProto(sm.proto) || sm.crypto.length > 0) from.sdesDeclined = sm.crypto.length === 0;
+  // What the offerer sends is unprotected with its first key until the answer says more. Keys of a
+  // DTLS association (CallMedia.dtls, set by the DTLS layer) are left alone throughout.
+  if (from.dtls) { /* DTLS-SRTP keys stay */ } else if (from.sdesIn.length > 0) from.srtp = { rx: srtpParams(from.sdesIn[0]!), tx: from.srtp?.tx ?? null };
+  else from.srtp = null;
 
   if (!sdes) {
     to.sdesOut = NO_CRYPTO;
@@ -73,7 +75,12 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
     return [];
   }
   const no = opts.sdes.no;
-  const list: SdesCrypto[] = to.sdesOut.filter((c) => !no.has(c.suite));
+  // What we already gave it stays, except that the offerer's current line of a suite (a new key of
+  // its own, say) replaces ours of the same suite in place.
+  const list: SdesCrypto[] = to.sdesOut.filter((c) => !no.has(c.suite)).map((c) => {
+    const o = from.sdesIn.find((x) => x.suite === c.suite);
+    return o ? { ...o, tag: c.tag, lifetime: undefined } : c;
+  });
   let maxTag = list.reduce((m, c) => Math.max(m, c.tag), 0);
   for (const c of from.sdesIn) {
     if (no.has(c.suite) || list.some((x) => x.suite === c.suite)) continue;
@@ -81,35 +88,37 @@ export function offerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm:
     list.push({ ...c, tag, lifetime: undefined });
     maxTag = Math.max(maxTag, tag);
   }
-  if (!onlyOfferers) {
-    for (const suite of SDES_OFFER_ORDER) {
-      if (no.has(suite) || list.some((x) => x.suite === suite)) continue;
-      list.push(newCrypto(suite, ++maxTag, opts));
-    }
+  for (const suite of SDES_OFFER_ORDER) {
+    if (no.has(suite) || list.some((x) => x.suite === suite)) continue;
+    list.push(newCrypto(suite, ++maxTag, opts));
   }
   to.sdesOut = list;
   // Until the answer, media to the recipient is protected with the first offered key (rtpengine
   // does the same); what it sends keeps the key of its last answer, if any.
-  to.srtp = list.length > 0 ? { rx: to.srtp?.rx ?? null, tx: srtpParams(list[0]!) } : (to.dtls ? to.srtp : null);
+  if (!to.dtls) to.srtp = list.length > 0 ? { rx: to.srtp?.rx ?? null, tx: srtpParams(list[0]!) } : null;
   const w = writeOpts(opts);
   return list.map((c) => formatCrypto(c, w));
 }
 
 /**
- * An answer from `from` (the answerer) to `to` (the offerer). `sdesToOfferer`: the answer to the
- * offerer is SDES-keyed (its profile is SRTP, or OSRTP accepted, and no DTLS answer is given
- * instead). Returns the a=crypto values for the offerer (one, or none).
+ * An answer from `from` (the answerer) to `to` (the offerer). `toProto`: the protocol of the answer
+ * to the offerer (plain = the offerer's OSRTP offer, keyed only with `OSRTP=accept` or when the
+ * answerer took one of its suites); `dtlsToOfferer`: the offerer is answered with DTLS-SRTP instead
+ * (rtpengine prefers it when both were offered). Returns the a=crypto values for the offerer (one,
+ * or none).
  */
 export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm: SdpMedia, toProto: string, dtlsToOfferer: boolean): string[] {
   from.sdesIn = sm.crypto.length > 0 ? sm.crypto : NO_CRYPTO;
   const chosen = from.sdesIn[0];
+  if (chosen) from.sdesDeclined = false;
   const picked = chosen ? from.sdesOut.find((c) => c.tag === chosen.tag && c.suite === chosen.suite) : undefined;
   if (chosen) {
     // The answerer's key for what it sends; ours as it accepted it (or, if its line names no key
     // we offered, still our first: never plain RTP towards a side that asked for SRTP).
     const ours = picked ?? from.sdesOut[0];
     if (picked) from.sdesOut = [picked];
-    from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
+    // (An answer with a=fingerprint as well runs DTLS: its handshake keys win.)
+    if (!from.dtls) from.srtp = { rx: srtpParams(chosen), tx: ours ? srtpParams(ours) : null };
   } else if (!isSrtpProto(sm.proto)) {
     // A plain answer: no SRTP with the answerer (OSRTP declined, or SRTP refused).
     from.sdesOut = NO_CRYPTO;
@@ -120,7 +129,8 @@ export function answerSdes(opts: CallOptions, from: CallMedia, to: CallMedia, sm
   const offered = to.sdesIn.filter((c) => findSrtpSuite(c.suite)?.implemented === true);
   const offererOsrtp = !isSrtpProto(toProto);
   const match = picked ? offered.find((c) => c.suite === picked.suite) : undefined;
-  const wanted = !dtlsToOfferer && offered.length > 0 && !opts.sdes.off &&
+  // (SDES-off only concerns offers: rtpengine 10.5 still answers an SDES offerer with a=crypto.)
+  const wanted = !dtlsToOfferer && offered.length > 0 &&
     (!offererOsrtp || opts.osrtp.accept || match !== undefined);
   if (!wanted) {
     to.sdesOut = NO_CRYPTO;

@@ -232,9 +232,11 @@ function applySdes(s: SdesOptions, v: string): void {
     case 'unencrypted_srtp': s.unencryptedSrtp = true; break;
     case 'unencrypted_srtcp': s.unencryptedSrtcp = true; break;
     case 'unauthenticated_srtp': s.unauthenticatedSrtp = true; break;
-    case 'encrypted_srtp': s.unencryptedSrtp = false; break;
-    case 'encrypted_srtcp': s.unencryptedSrtcp = false; break;
-    case 'authenticated_srtp': s.unauthenticatedSrtp = false; break;
+    // rtpengine 10.5 accepts these but they do not undo unencrypted_* in our own offers (checked
+    // against it); they only matter for its pass-through of the offerer's parameters.
+    case 'encrypted_srtp': s.unencryptedSrtp ??= false; break;
+    case 'encrypted_srtcp': s.unencryptedSrtcp ??= false; break;
+    case 'authenticated_srtp': s.unauthenticatedSrtp ??= false; break;
   }
 }
 

@@ -18,9 +18,6 @@ export const SDES_OFFER_ORDER: readonly string[] = [
   'NULL_HMAC_SHA1_80', 'NULL_HMAC_SHA1_32',
 ];
 
-/** RFC 4568 §6.3.1-§6.3.3 session parameters rtpengine understands (and writes in this order). */
-export const SDES_SESSION_FLAGS = ['UNENCRYPTED_SRTP', 'UNENCRYPTED_SRTCP', 'UNAUTHENTICATED_SRTP'] as const;
-
 export interface SdesCrypto {
   tag: number;
   /** Canonical (upper-case) suite name as in protocol/srtp/suites.ts. */
@@ -84,7 +81,11 @@ export function parseCrypto(rest: string): SdesCrypto | { error: CryptoParseErro
 function decodeBase64(s: string): Buffer | null {
   const body = s.replace(/=+$/, '');
   if (body.length === 0 || !/^[A-Za-z0-9+/]+$/.test(body) || body.length % 4 === 1) return null;
-  return Buffer.from(body, 'base64');
+  // Copied out of Buffer's shared pool: a kept key must not pin an 8 KB pool slab for the call's life.
+  const pooled = Buffer.from(body, 'base64');
+  const out = Buffer.alloc(pooled.length);
+  pooled.copy(out);
+  return out;
 }
 
 export interface CryptoWriteOptions {
@@ -101,6 +102,7 @@ export function formatCrypto(c: SdesCrypto, o: CryptoWriteOptions): string {
   let s = `${c.tag} ${c.suite} inline:${key}`;
   if (o.lifetime) s += '|2^31';
   if (c.mki) s += `|${c.mki.value}:${c.mki.length}`;
+  // RFC 4568 §6.3.1-§6.3.3 session parameters, in the order rtpengine writes them.
   if (c.unencryptedSrtp) s += ' UNENCRYPTED_SRTP';
   if (c.unencryptedSrtcp) s += ' UNENCRYPTED_SRTCP';
   if (c.unauthenticatedSrtp) s += ' UNAUTHENTICATED_SRTP';

@@ -95,8 +95,11 @@ function endOfCandidates(media: SdpMedia, plan: MediaPlan): SdpLine[] {
 function rewriteRejected(media: SdpMedia, plan: MediaPlan): SdpLine[] {
   const [mline, ...rest] = media.lines;
   const out: SdpLine[] = [];
-  if (media.port === 0) out.push(mline!);
-  else out.push({ ...mline!, value: mLineValue(media, 0, media.proto, media.formats) });
+  // Untouched, except for the protocol the plan asks for (rtpengine 10.5 writes the recipient's
+  // protocol into a rejected m= line too, e.g. RTP/SAVP for a rejected video with transport-protocol).
+  const proto = plan.protocol ?? media.proto;
+  if (media.port === 0 && proto === media.proto) out.push(mline!);
+  else out.push({ ...mline!, value: mLineValue(media, 0, proto, media.formats) });
   for (const l of rest) {
     if (l.type === 'a') {
       const { name } = attrName(l.value);
