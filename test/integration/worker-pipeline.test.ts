@@ -3,9 +3,12 @@
  * real worker threads, real UDP on loopback, both I/O backends, with SlotConfigs the signalling side
  * cannot produce yet. Here: the dispatch of packets that are neither RTP nor RTCP (RFC 7983).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBatchNative } from '../../daemon/media/io.js';
-import { F_DROPPED, F_FORWARDED, W_DTLS_RECORDS, W_NON_MEDIA_DROPS } from '../../daemon/media/stream-table.js';
+import type { SrtpParams } from '../../daemon/media/messages.js';
+import { F_DROPPED, F_ERRORS, F_FORWARDED, W_DTLS_RECORDS, W_NON_MEDIA_DROPS } from '../../daemon/media/stream-table.js';
+import { SrtpContext } from '../../protocol/srtp/srtp-context.js';
 import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
 import { slotConfig, startPool, type Harness } from '../helpers/worker-harness.js';
 
@@ -75,6 +78,40 @@ describe.each(backends)('non-media dispatch, %s media I/O', (io) => {
       expect(b.received.length).toBe(0);
       expect(h.table().workerCounter(W_DTLS_RECORDS) - records0).toBe(1);
       expect(h.table().get(sa.slot, F_FORWARDED)).toBe(0);
+    } finally {
+      a.close(); b.close();
+    }
+  });
+
+  it('a DTLS-SRTP slot with keys: DTLS still reaches the sink, SRTP is relayed decrypted, STUN is dropped', async () => {
+    const a = await RtpPeer.open();
+    const b = await RtpPeer.open();
+    try {
+      const sa = await h.open();
+      const sb = await h.open();
+      const keys = (): SrtpParams => ({
+        suite: 'AES_CM_128_HMAC_SHA1_80', key: randomBytes(16), salt: randomBytes(14), mki: null, kdr: 0,
+        unencryptedSrtp: false, unencryptedSrtcp: false, unauthenticatedSrtp: false,
+      });
+      const fromB = keys();
+      await h.configure([
+        slotConfig(sa.slot, sb.slot, a.port),
+        slotConfig(sb.slot, sa.slot, b.port, { dtls: true, srtp: { rx: fromB, tx: keys() } }),
+      ]);
+      const bTx = new SrtpContext(fromB.suite, fromB.key, fromB.salt);
+      const plain = rtpPacket(0, 7, 1120, 0xb0b);
+      const srtp = Buffer.alloc(plain.length + 10);
+      plain.copy(srtp);
+      const n = bTx.protectRtp(srtp, 0, plain.length);
+      const rec = dtlsRecord(30);
+      b.send(rec, sb.port);
+      b.send(srtp.subarray(0, n), sb.port);
+      b.send(stunRequest(), sb.port);
+      await Promise.all([a.waitFor(1), b.waitFor(1)]);
+      await settle();
+      expect(b.received.map((r) => r.data.equals(rec))).toEqual([true]); // the echo sink's answer
+      expect(a.received.map((r) => r.data.equals(plain))).toEqual([true]);
+      expect(h.table().get(sb.slot, F_ERRORS)).toBe(1); // the STUN request
     } finally {
       a.close(); b.close();
     }
