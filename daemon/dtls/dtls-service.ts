@@ -63,6 +63,12 @@ class Component {
   }
 }
 
+/** An endpoint a ClientHello can go to: not a hold / trickle-ICE placeholder (0.0.0.0, ::, port 0 or 9 there). */
+function sendable(e: { address: string; port: number } | null): { address: string; port: number } | null {
+  if (e === null || e.port === 0 || e.address === '0.0.0.0' || e.address === '::') return null;
+  return e;
+}
+
 function slotKey(worker: number, slot: number): number {
   return worker * 0x1000000 + slot;
 }
@@ -132,7 +138,7 @@ export class DaemonDtls implements DtlsService {
       cert: this.settings.cert,
       timeoutMs: this.settings.handshakeTimeoutMs,
       send: (data, address, port) => this.ctx.pool.sendRaw(c.sock.worker, c.sock.slot, address, port, data),
-      peer: () => c.session.source ?? stream.endpoint,
+      peer: () => c.session.source ?? sendable(stream.endpoint),
       done: (r) => this.completed(c, r),
       failed: (reason) => {
         this.counters.failed++;
