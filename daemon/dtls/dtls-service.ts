@@ -18,7 +18,7 @@ import { forwardingConfigs } from '../call/negotiate.js';
 import type { StreamSocket } from '../call/stream.js';
 import type { Logger } from '../log.js';
 import { fingerprintMatches, fingerprintOf, type DtlsCertificate } from './certificate.js';
-import { DtlsSession } from './session.js';
+import { DtlsSession, opensHandshake, type DtlsSessionResult } from './session.js';
 import { slotSrtpFromKeyingMaterial } from './srtp-keys.js';
 
 export interface DtlsServiceSettings {
@@ -41,6 +41,7 @@ export interface DtlsCounters {
 }
 
 class Component {
+  /** The current handshake (replaced when the peer starts over, see DaemonDtls.onDatagram). */
   session: DtlsSession;
   constructor(
     readonly call: Call, readonly media: CallMedia, readonly component: 1 | 2, readonly sock: StreamSocket,
@@ -60,6 +61,12 @@ class Component {
     return !this.call.destroyed && m.dtls !== null && !m.rejected && st.sock === this.sock &&
       (this.component === 1 || !m.rtcpMux) && m.dtls.role === this.role && fingerprintKey(m) === this.fingerprint;
   }
+}
+
+/** An endpoint a ClientHello can go to: not a hold / trickle-ICE placeholder (0.0.0.0, ::, port 0 or 9 there). */
+function sendable(e: { address: string; port: number } | null): { address: string; port: number } | null {
+  if (e === null || e.port === 0 || e.address === '0.0.0.0' || e.address === '::') return null;
+  return e;
 }
 
 function slotKey(worker: number, slot: number): number {
@@ -131,8 +138,8 @@ export class DaemonDtls implements DtlsService {
       cert: this.settings.cert,
       timeoutMs: this.settings.handshakeTimeoutMs,
       send: (data, address, port) => this.ctx.pool.sendRaw(c.sock.worker, c.sock.slot, address, port, data),
-      peer: () => c.session.source ?? stream.endpoint,
-      done: (r) => this.completed(c, r.profile.suite, r.material, r.peerCertificate, r.profile),
+      peer: () => c.session.source ?? sendable(stream.endpoint),
+      done: (r) => this.completed(c, r),
       failed: (reason) => {
         this.counters.failed++;
         this.log.warn(`DTLS handshake on port ${c.sock.port} (call ${c.call.callId}, ${c.component === 1 ? 'RTP' : 'RTCP'}) given up: ${reason}`);
@@ -140,23 +147,23 @@ export class DaemonDtls implements DtlsService {
     });
   }
 
-  private completed(c: Component, suite: string, material: Buffer, peerCert: Buffer, profile: Parameters<typeof slotSrtpFromKeyingMaterial>[0]): void {
+  private completed(c: Component, r: DtlsSessionResult): void {
     if (!c.current() || this.bySlot.get(c.key) !== c) return;
     const media = c.media;
     const what = `port ${c.sock.port} (call ${c.call.callId}, ${c.component === 1 ? 'RTP' : 'RTCP'})`;
     const fp = media.dtls!.peerFingerprint;
     if (fp === null) {
       this.log.warn(`DTLS on ${what}: the peer's SDP has no a=fingerprint; its certificate is not verified`);
-    } else if (!fingerprintMatches(peerCert, fp.hash, fp.value)) {
+    } else if (!fingerprintMatches(r.peerCertificate, fp.hash, fp.value)) {
       this.counters.fingerprintMismatches++;
       this.log.warn(`DTLS on ${what}: peer certificate does not match its a=fingerprint (${fp.hash}); no SRTP keys, media blocked`);
       return;
     }
     this.counters.completed++;
-    const keys = slotSrtpFromKeyingMaterial(profile, material, c.role === 'active');
+    const keys = slotSrtpFromKeyingMaterial(r.profile, r.material, c.role === 'active');
     if (c.component === 1) media.srtp = keys;
     else media.rtcpSrtp = keys;
-    this.log.info(`DTLS-SRTP on ${what} established: ${suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
+    this.log.info(`DTLS-SRTP on ${what} established: ${r.profile.suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
     this.ctx.pool.configure(c.call.worker, forwardingConfigs(this.ctx, c.call));
   }
 
@@ -169,11 +176,19 @@ export class DaemonDtls implements DtlsService {
       return;
     }
     // Once a peer has spoken, the association is bound to its address: datagrams from elsewhere
-    // are dropped (a stray or spoofed source cannot break or hijack the handshake).
+    // are dropped (a stray or spoofed source cannot break or hijack the handshake). A handshake
+    // that failed binds nothing any more: whoever opens the next one is the peer.
     const src = c.session.source;
-    if (src !== null && (src.address !== address || src.port !== port)) {
+    if (src !== null && c.session.state !== 'failed' && (src.address !== address || src.port !== port)) {
       this.counters.dropped++;
       return;
+    }
+    if (c.session.restartable && c.role === 'passive' && opensHandshake(data, 'passive')) {
+      // The peer starts over (after a failure, or re-keying a finished association): a new one.
+      c.session.close();
+      c.session = this.session(c);
+      this.counters.started++;
+      c.session.start();
     }
     if (!c.session.feed(data, address, port)) this.counters.dropped++;
   }

@@ -31,6 +31,9 @@ export interface DtlsSessionOptions {
   failed(reason: string): void;
 }
 
+/** How long a finished association stays with werift (see connected()). */
+const RELEASE_AFTER_DONE_MS = 10_000;
+
 export type DtlsSessionState = 'waiting' | 'running' | 'done' | 'failed' | 'closed';
 
 /** An error werift raised, for a log line (some have no message: then where it came from). */
@@ -57,6 +60,33 @@ export function opensHandshake(d: Uint8Array, role: 'active' | 'passive'): boole
   if (d.length < 25 || d[0] !== 22 || d[1] !== 0xfe || (d[2] !== 0xfd && d[2] !== 0xff) || d[3] !== 0 || d[4] !== 0) return false;
   const t = d[13];
   return role === 'passive' ? t === 1 : t === 2 || t === 3;
+}
+
+/** werift's flight number of an association (the last flight sent or received). */
+function flightOf(socket: WeriftDtlsSocket): number {
+  return (socket as unknown as { dtls?: { flight?: number } }).dtls?.flight ?? 0;
+}
+
+
+/**
+ * The datagram without the DTLS records (RFC 6347 §4.1: 13-byte header, length in bytes 11-12)
+ * for which `drop` is true; the same Buffer when nothing is dropped, null when nothing is left.
+ * A malformed tail is kept as it is (werift drops it).
+ */
+export function withoutRecords(d: Buffer, drop: (d: Uint8Array, at: number) => boolean): Buffer | null {
+  const keep: Buffer[] = [];
+  let at = 0;
+  let dropped = false;
+  while (at + 13 <= d.length) {
+    const end = at + 13 + ((d[at + 11]! << 8) | d[at + 12]!);
+    if (end > d.length) break;
+    if (drop(d, at)) dropped = true;
+    else keep.push(d.subarray(at, end));
+    at = end;
+  }
+  if (!dropped) return d;
+  if (at < d.length) keep.push(d.subarray(at));
+  return keep.length === 0 ? null : Buffer.concat(keep);
 }
 
 export class DtlsSession {
@@ -100,12 +130,29 @@ export class DtlsSession {
    * (opensHandshake); later ones must come from there (checked by the caller).
    */
   feed(data: Buffer, address: string, port: number): boolean {
-    if (this.state === 'failed' || this.state === 'closed') return false;
+    if (this.state === 'failed' || this.state === 'closed' || (this.state === 'done' && this.socket === null)) return false;
     if (this.source === null) {
       if (!opensHandshake(data, this.o.role)) return false;
       this.source = { address, port };
     }
     if (this.socket === null) this.begin();
+    if (this.o.role === 'passive' && this.socket !== null) {
+      // werift's server starts over on any ClientHello without a cookie (new random, new key
+      // pair), also on a late copy of the peer's first one arriving after the cookie exchange, and
+      // renegotiates on any ClientHello once connected; either breaks the handshake under way.
+      const kept = withoutRecords(data, this.lateClientHello);
+      if (kept === null) return true;
+      data = kept;
+    } else if (this.o.role === 'active' && this.socket !== null) {
+      // werift's client takes a repeated server message as a new one (a repeated ServerHello
+      // gets a new key pair and flight state, after which it cannot read the server's Finished;
+      // a repeated HelloVerifyRequest throws). A server repeats a flight when ours was late
+      // (RFC 6347 §4.2.4), so repeats are dropped here by (type, message_seq, fragment_offset);
+      // only a repeated ServerHelloDone after our flight 5 is passed on: werift then resends it.
+      const kept = withoutRecords(data, this.repeatedServerMessage);
+      if (kept === null) return true;
+      data = kept;
+    }
     try {
       this.transport.onData(data);
     } catch {
@@ -149,6 +196,42 @@ export class DtlsSession {
     }
   }
 
+  /** Server handshake fragments already given to werift: type, message_seq, fragment_offset. */
+  private readonly seenFromServer = new Set<number>();
+
+  /**
+   * See feed(). An epoch-0 handshake record (RFC 6347 §4.2.2: the handshake header follows the
+   * 13-byte record header: type, length(3), message_seq(2), fragment_offset(3)).
+   */
+  private readonly repeatedServerMessage = (d: Uint8Array, at: number): boolean => {
+    if (d[at] !== 22 || d[at + 3] !== 0 || d[at + 4] !== 0 || at + 25 > d.length) return false;
+    const t = d[at + 13]!;
+    if (t !== 2 && t !== 3 && t !== 11 && t !== 12 && t !== 13 && t !== 14) return false;
+    const key = t * 2 ** 40 + ((d[at + 17]! << 8) | d[at + 18]!) * 2 ** 24 + ((d[at + 19]! << 16) | (d[at + 20]! << 8) | d[at + 21]!);
+    if (!this.seenFromServer.has(key)) {
+      this.seenFromServer.add(key);
+      return false;
+    }
+    return !(t === 14 && this.socket !== null && flightOf(this.socket) >= 5);
+  };
+
+  /**
+   * See feed(): a ClientHello (RFC 6347 §4.2.1) that must not reach werift's server: any once the
+   * handshake is done, and one without a cookie once the cookie exchange is over (flight >= 4).
+   * A repeated ClientHello with the cookie still gets through: werift then resends its flight 4.
+   */
+  private readonly lateClientHello = (d: Uint8Array, at: number): boolean => {
+    if (d[at] !== 22 || d[at + 3] !== 0 || d[at + 4] !== 0 || d[at + 13] !== 1) return false;
+    if (this.state === 'done') return true;
+    if (this.socket === null || flightOf(this.socket) < 4) return false;
+    // Body after the 12-byte handshake header: version(2) random(32) session_id<1> cookie<1>.
+    const body = at + 25;
+    const sid = body + 34;
+    if (sid >= d.length) return true;
+    const cookie = sid + 1 + d[sid]!;
+    return cookie >= d.length || d[cookie] === 0;
+  };
+
   private transmit(data: Buffer): void {
     const to = this.o.peer();
     if (to !== null) this.o.send(data, to.address, to.port);
@@ -176,7 +259,12 @@ export class DtlsSession {
     }
     this.state = 'done';
     this.stopTimer();
-    // The association stays open (the peer may retransmit its last flight; werift answers it).
+    // werift keeps the association a little longer (retransmitted final flights, a late alert), then
+    // lets go of it: ~20 KB of handshake state per association that would otherwise stay for the call.
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.shut();
+    }, RELEASE_AFTER_DONE_MS);
     this.o.done({ profile, material, peerCertificate: Buffer.from(cert) });
   }
 
@@ -195,6 +283,7 @@ export class DtlsSession {
   private shut(): void {
     this.stopTimer();
     this.transport.closed = true; // also ends werift's pending flight retransmissions (werift.ts)
+    this.transport.onData = () => {}; // werift's handler holds the whole association
     const s = this.socket;
     this.socket = null;
     if (s !== null) {
@@ -205,6 +294,14 @@ export class DtlsSession {
         // werift's close on a half-made association may throw; it is dropped either way
       }
     }
+  }
+
+  /**
+   * Whether a new handshake may replace this one when the peer starts over (a fresh ClientHello):
+   * after it failed, or once a finished one has been let go of (the peer re-keys, e.g. restarted).
+   */
+  get restartable(): boolean {
+    return this.state === 'failed' || (this.state === 'done' && this.socket === null);
   }
 
   /** Ends the association (idempotent); no callback runs after it. */

@@ -10,7 +10,17 @@
  * association's flight number reaches the one it waits for: werift's DtlsContext gets a `flight`
  * accessor that wakes the waiting flight (no polling timers, which at 100 handshakes in flight
  * would be 20000 wake-ups a second).
+ *
+ * WHY a second patch: werift does its ECDHE key exchange in pure JavaScript (tweetnacl for X25519,
+ * which both werift and OpenSSL offer first; @noble/curves for P-256): about 4 of the ~7 ms of CPU
+ * a handshake costs each side. patchEcdhe() routes both curves through node:crypto (OpenSSL,
+ * ~0.1 ms) by replacing the two functions werift calls them through; the wire bytes are the same
+ * (raw 32-byte X25519 keys, uncompressed P-256 points, the shared secret's x coordinate).
+ * patchSigning() does the same for the signatures (ServerKeyExchange, CertificateVerify): werift
+ * hands OpenSSL our key as PEM text for every signature and parses certificate and key again for
+ * every association, ~3 ms each with OpenSSL 3's decoders; the patch parses them once.
  */
+import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -88,6 +98,11 @@ export function werift(): WeriftDtls {
     Flight: { prototype: FlightProto; RetransmitCount: number };
   };
   patchFlightTransmit(flight.Flight);
+  patchEcdhe(
+    require(path.join(root, '../../dtls/src/cipher/namedCurve.js')) as NamedCurveModule,
+    require(path.join(root, '../../dtls/src/cipher/prf.js')) as PrfModule,
+  );
+  patchSigning((require(path.join(root, '../../dtls/src/context/cipher.js')) as { CipherContext: { prototype: CipherProto } }).CipherContext.prototype);
   loaded = dtls;
   return dtls;
 }
@@ -157,4 +172,100 @@ function flightChange(dtls: FlightState, ms: number): Promise<void> {
 export function wakeFlights(socket: WeriftDtlsSocket): void {
   const dtls = (socket as unknown as { dtls?: FlightState }).dtls;
   if (dtls !== undefined) dtls.flight = dtls.flight;
+}
+
+interface EcKeyPair { curve: number; privateKey: Buffer; publicKey: Buffer }
+interface NamedCurveModule { generateKeyPair(curve: number): EcKeyPair }
+interface PrfModule { prfPreMasterSecret(publicKey: Buffer, privateKey: Buffer, curve: number): Buffer }
+
+/** TLS NamedCurve numbers (RFC 8422 §5.1.1). */
+const SECP256R1 = 23;
+const X25519 = 29;
+
+/** Our X25519 private keys as node KeyObjects, by the raw key werift carries around. */
+const x25519Keys = new WeakMap<Buffer, KeyObject>();
+
+/** See the file comment. Idempotent; other curves keep werift's own code. */
+function patchEcdhe(nc: NamedCurveModule & { rtpengineTsPatched?: true }, prf: PrfModule): void {
+  if (nc.rtpengineTsPatched) return;
+  nc.rtpengineTsPatched = true;
+  const keyPair = nc.generateKeyPair;
+  const preMaster = prf.prfPreMasterSecret;
+  nc.generateKeyPair = (curve: number): EcKeyPair => {
+    if (curve === SECP256R1) {
+      const e = createECDH('prime256v1');
+      e.generateKeys();
+      return { curve, privateKey: e.getPrivateKey(), publicKey: e.getPublicKey(null, 'uncompressed') };
+    }
+    if (curve === X25519) {
+      const k = generateKeyPairSync('x25519');
+      const privateKey = Buffer.from(k.privateKey.export({ format: 'jwk' }).d!, 'base64url');
+      x25519Keys.set(privateKey, k.privateKey);
+      return { curve, privateKey, publicKey: Buffer.from(k.publicKey.export({ format: 'jwk' }).x!, 'base64url') };
+    }
+    return keyPair(curve);
+  };
+  prf.prfPreMasterSecret = (publicKey: Buffer, privateKey: Buffer, curve: number): Buffer => {
+    if (curve === SECP256R1) {
+      const e = createECDH('prime256v1');
+      e.setPrivateKey(privateKey);
+      return e.computeSecret(publicKey); // the x coordinate (RFC 8422 §5.10)
+    }
+    const own = curve === X25519 ? x25519Keys.get(privateKey) : undefined;
+    if (own !== undefined) {
+      const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+      return diffieHellman({ privateKey: own, publicKey: peer });
+    }
+    return preMaster(publicKey, privateKey, curve);
+  };
+}
+
+/** The part of werift's CipherContext the signing patch touches. */
+interface CipherProto {
+  keyPem?: string;
+  localCert?: Buffer;
+  localPrivateKey?: { sign(data: Buffer, hash: string): Buffer };
+  signatureHashAlgorithm?: unknown;
+  parseX509(certPem: string, keyPem: string, signatureHash: unknown): void;
+  signatureData(data: Buffer, hash: string): Buffer;
+  rtpengineTsPatched?: true;
+}
+
+/** Parsed certificate and key per (certificate, key) PEM pair: the daemon has one. */
+const parsedKeys = new Map<string, { localCert: Buffer; localPrivateKey: { sign(data: Buffer, hash: string): Buffer } }>();
+/** The node KeyObject of each parsed werift private key. */
+const keyOf = new WeakMap<object, KeyObject>();
+
+/** See the file comment. Signatures stay what werift makes (DER ECDSA, or RSA PKCS #1 v1.5). */
+function patchSigning(proto: CipherProto): void {
+  if (proto.rtpengineTsPatched) return;
+  proto.rtpengineTsPatched = true;
+  const parse = proto.parseX509;
+  const parsed = (certPem: string, keyPem: string, ctx: CipherProto, signatureHash: unknown) => {
+    const id = `${certPem}\n${keyPem}`;
+    let p = parsedKeys.get(id);
+    if (p === undefined) {
+      parse.call(ctx, certPem, keyPem, signatureHash);
+      const key = createPrivateKey(keyPem);
+      const localPrivateKey = ctx.localPrivateKey!;
+      // The parsed key object is shared by every association: its sign() uses the KeyObject.
+      localPrivateKey.sign = (data: Buffer, hash: string): Buffer => sign(hash, data, key);
+      keyOf.set(localPrivateKey, key);
+      p = { localCert: ctx.localCert!, localPrivateKey };
+      if (parsedKeys.size >= 4) parsedKeys.clear(); // a handful of certificates at most (tests)
+      parsedKeys.set(id, p);
+    }
+    return p;
+  };
+  proto.parseX509 = function parseX509(this: CipherProto, certPem: string, keyPem: string, signatureHash: unknown): void {
+    const p = parsed(certPem, keyPem, this, signatureHash);
+    this.localCert = p.localCert;
+    this.localPrivateKey = p.localPrivateKey;
+    this.signatureHashAlgorithm = signatureHash;
+  };
+  proto.signatureData = function signatureData(this: CipherProto, data: Buffer, hash: string): Buffer {
+    const key = this.localPrivateKey !== undefined ? keyOf.get(this.localPrivateKey) : undefined;
+    if (key === undefined) throw new Error('DTLS: no private key to sign with');
+    return sign(hash, data, key);
+  };
 }

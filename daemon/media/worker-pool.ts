@@ -259,7 +259,20 @@ class MediaWorker {
   /** `data` out of the slot's socket to address:port, unchanged (DTLS; command-ring.ts CMD_SEND). */
   send(slot: number, address: string, port: number, data: Uint8Array): void {
     this.command(() => this.ring.send(slot, address, port, data));
+    // WHY not the usual wake at the end of the turn: the main thread may be busy with other
+    // handshakes for a long turn, and a DTLS flight held back that long crosses its own
+    // retransmission on the wire. One wake after the flight's datagrams (a microtask) suffices.
+    if (!this.sendWakeQueued) {
+      this.sendWakeQueued = true;
+      queueMicrotask(this.wakeAfterSend);
+    }
   }
+
+  private sendWakeQueued = false;
+  private readonly wakeAfterSend = (): void => {
+    this.sendWakeQueued = false;
+    this.wakeNow();
+  };
 
   /** Test hook: the worker throws an uncaught exception (ignored unless it runs with test hooks). */
   crash(): void {

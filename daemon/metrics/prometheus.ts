@@ -16,9 +16,13 @@ import {
   W_SRTP_PROTECTED, W_SRTP_REPLAY_DROPS, W_SRTP_UNPROTECTED,
 } from '../media/stream-table.js';
 import { mediaInUse, type TrafficRates } from '../control/statistics.js';
+import type { DtlsCounters } from '../dtls/dtls-service.js';
+import { C_FULL_DROPS, C_RATE_DROPS } from '../media/dtls-channel.js';
 
 export interface MetricSources {
   ctx: MediaContext;
+  /** DTLS-SRTP handshake counters (daemon/dtls/dtls-service.ts); absent: reported as 0. */
+  dtls?: { counters: DtlsCounters } | null;
   calls: CallManager;
   rates: TrafficRates;
   startedMs: number;
@@ -114,6 +118,17 @@ export class Metrics {
     perWorker('counter', 'rtpengine_ts_srtp_protected_packets_total', 'RTP/RTCP packets sent protected as SRTP/SRTCP', W_SRTP_PROTECTED);
     perWorker('counter', 'rtpengine_ts_non_media_drops_total', 'Packets neither RTP nor RTCP dropped: DTLS on a stream without DTLS, anything non-media on or toward an SRTP stream', W_NON_MEDIA_DROPS);
     perWorker('counter', 'rtpengine_ts_dtls_records_total', 'DTLS datagrams handed to the DTLS handler', W_DTLS_RECORDS);
+    const dtlsCount = (name: string, help: string, field: keyof DtlsCounters): void =>
+      counter(name, help, [], (m) => m.inc(s.dtls?.counters[field] ?? 0));
+    dtlsCount('rtpengine_ts_dtls_handshakes_started_total', 'DTLS-SRTP handshakes started (one per media component, and per restart)', 'started');
+    dtlsCount('rtpengine_ts_dtls_handshakes_completed_total', 'DTLS-SRTP handshakes completed with a matching fingerprint (keys installed)', 'completed');
+    dtlsCount('rtpengine_ts_dtls_handshakes_failed_total', 'DTLS-SRTP handshakes given up (time limit, retransmissions exhausted, no SRTP profile)', 'failed');
+    dtlsCount('rtpengine_ts_dtls_fingerprint_mismatches_total', 'DTLS-SRTP handshakes whose peer certificate did not match its a=fingerprint (no keys)', 'fingerprintMismatches');
+    counter('rtpengine_ts_dtls_dropped_total', 'DTLS datagrams dropped before the handshake saw them, by reason', ['reason'], (m) => {
+      m.inc({ reason: 'unmatched' }, s.dtls?.counters.dropped ?? 0);
+      m.inc({ reason: 'rate' }, s.ctx.pool.dtlsCounter(C_RATE_DROPS));
+      m.inc({ reason: 'queue' }, s.ctx.pool.dtlsCounter(C_FULL_DROPS));
+    });
     perWorker('gauge', 'rtpengine_ts_worker_streams', 'Open media sockets (RTP + RTCP streams) in each media worker', W_ACTIVE_SLOTS);
     gauge('rtpengine_ts_calls', 'Calls currently known to the daemon', [], (g) => g.set(s.calls.calls.size));
     gauge('rtpengine_ts_packet_rate', 'Packets per second received over the last second', [], (g) => g.set(s.rates.packets));

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SrtpContext } from '../../protocol/srtp/srtp-context.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
 import { str } from '../helpers/ng-client.js';
+import { freeTcpPort, httpRequest } from '../helpers/ng-transports.js';
 import { makePeerCert, opensslClient, opensslServer, splitMaterial, type OpensslPeer, type PeerCert } from '../helpers/openssl-dtls.js';
 import { rtpPacket } from '../helpers/rtp-peer.js';
 import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
@@ -190,7 +191,8 @@ describe.skipIf(!haveOpenssl)('DTLS-SRTP through the daemon (ng offer/answer)', 
   });
 
   it('garbage and DTLS records from strangers are dropped; the daemon and the handshake carry on', async () => {
-    const d = await startDaemon([]);
+    const httpPort = await freeTcpPort();
+    const d = await startDaemon([`--listen-http=127.0.0.1:${httpPort}`]);
     cleanup.push(() => d.close());
     const cert = makePeerCert();
     cleanup.push(() => cert.dispose());
@@ -234,6 +236,14 @@ describe.skipIf(!haveOpenssl)('DTLS-SRTP through the daemon (ng offer/answer)', 
     clearInterval(flood);
     expect(stranger.got).toEqual([]);
     expect(d.proc.exitCode).toBeNull();
+    // Every drop is counted (docs/metrics.md).
+    const metrics = (await httpRequest(httpPort, 'GET', '/metrics')).body.toString();
+    const metric = (name: string): number => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(metric('rtpengine_ts_dtls_handshakes_completed_total')).toBe(2);
+    expect(metric('rtpengine_ts_dtls_handshakes_started_total')).toBe(2);
+    expect(metric('rtpengine_ts_dtls_dropped_total{reason="rate"}')).toBeGreaterThan(100);
+    expect(metric('rtpengine_ts_dtls_dropped_total{reason="unmatched"}')).toBeGreaterThan(10);
+    expect(metric('rtpengine_ts_dtls_fingerprint_mismatches_total')).toBe(0);
     await bothWays(c, srtpSock, bSock, material, true);
   });
 });

@@ -194,6 +194,32 @@ describe.skipIf(!haveOpenssl)('DTLS-SRTP with openssl', () => {
     expect(s.fx.dtls.size).toBe(0);
   });
 
+  it('after a handshake that was given up, a peer that starts over gets a new one', async () => {
+    const srtpSock = await new Sock().open();
+    const plainSock = await new Sock().open();
+    cleanup.push(() => srtpSock.close(), () => plainSock.close());
+    const cert = makePeerCert();
+    cleanup.push(() => cert.dispose());
+    const fx = await dtlsCall({
+      role: 'passive', aPeer: { address: '127.0.0.1', port: srtpSock.port }, bPeer: { address: '127.0.0.1', port: plainSock.port },
+      peerFingerprint: { hash: 'sha-256', value: cert.fingerprint }, handshakeTimeoutMs: 600,
+    });
+    cleanup.push(() => fx.close());
+    // A ClientHello-shaped record that leads nowhere: the handshake starts, then times out.
+    const hello = Buffer.alloc(60);
+    hello.set([22, 0xfe, 0xfd, 0, 0]);
+    hello[13] = 1;
+    srtpSock.send(hello, fx.a.rtp.sock!.port);
+    await until('given up', () => fx.dtls.counters.failed === 1, 3000);
+    expect(fx.logs.some((l) => /given up: no handshake within 600 ms/.test(l))).toBe(true);
+    const cli = opensslClient(cert, fx.a.rtp.sock!.port);
+    cleanup.push(() => cli.close());
+    const { material } = await cli.result;
+    await until('keys installed', () => fx.a.srtp !== null);
+    expect(Buffer.from(fx.a.srtp!.rx!.key)).toEqual(splitMaterial(material).clientKey);
+    expect(fx.dtls.counters.started).toBe(2);
+  });
+
   it('passive (we are the server) against openssl s_client: same keys, SRTP both ways', async () => {
     const s = await setup('passive');
     const { material } = await s.peer.result;

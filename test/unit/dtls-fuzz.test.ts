@@ -43,7 +43,7 @@ interface Pair {
 }
 
 /** A client and a server session wired to each other in memory (setImmediate as the network). */
-function pair(deliver = true): Pair {
+function pair(deliver = true, copies = 1): Pair {
   const p = {} as Pair;
   p.fromClient = [];
   p.fromServer = [];
@@ -52,7 +52,11 @@ function pair(deliver = true): Pair {
     role, cert, timeoutMs: 4000,
     send: (data) => {
       (role === 'active' ? p.fromClient : p.fromServer).push(Buffer.from(data));
-      if (deliver) setImmediate(() => (role === 'active' ? p.server : p.client).feed(Buffer.from(data), '127.0.0.1', role === 'active' ? 1 : 2));
+      // `copies` > 1: every datagram arrives that many times, the later ones a little late (a
+      // network that duplicates, or a peer that retransmits a flight whose answer was slow).
+      for (let i = 0; deliver && i < copies; i++) {
+        setTimeout(() => (role === 'active' ? p.server : p.client).feed(Buffer.from(data), '127.0.0.1', role === 'active' ? 1 : 2), i * 3);
+      }
     },
     peer: () => ({ address: '127.0.0.1', port: 9 }),
     done: () => { p.done[role === 'active' ? 'client' : 'server'] = true; },
@@ -136,6 +140,17 @@ describe('DTLS entry point fuzz', () => {
       s.close();
     }
   });
+
+  it('completes although every datagram arrives twice or three times (repeated flights)', async () => {
+    for (const copies of [2, 3]) {
+      const p = pair(true, copies);
+      p.server.start();
+      p.client.start();
+      expect(await until(() => p.done.client && p.done.server, 10_000)).toBe(true);
+      p.client.close();
+      p.server.close();
+    }
+  }, 25_000);
 
   it('a clean handshake still completes afterwards, and nothing was thrown or rejected unhandled', async () => {
     const p = pair();
