@@ -257,4 +257,19 @@ describe('ICE with werift as the peer', () => {
       expect(iceLines(str(answer.get('sdp'))), name).toBe(expectIce);
     }
   });
+
+  it('role conflict: werift also controlling (both sides think they control) is resolved with 487 and media flows', async () => {
+    const phone = await plainPhone();
+    const w = await weriftAgent(true); // the daemon offers, so it is controlling too
+    const callId = `ice-rc-${process.pid}`;
+    const offer = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'P', sdp: plainSdp(phone.port), ICE: 'force', 'rtcp-mux': ['offer'] });
+    const toWerift = str(offer.get('sdp'));
+    const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'P', 'to-tag': 'W', sdp: weriftSdp(w), ICE: 'remove' });
+    const phoneSidePort = Number(/^m=audio (\d+)/m.exec(str(answer.get('sdp')))![1]);
+    await connectTo(w, toWerift);
+    await selected(callId, 'W');
+    const got = await mediaBothWays(w, phone, phoneSidePort);
+    expect(got.atPhone).toBe(10);
+    expect(got.atWerift).toBe(10);
+  });
 });
