@@ -238,11 +238,14 @@ class MediaWorker {
 
   /** Each slot's SRTP keys (when they changed) first, then its configuration. */
   configure(configs: SlotConfig[]): void {
+    // Every slot's keys before any slot's forwarding: the worker may run a prefix of these records
+    // (it drains whatever is published when it wakes), and a sink must never become visible before
+    // the keys of the slot it sends out of — a packet would leave that slot in clear.
     for (const c of configs) {
       const srtp = this.srtpChange(c);
       if (srtp !== undefined) this.command(() => this.ring.srtp(c.slot, srtp));
-      this.command(() => this.ring.configure(c));
     }
+    for (const c of configs) this.command(() => this.ring.configure(c));
   }
 
   /** The keys to send for `c.slot` (null: back to plain), or undefined when the worker has them. */
