@@ -1,13 +1,13 @@
 /**
- * Starts our daemon, or — with REFERENCE_RTPENGINE (or FLAG_MEDIA_RTPENGINE) set to rtpengine's
- * binary, e.g. /usr/bin/rtpengine — the real rtpengine 10.5 with the same command line, so one test
- * file proves its expectations against both.
+ * Starts our daemon, or — with REFERENCE_RTPENGINE (or RTPENGINE_BIN, FLAG_MEDIA_RTPENGINE) set to
+ * rtpengine's binary, e.g. /usr/bin/rtpengine — the real rtpengine 10.5 with the same command line,
+ * so one test file proves its expectations against both. The one helper for that in the tests.
  */
 import { spawn } from 'node:child_process';
 import { freeUdpPort, startDaemon, type DaemonHandle } from './daemon-process.js';
 import { NgClient } from './ng-client.js';
 
-export const REFERENCE = process.env.REFERENCE_RTPENGINE ?? process.env.FLAG_MEDIA_RTPENGINE;
+export const REFERENCE = process.env.REFERENCE_RTPENGINE ?? process.env.RTPENGINE_BIN ?? process.env.FLAG_MEDIA_RTPENGINE;
 
 let portBase = 52000 + (process.pid % 20) * 300;
 
@@ -15,10 +15,11 @@ export async function startEither(args: string[] = [], opts: { ports?: number; e
   const ports = opts.ports ?? 200;
   if (!REFERENCE) return startDaemon(args, { ports, env: opts.env });
   const ngPort = await freeUdpPort();
-  const portMin = (portBase += 300);
+  const portMin = portBase;
+  portBase += Math.max(300, ports);
   const portMax = portMin + ports - 1;
   const proc = spawn(REFERENCE, [
-    '--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${ngPort}`,
+    '--config-file=none', '-t', '-1', ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -7,54 +7,18 @@
  * The expectations were taken from rtpengine 10.5.3.5 on loopback: with FLAG_MEDIA_RTPENGINE set to
  * its binary (e.g. /usr/bin/rtpengine) the same tests run against it instead of dist/daemon/main.js.
  */
-import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BEncodable, BValue } from '../../protocol/ng/bencode.js';
-import { freeUdpPort, startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
-import { NgClient, dict, str, type Reply } from '../helpers/ng-client.js';
+import type { DaemonHandle } from '../helpers/daemon-process.js';
+import { startEither } from '../helpers/reference-daemon.js';
+import { dict, str, type Reply } from '../helpers/ng-client.js';
 import { rtcpRr, rtpPacket } from '../helpers/rtp-peer.js';
 import { cAddr, mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
 
-const REAL = process.env.FLAG_MEDIA_RTPENGINE;
-
-let portBase = 46000 + (process.pid % 20) * 400;
-
 /** Our daemon, or (FLAG_MEDIA_RTPENGINE) the real one with the same command line; `ports` (≤ 200) in its range. */
-async function start(args: string[], ports = 200): Promise<DaemonHandle> {
-  if (!REAL) return startDaemon(args, { ports });
-  const ngPort = await freeUdpPort();
-  const portMin = (portBase += 200);
-  const portMax = portMin + ports - 1;
-  const proc = spawn(REAL, [
-    '--config-file=none', '-t', '-1', ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
-    '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...args,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  proc.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-  const ng = new NgClient(ngPort);
-  for (const deadline = Date.now() + 10_000; ;) {
-    try {
-      await ng.request({ command: 'ping' });
-      break;
-    } catch {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`rtpengine did not start:\n${out}`);
-    }
-  }
-  return {
-    ngPort, portMin, portMax, ng, proc, log: () => out,
-    close: async () => {
-      ng.close();
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(t);
-      }
-    },
-  };
+function start(args: string[], ports = 200): Promise<DaemonHandle> {
+  return startEither(args, { ports });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,11 +5,11 @@
  * protecting with its own keys and unprotecting with the keys the daemon gave it, and every packet
  * must arrive intact (payload marker), authenticated where SRTP is due, and plain where it is not.
  *
- * With RTPENGINE_BIN=/usr/bin/rtpengine the same matrix runs against rtpengine 10.5.
+ * With RTPENGINE_BIN (or REFERENCE_RTPENGINE)=/usr/bin/rtpengine the same matrix runs against rtpengine 10.5.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonHandle } from '../helpers/daemon-process.js';
-import { startEither } from '../helpers/either-daemon.js';
+import { startEither } from '../helpers/reference-daemon.js';
 import { str } from '../helpers/ng-client.js';
 import { ALL_PROTOS, isDtls, isSdes, SrtpEndpoint, type Proto } from '../helpers/srtp-endpoint.js';
 
@@ -18,7 +18,7 @@ let callNo = 0;
 const endpoints: SrtpEndpoint[] = [];
 
 beforeAll(async () => {
-  d = await startEither([], 1000); // 74 calls × 4 ports
+  d = await startEither([], { ports: 1000 }); // 74 calls × 4 ports
 });
 afterAll(async () => {
   for (const e of endpoints) e.close();
