@@ -88,7 +88,10 @@ export function answerDtls(ctx: MediaContext, opts: CallOptions, from: CallMedia
   else if (same) role = to.dtls!.role;
   else role = to.dtlsWanted ?? (ctx.settings.dtlsPassive ? 'passive' : 'active');
   // A new DTLS association: keys left from an SDES offer do not apply (the handshake brings them).
-  if (!same) to.srtp = null;
+  if (!same) {
+    to.srtp = null;
+    to.dtlsKeys = null;
+  }
   to.dtls = { role, peerFingerprint: fp };
   const hash = opts.dtlsFingerprint ?? fp.hash;
   return { setup: role, fingerprint: `${hash} ${ctx.dtls.fingerprint(hash)}` };

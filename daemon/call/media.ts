@@ -91,6 +91,8 @@ export class CallMedia {
    * layer (MediaContext.dtls) which runs the handshake and then sets `srtp`.
    */
   dtls: DtlsMediaState | null = null;
+  /** The SRTP keys of this media's finished DTLS handshake (RTP component), null until then. */
+  dtlsKeys: SlotSrtp | null = null;
   /** SDES (RFC 4568): the valid a=crypto lines of this participant's last SDP (its keys), in its order. */
   sdesIn: readonly SdesCrypto[] = NO_CRYPTO;
   /**

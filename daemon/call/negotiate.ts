@@ -9,7 +9,7 @@ import { NgError } from '../../protocol/ng/errors.js';
 import { effectiveConnection, sessionMediaIndex, sessionOf } from '../../protocol/sdp/parse.js';
 import { rewriteSdpText, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
 import type { AddrFamily, SdpMedia, SdpSession } from '../../protocol/sdp/types.js';
-import type { SlotConfig } from '../media/messages.js';
+import type { SlotConfig, SlotSrtp } from '../media/messages.js';
 import type { Call } from './call.js';
 import { NO_MUX_OPTIONS, type CallMedia } from './media.js';
 import type { Endpoint } from './stream.js';
@@ -253,7 +253,7 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         asymmetric: m.asymmetric, strictSource: m.strictSource, clockRate,
         generateRtcp: call.generateRtcp,
         tos: call.tos ?? -1,
-        srtp: mine.srtp,
+        srtp: slotKeys(mine),
         // DTLS records reach the worker's DTLS sink only on slots that say so.
         dtls: mine.dtls !== null,
         // STUN reaches the ICE agent (main thread) only where we run ICE with this participant.
@@ -264,7 +264,7 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
       configs.push(
         { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 1) : mine.rtp.advertised, component: 1, ...common },
         // Without rtcp-mux DTLS-SRTP keys the RTCP socket by its own handshake (RFC 5764 §4).
-        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 2) : mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : mine.srtp },
+        { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 2) : mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : slotKeys(mine) },
       );
     }
   }
@@ -273,7 +273,16 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
 
 /** A media that runs DTLS-SRTP but has no keys (yet): blocked both ways (forwardingConfigs). */
 function dtlsWithoutKeys(m: CallMedia): boolean {
-  return m.dtls !== null && m.srtp === null;
+  return m.dtls !== null && m.dtlsKeys === null;
+}
+
+/**
+ * The keys a media's slots use: with DTLS-SRTP only the handshake's (an SDES key we offered next to
+ * DTLS, which `srtp` may still hold for query, must never protect toward a peer that chose DTLS);
+ * before they exist the slot has none, so early SRTP from the peer waits for them (key-wait.ts).
+ */
+function slotKeys(m: CallMedia): SlotSrtp | null {
+  return m.dtls !== null ? m.dtlsKeys : m.srtp;
 }
 
 /**

@@ -161,8 +161,12 @@ export class DaemonDtls implements DtlsService {
     }
     this.counters.completed++;
     const keys = slotSrtpFromKeyingMaterial(r.profile, r.material, c.role === 'active');
-    if (c.component === 1) media.srtp = keys;
-    else media.rtcpSrtp = keys;
+    if (c.component === 1) {
+      media.srtp = keys;
+      media.dtlsKeys = keys;
+    } else {
+      media.rtcpSrtp = keys;
+    }
     this.log.info(`DTLS-SRTP on ${what} established: ${r.profile.suite} (handshake ${(performance.now() - c.session.beganMs).toFixed(1)} ms)`);
     this.ctx.pool.configure(c.call.worker, forwardingConfigs(this.ctx, c.call));
   }
