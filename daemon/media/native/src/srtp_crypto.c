@@ -293,6 +293,25 @@ static int ecb(EVP_CIPHER_CTX *c, const unsigned char *in, unsigned char *out, i
 
 /* ---- AES-CM: ctrNew(key, iv[16]) / ctrXor(h, buf, off, len) ---- */
 
+/*
+ * The (h, buf, off, len) head of the per-packet calls: the handle of `kind`, and buf[off, off+len)
+ * checked to lie in the buffer. 0 on success; otherwise a JS exception is pending.
+ */
+static int range_args(napi_env env, napi_value *argv, int kind, prim_t **p, unsigned char **data, int32_t *len) {
+  unsigned char *buf;
+  size_t n;
+  int32_t off;
+  if (!(*p = handle_of(env, argv[0], kind)) || bytes_of(env, argv[1], &buf, &n) || int_of(env, argv[2], &off) ||
+      int_of(env, argv[3], len))
+    return -1;
+  if (!in_range(off, *len, n)) {
+    throw_range(env, "range outside the buffer");
+    return -1;
+  }
+  *data = buf + off;
+  return 0;
+}
+
 static napi_value ctr_new(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], h;
@@ -317,16 +336,14 @@ static napi_value ctr_xor(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 4) return throw_range(env, "ctrXor(h, buf, off, len)");
-  prim_t *p = handle_of(env, argv[0], K_CTR);
-  unsigned char *buf;
-  size_t n;
-  int32_t off, len;
-  if (!p || bytes_of(env, argv[1], &buf, &n) || int_of(env, argv[2], &off) || int_of(env, argv[3], &len)) return NULL;
-  if (!in_range(off, len, n)) return throw_range(env, "range outside the buffer");
+  prim_t *p;
+  unsigned char *data;
+  int32_t len;
+  if (range_args(env, argv, K_CTR, &p, &data, &len)) return NULL;
   /* RFC 3711 4.1.1: block j is E(k_e, IV + j mod 2^128). */
   unsigned char ctr[16];
   memcpy(ctr, p->io, 16);
-  unsigned char *d = buf + off, *blk = p->inst->blk, *ks = p->inst->ks;
+  unsigned char *d = data, *blk = p->inst->blk, *ks = p->inst->ks;
   while (len > 0) {
     int chunk = len < CTR_CHUNK ? len : CTR_CHUNK;
     int blocks = (chunk + 15) >> 4;
@@ -379,18 +396,16 @@ static napi_value f8_xor(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 4) return throw_range(env, "f8Xor(h, buf, off, len)");
-  prim_t *p = handle_of(env, argv[0], K_F8);
-  unsigned char *buf;
-  size_t n;
-  int32_t off, len;
-  if (!p || bytes_of(env, argv[1], &buf, &n) || int_of(env, argv[2], &off) || int_of(env, argv[3], &len)) return NULL;
-  if (!in_range(off, len, n)) return throw_range(env, "range outside the buffer");
+  prim_t *p;
+  unsigned char *data;
+  int32_t len;
+  if (range_args(env, argv, K_F8, &p, &data, &len)) return NULL;
   if (len == 0) return undefined(env);
   unsigned char ivp[16], s[16], x[16];
   if (ecb(p->c2, p->io, ivp, 16)) goto fail;
   /* S(-1) = 0; S(j) = E(k_e, IV' XOR j XOR S(j-1)), j a 128-bit counter (here < 2^32). */
   memset(s, 0, 16);
-  unsigned char *d = buf + off;
+  unsigned char *d = data;
   for (uint32_t j = 0; len > 0; j++) {
     for (int k = 0; k < 16; k++) x[k] = ivp[k] ^ s[k];
     x[12] ^= (unsigned char) (j >> 24);
@@ -444,20 +459,18 @@ static napi_value hmac_mac(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) return throw_range(env, "hmacMac(h, buf, off, len, extra)");
-  prim_t *p = handle_of(env, argv[0], K_HMAC);
-  unsigned char *buf;
-  size_t n;
-  int32_t off, len;
+  prim_t *p;
+  unsigned char *data;
+  int32_t len;
   int64_t extra;
-  if (!p || bytes_of(env, argv[1], &buf, &n) || int_of(env, argv[2], &off) || int_of(env, argv[3], &len)) return NULL;
+  if (range_args(env, argv, K_HMAC, &p, &data, &len)) return NULL;
   if (napi_get_value_int64(env, argv[4], &extra) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected a number");
     return NULL;
   }
-  if (!in_range(off, len, n)) return throw_range(env, "range outside the buffer");
   SHA_CTX c = p->inner;
   unsigned char d[SHA_DIGEST_LENGTH];
-  SHA1_Update(&c, buf + off, (size_t) len);
+  SHA1_Update(&c, data, (size_t) len);
   if (extra >= 0) {
     unsigned char e[4] = {(unsigned char) (extra >> 24), (unsigned char) (extra >> 16), (unsigned char) (extra >> 8),
                           (unsigned char) extra};
