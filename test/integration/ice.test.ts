@@ -75,6 +75,15 @@ async function selected(callId: string, tag: string): Promise<void> {
   throw new Error(`no ICE pair selected toward ${tag}`);
 }
 
+/** werift connects to the daemon's ICE, the daemon selects its pair, and 10 packets go each way. */
+async function connectsWithMedia(w: Connection, toWerift: string, callId: string, phone: RtpPeer, phoneSidePort: number): Promise<void> {
+  await connectTo(w, toWerift);
+  await selected(callId, 'W');
+  const got = await mediaBothWays(w, phone, phoneSidePort);
+  expect(got.atPhone).toBe(10);
+  expect(got.atWerift).toBe(10);
+}
+
 /** Media both ways: werift ↔ daemon ↔ plain phone; returns what each side got. */
 async function mediaBothWays(w: Connection, phone: RtpPeer, phoneSidePort: number): Promise<{ atPhone: number; atWerift: number }> {
   let atWerift = 0;
@@ -102,11 +111,7 @@ describe('ICE with werift as the peer', () => {
     const toWerift = str(answer.get('sdp'));
     expect(toWerift).toMatch(/^a=ice-ufrag:\w{8}\r$/m);
     expect(toWerift).toMatch(/^a=candidate:\S+ 1 UDP 2130706431 127\.0\.0\.1 \d+ typ host\r$/m);
-    await connectTo(w, toWerift);
-    await selected(callId, 'W');
-    const got = await mediaBothWays(w, phone, phoneSidePort);
-    expect(got.atPhone).toBe(10);
-    expect(got.atWerift).toBe(10);
+    await connectsWithMedia(w, toWerift, callId, phone, phoneSidePort);
     // query shows the endpoint ICE selected for the WebRTC side.
     const q = await d.ng.request({ command: 'query', 'call-id': callId });
     const wPort = w.localCandidates.find((x) => x.host === '127.0.0.1')!.port;
@@ -125,11 +130,7 @@ describe('ICE with werift as the peer', () => {
     const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'P', 'to-tag': 'W', sdp: weriftSdp(w), ICE: 'remove' });
     const toPhone = str(answer.get('sdp'));
     const phoneSidePort = Number(/^m=audio (\d+)/m.exec(toPhone)![1]);
-    await connectTo(w, toWerift);
-    await selected(callId, 'W');
-    const got = await mediaBothWays(w, phone, phoneSidePort);
-    expect(got.atPhone).toBe(10);
-    expect(got.atWerift).toBe(10);
+    await connectsWithMedia(w, toWerift, callId, phone, phoneSidePort);
   });
 
   it('ICE-lite toward the WebRTC side: werift (full) controls and nominates, we follow', async () => {
@@ -142,11 +143,7 @@ describe('ICE with werift as the peer', () => {
     expect(toWerift).toMatch(/^a=ice-lite\r$/m);
     const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'P', 'to-tag': 'W', sdp: weriftSdp(w), ICE: 'remove' });
     const phoneSidePort = Number(/^m=audio (\d+)/m.exec(str(answer.get('sdp')))![1]);
-    await connectTo(w, toWerift);
-    await selected(callId, 'W');
-    const got = await mediaBothWays(w, phone, phoneSidePort);
-    expect(got.atPhone).toBe(10);
-    expect(got.atWerift).toBe(10);
+    await connectsWithMedia(w, toWerift, callId, phone, phoneSidePort);
   });
 
   it('trickle ICE: candidates come later in SDP fragments (flag fragment), also one sent before the call exists', async () => {
@@ -169,11 +166,7 @@ describe('ICE with werift as the peer', () => {
     // And one more fragment after the answer (end-of-candidates).
     const late = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'W', sdp: frag(['a=end-of-candidates']), flags: ['fragment'] });
     expect(late.get('result')?.toString()).toBe('ok');
-    await connectTo(w, toWerift);
-    await selected(callId, 'W');
-    const got = await mediaBothWays(w, phone, phoneSidePort);
-    expect(got.atPhone).toBe(10);
-    expect(got.atWerift).toBe(10);
+    await connectsWithMedia(w, toWerift, callId, phone, phoneSidePort);
     const q = await d.ng.request({ command: 'query', 'call-id': callId });
     const wMedia = ((q.get('tags') as Map<string, Map<string, unknown>>).get('W')!.get('medias') as Map<string, unknown>[])[0]!;
     expect((wMedia.get('flags') as Buffer[]).map(String)).toContain('ICE');
@@ -266,10 +259,6 @@ describe('ICE with werift as the peer', () => {
     const toWerift = str(offer.get('sdp'));
     const answer = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'P', 'to-tag': 'W', sdp: weriftSdp(w), ICE: 'remove' });
     const phoneSidePort = Number(/^m=audio (\d+)/m.exec(str(answer.get('sdp')))![1]);
-    await connectTo(w, toWerift);
-    await selected(callId, 'W');
-    const got = await mediaBothWays(w, phone, phoneSidePort);
-    expect(got.atPhone).toBe(10);
-    expect(got.atWerift).toBe(10);
+    await connectsWithMedia(w, toWerift, callId, phone, phoneSidePort);
   });
 });
