@@ -6,8 +6,6 @@
  * with the exported keys. Also: the handshake of a call that is deleted while it runs ends with it,
  * and a handshake that never completes is given up and logged without harming other calls.
  */
-import * as dgram from 'node:dgram';
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SrtpContext } from '../../protocol/srtp/srtp-context.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
@@ -16,31 +14,10 @@ import { freeTcpPort, httpRequest } from '../helpers/ng-transports.js';
 import { makePeerCert, opensslClient, opensslServer, splitMaterial, type OpensslPeer, type PeerCert } from '../helpers/openssl-dtls.js';
 import { rtpPacket } from '../helpers/rtp-peer.js';
 import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
+import { opensslAvailable, Sock } from '../helpers/udp-sock.js';
 
-let haveOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  haveOpenssl = false;
-}
+const haveOpenssl = opensslAvailable();
 
-class Sock {
-  readonly s = dgram.createSocket('udp4');
-  readonly got: Buffer[] = [];
-  port = 0;
-  async open(): Promise<this> {
-    await new Promise<void>((r) => this.s.bind(0, '127.0.0.1', () => r()));
-    this.port = this.s.address().port;
-    this.s.on('message', (m) => this.got.push(m));
-    return this;
-  }
-  send(b: Uint8Array, port: number): void {
-    this.s.send(b, port, '127.0.0.1');
-  }
-  close(): void {
-    this.s.close();
-  }
-}
 
 async function until(what: string, cond: () => boolean, ms = 8000): Promise<void> {
   const end = Date.now() + ms;

@@ -6,38 +6,15 @@
  * peer's SRTP stack) and a plain RTP leg, and a certificate that does not match the fingerprint must
  * leave the media blocked.
  */
-import * as dgram from 'node:dgram';
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SrtpContext } from '../../protocol/srtp/srtp-context.js';
 import { dtlsCall, type DtlsCallFixture } from '../helpers/dtls-call.js';
 import { makePeerCert, opensslClient, opensslServer, splitMaterial, type OpensslPeer, type PeerCert } from '../helpers/openssl-dtls.js';
 import { rtcpRr, rtpPacket } from '../helpers/rtp-peer.js';
+import { opensslAvailable, Sock } from '../helpers/udp-sock.js';
 
-let haveOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  haveOpenssl = false;
-}
+const haveOpenssl = opensslAvailable();
 
-class Sock {
-  readonly s = dgram.createSocket('udp4');
-  readonly got: Buffer[] = [];
-  port = 0;
-  async open(): Promise<this> {
-    await new Promise<void>((r) => this.s.bind(0, '127.0.0.1', () => r()));
-    this.port = this.s.address().port;
-    this.s.on('message', (m) => this.got.push(m));
-    return this;
-  }
-  send(b: Uint8Array, port: number): void {
-    this.s.send(b, port, '127.0.0.1');
-  }
-  close(): void {
-    this.s.close();
-  }
-}
 
 /** Two sockets on consecutive ports (RTP, RTCP). */
 async function bindPair(): Promise<[Sock, Sock]> {
