@@ -8,6 +8,7 @@ import type { MediaIce } from '../../protocol/sdp/ice.js';
 import type { SlotSrtp } from '../media/messages.js';
 import type { SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { Fingerprint, SetupRole } from '../../protocol/sdp/dtls-attrs.js';
+import type { DirectionConfig } from '../../transcode/types.js';
 import { PacketStream, type Endpoint, type StreamReleaser } from './stream.js';
 
 /** Shared by every media without rtcp-mux options (a Set each was ~150 bytes per media). */
@@ -125,6 +126,13 @@ export class CallMedia {
   iceRejected = false;
   /** `ICE-lite=backward|both` in this participant's offer: we act lite toward it in the answer. */
   iceLiteBackward = false;
+  /**
+   * What becomes of the RTP this participant sends on its way to the other side when the two do not
+   * share a codec (or a flag forces transcoding, or ptime changes): set by codec negotiation once both
+   * sides' codecs are known (daemon/call/codec-negotiate.ts), carried to the worker with the RTP
+   * slot's configuration. null = relayed unchanged.
+   */
+  transcode: DirectionConfig | null = null;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */
