@@ -1,6 +1,7 @@
 // Classification and parsing of the `a=` attributes the rewriter cares about.
 // Everything not recognised here is opaque and copied through unchanged.
 
+import { isIPv4, isIPv6 } from 'node:net';
 import type { AddrFamily, Direction } from './types.js';
 import { attrName } from './lines.js';
 
@@ -61,7 +62,31 @@ export function parseRtcpAttr(rest: string | undefined): RtcpAttr | undefined {
   if (tok.length === 1) return { port };
   if (tok.length !== 4 || tok[1] !== 'IN') return undefined;
   if (tok[2] !== 'IP4' && tok[2] !== 'IP6') return undefined;
-  return { port, family: tok[2], address: tok[3]! };
+  const address = ipLiteral(tok[2], tok[3]!);
+  if (address === undefined) return undefined;
+  return { port, family: tok[2], address };
+}
+
+/**
+ * An a=rtcp line rtpengine 10.5 leaves in the SDP it writes (measured): a valid port followed by an
+ * address part it cannot use (`IN IP7 ...`, `IN` alone, a host name, an IPv6 literal under IP4). It
+ * then writes its own a=rtcp as well. A bad port, or a usable line, is replaced by ours.
+ */
+export function isKeptRtcpAttr(rest: string | undefined): boolean {
+  if (rest === undefined) return false;
+  const tok = rest.split(' ').filter((t) => t !== '');
+  const port = parseDecimal(tok[0]);
+  return port !== undefined && port <= 65535 && tok.length > 1 && parseRtcpAttr(rest) === undefined;
+}
+
+/**
+ * The address of an SDP address field (RFC 8866 §5.7) when it is an IP literal of `family`
+ * (IP4/IP6), else undefined. An IPv6 literal may come in brackets (rtpengine 10.5 accepts them).
+ */
+export function ipLiteral(family: string, text: string): string | undefined {
+  if (family === 'IP4') return isIPv4(text) ? text : undefined;
+  const bare = text.length > 2 && text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  return isIPv6(bare) ? bare : undefined;
 }
 
 /**

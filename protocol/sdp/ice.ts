@@ -2,6 +2,7 @@
 // a=ice-options, a=ice-lite, a=end-of-candidates), read from the section and its session part
 // (media-level attributes win, RFC 8839 §5.4), and the a=candidate grammar both ways.
 
+import { isIP } from 'node:net';
 import { attrName } from './lines.js';
 import type { SdpMedia, SdpSessionPart } from './types.js';
 
@@ -44,6 +45,9 @@ export function parseCandidate(value: string): SdpCandidate | undefined {
   const priority = Number(prio);
   const p = Number(port);
   if (component < 1 || component > 256 || priority > 0xffffffff || p > 65535) return undefined;
+  // Only IP literals: rtpengine 10.5 ignores a candidate with anything else (a host name, an mDNS
+  // `.local` name), measured; resolving one would block signalling on DNS.
+  if (isIP(address) === 0) return undefined;
   const c: SdpCandidate = { foundation, component, transport, priority, address, port: p, type: type as IceCandidateType };
   for (let i = 8; i + 1 < t.length; i += 2) {
     if (t[i] === 'raddr') c.relAddr = t[i + 1];

@@ -5,7 +5,7 @@
 
 import type { AddrFamily, SdpConnection, SdpLine, SdpMedia, SdpOrigin, SdpSession, SdpSessionPart } from './types.js';
 import { attrName, bufferToBinary, splitLines } from './lines.js';
-import { asDirection, isIceAttr, parseDecimal, parseRtcpAttr } from './attributes.js';
+import { asDirection, ipLiteral, isIceAttr, parseDecimal, parseRtcpAttr } from './attributes.js';
 import { buildCodecs } from './codec-parse.js';
 import { parseCrypto } from './crypto.js';
 import { parseFingerprint, parseSetup } from './dtls-attrs.js';
@@ -57,12 +57,19 @@ function parseOrigin(value: string): SdpOrigin {
   return { username: f[0]!, sessionId: f[1]!, version: f[2]!, netType: f[3]!, family: f[4]!, address: f[5]! };
 }
 
-/** RFC 8866 §5.7 `c=<nettype> <addrtype> <connection-address>`. */
+/**
+ * RFC 8866 §5.7 `c=<nettype> <addrtype> <connection-address>`. As in rtpengine 10.5 (measured) the
+ * address must be an IP literal of the stated family: a host name, a multicast address with TTL
+ * (`224.1.1.1/127`), `not.an.ip` or an IPv6 literal under IP4 fail the whole SDP; an IPv6 literal in
+ * brackets is accepted (and used without them).
+ */
 function parseConnection(value: string): SdpConnection {
   const f = fields(value);
   if (f.length !== 3 || f[0] !== 'IN') throw new SdpParseError('malformed c= line');
   if (f[1] !== 'IP4' && f[1] !== 'IP6') throw new SdpParseError('unsupported address type in c= line');
-  return { family: f[1] as AddrFamily, address: f[2]! };
+  const address = ipLiteral(f[1], f[2]!);
+  if (address === undefined) throw new SdpParseError('bad address in c= line');
+  return { family: f[1] as AddrFamily, address };
 }
 
 interface MLine {

@@ -4,7 +4,7 @@
 import type { Codec, SdpConnection, SdpLine, SdpMedia } from './types.js';
 import type { IceMode, MediaPlan } from './plan.js';
 import { attrName, genAttr, genLine } from './lines.js';
-import { asDirection, isIceAttr, isRelayCandidate, isWellFormedCrypto } from './attributes.js';
+import { asDirection, isIceAttr, isKeptRtcpAttr, isRelayCandidate, isWellFormedCrypto } from './attributes.js';
 import { codecLines } from './codec-parse.js';
 import { isZeroAddress } from './parse.js';
 
@@ -53,9 +53,10 @@ function dropAttr(value: string, plan: MediaPlan, ctx: MediaContext, codecs: boo
   const { name, rest } = attrName(value);
   switch (name) {
     case 'end-of-candidates':
-    case 'rtcp':
     case 'mid':
       return true;
+    case 'rtcp':
+      return !isKeptRtcpAttr(rest);
     case 'rtcp-mux':
       return ctx.iceMode !== 'force-relay';
     case 'rtpmap':

@@ -42,6 +42,36 @@ describe('garbage and hostile input', () => {
     expect((l.get('calls') as Buffer[]).map(String)).not.toContain('bad-sdp');
   });
 
+  it('rejects addresses that are not IP literals of their family, as rtpengine 10.5 does (measured)', async () => {
+    const sdp = (c: string, extra = ''): string =>
+      `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN ${c}\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n${extra}`;
+    // c= must be an IP literal of the stated family: no host names (no DNS on the signalling path),
+    // no multicast TTL suffix, no IPv6 under IP4. The call is not created.
+    for (const c of ['IP4 not.an.ip', 'IP4 300.1.1.1', 'IP4 localhost', 'IP4 ::1', 'IP4 224.1.1.1/127', 'IP6 127.0.0.1']) {
+      const r = await d.ng.request({ command: 'offer', 'call-id': `bad-c-${c}`, 'from-tag': 'x', sdp: sdp(c) });
+      expect(str(r.get('error-reason')), c).toBe('Failed to parse SDP');
+      const q = await d.ng.request({ command: 'query', 'call-id': `bad-c-${c}` });
+      expect(str(q.get('error-reason')), c).toBe('Unknown call-id');
+    }
+    // A bracketed IPv6 literal is accepted; a media-level c= does not save a bad session-level one.
+    const ok = await d.ng.request({ command: 'offer', 'call-id': 'c-v6-brackets', 'from-tag': 'x', sdp: sdp('IP6 [::1]') });
+    expect(str(ok.get('result'))).toBe('ok');
+    const both = await d.ng.request({ command: 'offer', 'call-id': 'c-both', 'from-tag': 'x', sdp: sdp('IP4 bogus', 'c=IN IP4 127.0.0.1\r\n') });
+    expect(str(both.get('error-reason'))).toBe('Failed to parse SDP');
+    // a=rtcp with an unusable address stays in the output next to ours; one with a bad port goes;
+    // a candidate with a host name is ignored.
+    const rtcpAddr = await d.ng.request({ command: 'offer', 'call-id': 'rtcp-bad-addr', 'from-tag': 'x', sdp: sdp('IP4 127.0.0.1', 'a=rtcp:5001 IN IP4 not.ip\r\n') });
+    expect(str(rtcpAddr.get('sdp'))).toMatch(/a=rtcp:5001 IN IP4 not\.ip\r\na=rtpmap:0 PCMU\/8000\r\na=sendrecv\r\na=rtcp:\d+\r\n$/);
+    const rtcpPort = await d.ng.request({ command: 'offer', 'call-id': 'rtcp-bad-port', 'from-tag': 'x', sdp: sdp('IP4 127.0.0.1', 'a=rtcp:70000\r\n') });
+    expect(str(rtcpPort.get('sdp'))).not.toContain('70000');
+    const cand = await d.ng.request({
+      command: 'offer', 'call-id': 'cand-host', 'from-tag': 'x',
+      sdp: sdp('IP4 127.0.0.1', 'a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwxyz\r\na=candidate:1 1 UDP 2130706431 not.an.ip 5000 typ host\r\n'),
+    });
+    expect(str(cand.get('result'))).toBe('ok');
+    expect(str(cand.get('sdp'))).not.toContain('not.an.ip');
+  });
+
   it('counts garbage and spoofed media without disturbing the call', async () => {
     const [a, aRtcp] = await RtpPeer.pair();
     const [b, bRtcp] = await RtpPeer.pair();
