@@ -14,8 +14,8 @@ export function helpText(program = 'rtpengine'): string {
     ...OPTION_TABLE.map((d) => `--${d.long}${d.metavar !== undefined ? `=${d.metavar}` : ''}`.length),
   );
   const column = 2 + 4 + widest + 1;
-  const line = (d: { long: string; short?: string; metavar?: string; help: string }): string =>
-    `${left(d).padEnd(column)}${d.help}`;
+  const line = (d: { long: string; short?: string; metavar?: string; help: string; implemented?: boolean }): string =>
+    `${left(d).padEnd(column)}${d.help}${d.implemented === false ? ' [accepted, no effect]' : ''}`;
   return [
     'Usage:',
     `  ${program} [OPTION…]  - next-generation media proxy`,
@@ -24,8 +24,10 @@ export function helpText(program = 'rtpengine'): string {
     line(helpEntry),
     '',
     'Application Options:',
-    ...OPTION_TABLE.map(line),
+    ...OPTION_TABLE.map((d) => line({ ...d, implemented: d.implemented === true || d.long === 'help' })),
     '',
+    `Options marked [accepted, no effect] are rtpengine ${'10.5'}'s: ${program} takes them (on the command line and in the`,
+    "[rtpengine] section of the config file) so that existing configurations start unchanged, but does not act on them.",
     '',
   ].join('\n');
 }

@@ -27,4 +27,14 @@ describe('helpText', () => {
     }
     for (const def of OPTION_TABLE) expect(text).toContain(`--${def.long}`);
   });
+
+  it('says which options take effect: the others are marked as accepted for compatibility only', () => {
+    for (const def of OPTION_TABLE) {
+      const line = lines.find((l) => l.includes(`--${def.long}${def.metavar ? '=' : ' '}`))!;
+      expect(line.endsWith(' [accepted, no effect]'), def.long).toBe(!def.implemented);
+    }
+    expect(lines.find((l) => l.includes('--interface='))).not.toContain('no effect');
+    expect(lines.find((l) => l.includes('--redis='))).toContain('[accepted, no effect]');
+    expect(text).toContain('Options marked [accepted, no effect]');
+  });
 });
