@@ -23,6 +23,28 @@ const OPUS_GET_LOOKAHEAD = 4027;
 /** PCM rates libopus runs at (RFC 6716 §2: the decoder may output any of these). */
 export const OPUS_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
 
+/**
+ * The encoder complexity the transcoder uses unless told otherwise. rtpengine 10.5 sets none, so
+ * ffmpeg's libopus wrapper applies its default, 10. We use 5: `npm run bench:codecs` measured
+ * (CPU µs per 20 ms frame, this WASM build, 8 kHz, 24 kbit/s) encode 86 at 5 vs 145 at 10, i.e.
+ * PCMU<->opus at 203 vs 127 calls per core, with the same Bark-band spectral distance to the input
+ * (0.6 dB) at 8 kHz and 1.6 vs 1.4 dB at 48 kHz / 32 kbit/s. Below 3 the encoder drops audio
+ * bandwidth at low bit rates (16 kbit/s at 48 kHz: 11 dB distance at 0 and 1, 2.5 at 5).
+ */
+export const OPUS_DEFAULT_COMPLEXITY = 5;
+
+/**
+ * The PCM rate to run the Opus codec at when the other side of the transcoder is PCM at `otherRate`:
+ * the lowest Opus rate that carries all of it (8000 for G.711, 16000 for G.722, 48000 for anything
+ * above 24000). libopus decodes to and encodes from any of its rates directly (RFC 6716 §2), so no
+ * resampler runs, and the codec works on fewer samples: PCMU<->opus costs ~100 µs per call and 20 ms
+ * at 8 kHz vs ~300 µs at 48 kHz plus two resamplings. The RTP clock stays 48000 (RFC 7587 §4.1).
+ */
+export function opusPcmRate(otherRate: number): number {
+  for (const r of OPUS_RATES) if (r >= otherRate) return r;
+  return 48000;
+}
+
 /** An Opus packet is at most 120 ms (RFC 6716 §3.2.5); this is that duration in 2.5 ms units. */
 const MAX_FRAME_UNITS = 48;
 /** Longest encoded packet we produce: 1275 bytes per 20 ms frame (RFC 6716 §3.4 R2) × 6 + framing. */

@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alignedSnr, speechLike, tone } from '../../bench/lib/audio-quality.js';
-import { OpusDecoder, OpusEncoder, opusBitrate, opusFmtpWantsFec, OPUS_RATES } from '../../transcode/opus.js';
+import {
+  OpusDecoder, OpusEncoder, opusBitrate, opusFmtpWantsFec, opusPcmRate, OPUS_DEFAULT_COMPLEXITY, OPUS_RATES,
+} from '../../transcode/opus.js';
 import { opusWasm } from '../../transcode/opus-wasm.js';
 import { initCodecWasm } from '../../transcode/wasm-init.js';
 
@@ -73,6 +75,17 @@ describe('opus round trip', () => {
     expect(opusBitrate(0, 1)).toBe(24000);
     expect(opusBitrate(40, 2)).toBe(40000);
     expect(opusBitrate(20000, 2)).toBe(20000);
+  });
+
+  it('runs at the other side\'s PCM rate (no resampler), with complexity 5 by default', () => {
+    expect(opusPcmRate(8000)).toBe(8000); // PCMU, PCMA
+    expect(opusPcmRate(16000)).toBe(16000); // G.722
+    expect(opusPcmRate(11025)).toBe(12000);
+    expect(opusPcmRate(32000)).toBe(48000);
+    expect(opusPcmRate(96000)).toBe(48000);
+    expect(OPUS_DEFAULT_COMPLEXITY).toBe(5);
+    expect(() => new OpusEncoder(8000, 1, 0, OPUS_DEFAULT_COMPLEXITY).close()).not.toThrow();
+    expect(() => new OpusEncoder(8000, 1, 0, 11)).toThrow(/setup failed/); // libopus rejects it: OPUS_BAD_ARG
   });
 
   it('decodes every packet duration from 2.5 to 120 ms; the encoder takes exactly those sizes', () => {
