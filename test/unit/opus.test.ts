@@ -238,6 +238,25 @@ describe('opus lifetime', () => {
     expect(mem.buffer.byteLength).toBe(before);
   });
 
+  it('codecs made before the WASM memory grew keep working after it grew (views are renewed)', () => {
+    const mem = opusWasm().fn.memory;
+    const first = new OpusEncoder(48000, 1, 0, 5);
+    const dec = new OpusDecoder(48000, 1);
+    const before = mem.buffer.byteLength;
+    const many: OpusEncoder[] = [];
+    while (mem.buffer.byteLength === before && many.length < 20000) many.push(new OpusEncoder(48000, 1, 0, 5));
+    expect(mem.buffer.byteLength).toBeGreaterThan(before);
+    const sig = tone(48000, 0.5, 440);
+    const out = new Int16Array(sig.length);
+    const pkt = new Uint8Array(1500);
+    let o = 0;
+    for (let i = 0; i + 960 <= sig.length; i += 960) o += dec.decode(pkt, 0, first.encode(sig, i, 960, pkt, 0), out, o);
+    expect(alignedSnr(sig, out, 48000, 700).snr).toBeGreaterThan(24);
+    for (const e of many) e.close();
+    first.close();
+    dec.close();
+  });
+
   it('rejects rates libopus does not run at', () => {
     expect(() => new OpusEncoder(44100, 1, 0, 5)).toThrow(RangeError);
     expect(() => new OpusDecoder(32000, 1)).toThrow(RangeError);
