@@ -1,9 +1,20 @@
 /**
- * Logging via pino, to stderr (the daemon runs in the foreground under a supervisor; rtpengine's
- * syslog output is what `--log-stderr` replaces there). rtpengine's syslog-style `--log-level`
- * (0..7) maps onto pino levels. Never called on the per-packet path.
+ * Logging: pino as the API (log.info({ callId }, 'msg')), written the way rtpengine writes its logs.
+ * Never called on the per-packet path.
+ *
+ * Where: syslog (rtpengine's default; `--log-facility`, the service addon) unless `--log-stderr`,
+ * or when the addon is missing (then stderr, with a notice why). What: rtpengine's line
+ *
+ *   [1796183588.983930] WARNING: [callid]: message key=value ...
+ *
+ * (`--no-log-timestamps` drops the bracketed time on stderr; syslog has its own). `--log-format=parsable`
+ * writes the call as `[ID="callid"]`, as rtpengine does; `--log-format=json` (ours) keeps pino's JSON
+ * lines for log pipelines. rtpengine's syslog-style `--log-level` (0..7) maps onto pino levels.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
+import { loadServiceNative } from './service/native.js';
+import { facilityCode } from './service/facility.js';
+import { SyslogWriter } from './service/syslog.js';
 
 export type Logger = PinoLogger;
 
@@ -16,6 +27,113 @@ export function pinoLevel(syslogLevel: number): string {
   return 'debug';
 }
 
-export function createLogger(syslogLevel: number): Logger {
-  return pino({ level: pinoLevel(syslogLevel), base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
+/** pino level number → syslog priority and the name rtpengine prints for it. */
+function syslogOf(level: number): [number, string] {
+  if (level >= 60) return [2, 'CRIT'];
+  if (level >= 50) return [3, 'ERR'];
+  if (level >= 40) return [4, 'WARNING'];
+  if (level >= 30) return [6, 'INFO'];
+  return [7, 'DEBUG'];
+}
+
+export type LogFormat = 'default' | 'parsable' | 'json';
+
+export interface LogSettings {
+  /** --log-level (0..7). */
+  level: number;
+  /** --log-stderr: stderr instead of syslog. */
+  stderr: boolean;
+  /** --log-format: rtpengine's default or parsable line, or pino's JSON (ours). */
+  format?: LogFormat;
+  /** --no-log-timestamps: no bracketed time in front of stderr lines. */
+  noTimestamps?: boolean;
+  /** --log-facility (syslog facility name, default daemon). */
+  facility?: string;
+  /** --log-mark-prefix / --log-mark-suffix: around call ids and other sensitive values, as rtpengine marks them. */
+  markPrefix?: string;
+  markSuffix?: string;
+}
+
+/** Fields pino adds itself, not written into the text line. */
+const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'v']);
+
+/**
+ * One pino JSON record as rtpengine's text line (without the time prefix): `LEVEL: [callid]: msg k=v`.
+ * Exported for tests.
+ */
+export function formatRecord(rec: Record<string, unknown>, format: LogFormat, mark: [string, string] = ['', '']): string {
+  const [, name] = syslogOf(Number(rec.level ?? 30));
+  let line = `${name}: `;
+  const callId = rec.callId;
+  if (typeof callId === 'string' && callId !== '') {
+    line += format === 'parsable' ? `[ID="${mark[0]}${callId}${mark[1]}"]: ` : `[${mark[0]}${callId}${mark[1]}]: `;
+  }
+  line += String(rec.msg ?? '');
+  for (const [k, v] of Object.entries(rec)) {
+    if (OWN.has(k) || v === undefined) continue;
+    if (k === 'err' && v !== null && typeof v === 'object') {
+      const e = v as { message?: unknown; type?: unknown };
+      line += ` err=${JSON.stringify(String(e.message ?? e.type ?? 'error'))}`;
+      continue;
+    }
+    line += ` ${k}=${typeof v === 'string' ? (/[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v) : JSON.stringify(v)}`;
+  }
+  return line;
+}
+
+/** rtpengine's stderr time prefix: seconds.microseconds since the epoch. */
+function timePrefix(ms: number): string {
+  const us = Math.round(ms * 1000);
+  return `[${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}] `;
+}
+
+/** A pino destination that writes rtpengine's lines to stderr or syslog. */
+class TextDestination {
+  constructor(
+    private readonly s: LogSettings,
+    private readonly sys: SyslogWriter | null,
+    private readonly facility: number,
+  ) {}
+
+  write(json: string): void {
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(json) as Record<string, unknown>;
+    } catch {
+      process.stderr.write(json);
+      return;
+    }
+    const text = this.s.format === 'json'
+      ? json.trimEnd()
+      : formatRecord(rec, this.s.format === 'parsable' ? 'parsable' : 'default', [this.s.markPrefix ?? '', this.s.markSuffix ?? '']);
+    if (this.sys !== null) {
+      this.sys.write(this.facility | syslogOf(Number(rec.level ?? 30))[0], text);
+      return;
+    }
+    const t = Number(rec.time ?? Date.now());
+    process.stderr.write(`${this.s.noTimestamps ? '' : timePrefix(t)}${text}\n`);
+  }
+}
+
+export function createLogger(settings: LogSettings | number): Logger {
+  const s: LogSettings = typeof settings === 'number' ? { level: settings, stderr: true } : settings;
+  const level = pinoLevel(s.level);
+  let sys: SyslogWriter | null = null;
+  let notice = '';
+  if (!s.stderr) {
+    const { native, error } = loadServiceNative();
+    if (native !== null) {
+      sys = new SyslogWriter(native, 'rtpengine-ts');
+    } else {
+      notice = `syslog unavailable (native service addon not loaded: ${error}), logging to stderr`;
+    }
+  }
+  let log: Logger;
+  if (s.format === 'json' && sys === null) {
+    log = pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
+  } else {
+    log = pino({ level, base: undefined }, new TextDestination(s, sys, facilityCode(s.facility ?? 'daemon') ?? 24));
+  }
+  if (notice !== '') log.warn(notice);
+  return log;
 }

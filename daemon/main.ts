@@ -6,13 +6,18 @@
  * must be on node's command line (V8 sizes the heap at start-up).
  *
  * rtpengine-ts entry point: parse rtpengine's options, start the media workers and the ng control
- * socket(s), run the lifecycle timer, and shut down cleanly on SIGINT/SIGTERM.
+ * socket(s), run the lifecycle timer, and shut down cleanly on SIGINT/SIGTERM. As rtpengine: without
+ * --foreground it detaches (daemon/service/detach.ts) and the parent returns once the daemon is up;
+ * SIGUSR1 / SIGUSR2 lower / raise the log level by one, SIGHUP is ignored; under systemd
+ * (Type=notify) it reports READY=1 once its sockets are open.
  */
 import { availableParallelism } from 'node:os';
 import { writeFileSync, unlinkSync } from 'node:fs';
+import { detach, reportReady } from './service/detach.js';
+import { notifySystemd } from './service/native.js';
 import { ConfigError } from './config/errors.js';
 import { helpText, isHelpRequest, isVersionRequest, loadOptions } from './config/options.js';
-import { createLogger } from './log.js';
+import { createLogger, pinoLevel } from './log.js';
 import { Daemon } from './daemon.js';
 import { VERSION } from './version.js';
 
@@ -36,7 +41,12 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const { options, warnings } = loaded;
-  const log = createLogger(options.logLevel);
+  // Not --foreground: the daemon runs in a detached child, this process waits for it to be up.
+  if (!options.foreground) return detach(argv);
+  const log = createLogger({
+    level: options.logLevel, stderr: options.logStderr, format: options.logFormat, noTimestamps: options.noLogTimestamps,
+    facility: options.logFacility, markPrefix: options.logMarkPrefix, markSuffix: options.logMarkSuffix,
+  });
   for (const w of warnings) log.warn(w);
   if (options.numThreads <= 0) options.numThreads = availableParallelism();
 
@@ -50,6 +60,19 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.pidfile) writeFileSync(options.pidfile, `${process.pid}\n`);
   log.info({ version: VERSION }, 'Startup complete');
+  notifySystemd(`READY=1\nMAINPID=${process.pid}`);
+  reportReady();
+
+  // rtpengine 10.5: SIGUSR1 lowers every log level by one, SIGUSR2 raises it; SIGHUP does nothing.
+  let level = options.logLevel;
+  const adjust = (by: number): void => {
+    level = Math.min(7, Math.max(0, level + by));
+    log.level = pinoLevel(level);
+    log.warn(`${by < 0 ? 'Decreased' : 'Increased'} log level to ${level}`);
+  };
+  process.on('SIGUSR1', () => adjust(-1));
+  process.on('SIGUSR2', () => adjust(1));
+  process.on('SIGHUP', () => {});
 
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {
@@ -59,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  notifySystemd('STOPPING=1');
   await daemon.close();
   if (options.pidfile) {
     try { unlinkSync(options.pidfile); } catch { /* already gone */ }

@@ -1,6 +1,7 @@
 // Daemon options: rtpengine 10.5 command line + config file -> DaemonOptions.
 // See spec §6 (options, key file), §7 (timeouts) and §9 (quirks).
 
+import { FACILITY_NAMES, facilityCode } from '../service/facility.js';
 import { readFile } from 'node:fs/promises';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import os from 'node:os';
@@ -52,6 +53,13 @@ export interface DaemonOptions {
   foreground: boolean;
   logStderr: boolean;
   noLogTimestamps: boolean;
+  /** --log-format: rtpengine's `default` or `parsable` line; `json` (ours) keeps pino's JSON lines. */
+  logFormat: 'default' | 'parsable' | 'json';
+  /** --log-facility: syslog facility name (default daemon). */
+  logFacility: string;
+  /** --log-mark-prefix / --log-mark-suffix around call ids in log lines. */
+  logMarkPrefix: string;
+  logMarkSuffix: string;
   /** --log-level, 0..7 (syslog numbering), default 6. */
   logLevel: number;
   /** Effective per-subsystem levels: explicit non-zero value, else logLevel; `internals` is -1 (off) unless set. */
@@ -244,6 +252,17 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
 
   const dtls = dtlsOptions(get, flag('dtls-passive'));
 
+  const logFormatRaw = strValue(get('log-format')) ?? 'default';
+  if (logFormatRaw !== 'default' && logFormatRaw !== 'parsable' && logFormatRaw !== 'json') {
+    throw new ConfigError('Fatal error: Invalid --log-format option');
+  }
+  const logFacility = strValue(get('log-facility')) ?? 'daemon';
+  for (const long of ['log-facility']) {
+    const f = strValue(get(long));
+    // rtpengine 10.5 prints the list and exits 255 (measured); ours exits 1 with the same list.
+    if (f !== undefined && facilityCode(f) === undefined) throw new ConfigError(`available facilities: ${FACILITY_NAMES.join(' ')}`);
+  }
+
   const parallelism = (env.availableParallelism ?? os.availableParallelism)();
   const numThreads = positiveOr(intValue(get('num-threads')), parallelism);
 
@@ -256,6 +275,10 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
     foreground: flag('foreground'),
     logStderr: flag('log-stderr'),
     noLogTimestamps: flag('no-log-timestamps'),
+    logFormat: logFormatRaw,
+    logFacility,
+    logMarkPrefix: strValue(get('log-mark-prefix')) ?? '',
+    logMarkSuffix: strValue(get('log-mark-suffix')) ?? '',
     logLevel,
     logLevels,
     configSection: merged.configSection,

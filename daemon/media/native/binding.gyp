@@ -14,6 +14,13 @@
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-Wl,-z,now"],
       "conditions": [["OS!='linux'", {"type": "none"}]]
+    },
+    {
+      # syslog(3) and systemd readiness (sd_notify protocol) for daemon/service/.
+      "target_name": "service",
+      "sources": ["src/service.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
     }
   ]
 }
