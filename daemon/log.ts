@@ -55,7 +55,7 @@ export interface LogSettings {
 }
 
 /** Fields pino adds itself, not written into the text line. */
-const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'v']);
+const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'sub', 'v']);
 
 /**
  * One pino JSON record as rtpengine's text line (without the time prefix): `LEVEL: [callid]: msg k=v`.
@@ -68,6 +68,8 @@ export function formatRecord(rec: Record<string, unknown>, format: LogFormat, ma
   if (typeof callId === 'string' && callId !== '') {
     line += format === 'parsable' ? `[ID="${mark[0]}${callId}${mark[1]}"]: ` : `[${mark[0]}${callId}${mark[1]}]: `;
   }
+  // rtpengine's subsystem tag (`[control]`, `[core]`, ...), where the log call names one.
+  if (typeof rec.sub === 'string') line += `[${rec.sub}] `;
   line += String(rec.msg ?? '');
   for (const [k, v] of Object.entries(rec)) {
     if (OWN.has(k) || v === undefined) continue;

@@ -28,7 +28,7 @@ export class NgProcessor {
     try {
       const req = parseNgDatagram(msg);
       if (req.kind === 'no-cookie') {
-        this.log.warn({ from }, 'Received invalid ng data (no cookie)');
+        this.log.warn({ sub: 'control' }, `Received invalid data on NG port (no cookie) from ${from}: ${dumpBytes(msg)}`);
         return Promise.resolve(null);
       }
       const cached = this.cache.get(req.cookie);
@@ -36,9 +36,13 @@ export class NgProcessor {
         this.log.debug({ cookie: req.cookie, from }, 'Detected command from cookie cache');
         return cached.catch(() => null);
       }
+      if (req.kind === 'error') {
+        // rtpengine 10.5 logs what it could not decode with its source and the bytes (measured form).
+        this.log.warn({ sub: 'control' }, `Protocol error in packet from ${from}: ${req.reason} [${dumpBytes(msg.subarray(msg.indexOf(0x20) + 1))}]`);
+      }
       const reply: Promise<Buffer> = req.kind === 'error'
         ? Promise.resolve(encodeNgReply(req.cookie, req.format, errorReply(req.reason)))
-        : this.commands.handle(req.dict, from).then((d) => encodeNgReply(req.cookie, req.format, d));
+        : this.commands.handle(req.dict, from, msg.subarray(msg.indexOf(0x20) + 1)).then((d) => encodeNgReply(req.cookie, req.format, d));
       if (!this.closed) this.cache.set(req.cookie, reply);
       return reply.catch((err: unknown) => {
         this.log.error({ err, from }, 'ng reply failed');
@@ -56,4 +60,10 @@ export class NgProcessor {
     this.closed = true;
     this.cache.close();
   }
+}
+
+/** Request bytes for a log line: latin1 text, at most 1 KiB (rtpengine logs the packet, truncated). */
+export function dumpBytes(b: Buffer): string {
+  const t = b.subarray(0, 1024).toString('latin1');
+  return b.length > 1024 ? `${t}...` : t;
 }

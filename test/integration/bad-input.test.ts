@@ -146,3 +146,25 @@ describe('RTP timeout (spec §7.1)', () => {
   }, 15000);
 });
 
+
+describe('control logging (rtpengine 10.5 lines, measured)', () => {
+  it('logs every command with its source and elapsed time, dumps at -L 7, and protocol errors with source and bytes', async () => {
+    const d = await startDaemon();
+    try {
+      const sdp = phoneSdp('alice', 5000);
+      await d.ng.request({ command: 'offer', 'call-id': 'log-1', 'from-tag': 'a', sdp });
+      await d.ng.request({ command: 'bogus' });
+      await d.ng.raw('garbage-cookie', Buffer.from('not bencode'));
+      await new Promise((r) => setTimeout(r, 200));
+      const log = d.log();
+      expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[log-1\]: \[control\] Received command 'offer' from 127\.0\.0\.1:\d+$/m);
+      expect(log).toMatch(/^\[\d+\.\d{6}\] DEBUG: \[log-1\]: \[control\] Dump for 'offer' from 127\.0\.0\.1:\d+: \{ "command": "offer", "call-id": "log-1"/m);
+      expect(log).toMatch(/INFO: \[log-1\]: \[core\] Creating new call$/m);
+      expect(log).toMatch(/INFO: \[log-1\]: \[control\] Replying to 'offer' from 127\.0\.0\.1:\d+ \(elapsed time \d\.\d{6} sec\)$/m);
+      expect(log).toMatch(/WARNING: \[control\] Protocol error in packet from 127\.0\.0\.1:\d+: Unrecognized command \[d7:command5:boguse\]$/m);
+      expect(log).toMatch(/WARNING: \[control\] Protocol error in packet from 127\.0\.0\.1:\d+: Invalid NG data format \[not bencode\]$/m);
+    } finally {
+      await d.close();
+    }
+  });
+});
