@@ -1,0 +1,182 @@
+/**
+ * In-band DTMF detector (ITU-T Q.24 style): Goertzel filters at the 8 Q.23 frequencies over blocks
+ * of 12.75 ms (102 samples at 8 kHz, scaled with the rate), a block "hits" a digit when
+ *  - the strongest row and column tones are each above -33 dBm0,
+ *  - twist (row vs column level) is at most 8 dB normal (row louder) / 6 dB reverse,
+ *  - the other tones of each group are at least 8 dB below the strongest one,
+ *  - the two tones carry at least 70 % of the block's energy (rejects speech, music, single tones).
+ * A digit starts after 3 consecutive hits of the same digit (38 ms of tone: Q.24 wants >= 40 ms
+ * accepted) and ends after 2 consecutive blocks without it (one 12.75 ms dropout does not split it).
+ *
+ * Pure, allocation-free. Feed it with feed(); after a call that completed a block (`blockDone`),
+ * read digit / startedNow / endedNow and the sample positions.
+ */
+import { DBM0_PEAK } from './dtmf-tone.js';
+import { DTMF_COLS_HZ, DTMF_EVENT_AT, DTMF_ROWS_HZ } from './telephone-event.js';
+
+const MIN_TONE_DBM0 = -33;
+const NORMAL_TWIST = Math.pow(10, 8 / 10);
+const REVERSE_TWIST = Math.pow(10, 6 / 10);
+const GROUP_MARGIN = Math.pow(10, 8 / 10);
+const MIN_ENERGY_SHARE = 0.7;
+const HITS_TO_START = 3;
+const MISSES_TO_END = 2;
+
+export class DtmfDetector {
+  /** Samples per analysis block. */
+  readonly blockSize: number;
+  private readonly coef = new Float64Array(8);
+  private readonly s1 = new Float64Array(8);
+  private readonly s2 = new Float64Array(8);
+  private readonly minTonePower: number;
+  private energy = 0;
+  private filled = 0;
+  /** Samples fed so far. */
+  position = 0;
+  /** true right after feed() completed a block. */
+  blockDone = false;
+  /** The digit the last completed block classified as (-1 none). */
+  raw = -1;
+  /** The digit being held (-1 none). */
+  digit = -1;
+  /** Set for the block that started / ended a digit. */
+  startedNow = false;
+  endedNow = false;
+  /** The digit that endedNow refers to. */
+  endedDigit = -1;
+  /** Sample position where the held (or just ended) digit started, and where the ended one stopped. */
+  startSample = 0;
+  endSample = 0;
+  /** Level of the held digit's stronger tone, dBm0 (negative). */
+  levelDbm0 = 0;
+  private candidate = -1;
+  private hits = 0;
+  private misses = 0;
+  private candidateStart = 0;
+  private missStart = 0;
+
+  constructor(readonly rate: number) {
+    this.blockSize = Math.max(32, Math.round((rate * 102) / 8000));
+    for (let k = 0; k < 4; k++) {
+      this.coef[k] = 2 * Math.cos((2 * Math.PI * DTMF_ROWS_HZ[k]!) / rate);
+      this.coef[k + 4] = 2 * Math.cos((2 * Math.PI * DTMF_COLS_HZ[k]!) / rate);
+    }
+    const a = DBM0_PEAK * Math.pow(10, MIN_TONE_DBM0 / 20);
+    // Energy of a sine of peak a over one block: a² N / 2.
+    this.minTonePower = (a * a * this.blockSize) / 2;
+  }
+
+  /**
+   * Consumes samples from pcm[off] up to n or the end of the current block, whichever comes first;
+   * returns how many it took. Sets blockDone when that completed a block.
+   */
+  feed(pcm: Int16Array, off: number, n: number): number {
+    const take = Math.min(n, this.blockSize - this.filled);
+    const c = this.coef;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    let e = this.energy;
+    for (let i = 0; i < take; i++) {
+      const x = pcm[off + i]!;
+      e += x * x;
+      for (let k = 0; k < 8; k++) {
+        const s0 = x + c[k]! * s1[k]! - s2[k]!;
+        s2[k] = s1[k]!;
+        s1[k] = s0;
+      }
+    }
+    this.energy = e;
+    this.filled += take;
+    this.position += take;
+    this.blockDone = false;
+    this.startedNow = false;
+    this.endedNow = false;
+    if (this.filled === this.blockSize) {
+      this.analyse();
+      this.blockDone = true;
+    }
+    return take;
+  }
+
+  /** Forgets all state (a new stream, or the timeline jumped). */
+  reset(): void {
+    this.s1.fill(0);
+    this.s2.fill(0);
+    this.energy = 0;
+    this.filled = 0;
+    this.raw = -1;
+    this.digit = -1;
+    this.candidate = -1;
+    this.hits = 0;
+    this.misses = 0;
+    this.blockDone = false;
+    this.startedNow = false;
+    this.endedNow = false;
+  }
+
+  private analyse(): void {
+    const n = this.blockSize;
+    const blockStart = this.position - n;
+    // Goertzel: |X(f)|² = s1² + s2² - coef·s1·s2; a sine of peak a gives (aN/2)², its energy a²N/2 = 2|X|²/N.
+    let bestRow = 0, rowP = -1, nextRow = 0;
+    let bestCol = 0, colP = -1, nextCol = 0;
+    for (let k = 0; k < 8; k++) {
+      const a = this.s1[k]!, b = this.s2[k]!;
+      const p = ((a * a + b * b - this.coef[k]! * a * b) * 2) / n;
+      if (k < 4) {
+        if (p > rowP) { nextRow = rowP; rowP = p; bestRow = k; } else if (p > nextRow) nextRow = p;
+      } else if (p > colP) { nextCol = colP; colP = p; bestCol = k - 4; } else if (p > nextCol) nextCol = p;
+    }
+    const e = this.energy;
+    this.s1.fill(0);
+    this.s2.fill(0);
+    this.energy = 0;
+    this.filled = 0;
+
+    let raw = -1;
+    if (
+      rowP >= this.minTonePower && colP >= this.minTonePower &&
+      rowP <= colP * NORMAL_TWIST && colP <= rowP * REVERSE_TWIST &&
+      nextRow * GROUP_MARGIN <= rowP && nextCol * GROUP_MARGIN <= colP &&
+      rowP + colP >= MIN_ENERGY_SHARE * e
+    ) raw = DTMF_EVENT_AT[bestRow * 4 + bestCol]!;
+    this.raw = raw;
+
+    if (this.digit < 0) {
+      if (raw >= 0 && raw === this.candidate) this.hits++;
+      else {
+        this.candidate = raw;
+        this.hits = raw >= 0 ? 1 : 0;
+        this.candidateStart = blockStart;
+      }
+      if (this.hits >= HITS_TO_START) {
+        this.digit = raw;
+        this.startSample = this.candidateStart;
+        this.startedNow = true;
+        this.misses = 0;
+        this.candidate = -1;
+        this.hits = 0;
+      }
+    } else if (raw === this.digit) {
+      this.misses = 0;
+    } else {
+      if (this.misses === 0) this.missStart = blockStart;
+      this.misses++;
+      if (this.misses >= MISSES_TO_END) {
+        this.endedNow = true;
+        this.endedDigit = this.digit;
+        this.endSample = this.missStart;
+        this.digit = -1;
+        this.misses = 0;
+        // The block that ended it may already be the next digit's first hit.
+        this.candidate = raw;
+        this.hits = raw >= 0 ? 1 : 0;
+        this.candidateStart = blockStart;
+      }
+    }
+    if (raw >= 0 && raw === this.digit) {
+      const pk = Math.max(rowP, colP);
+      this.levelDbm0 = 10 * Math.log10((2 * pk) / n / (DBM0_PEAK * DBM0_PEAK));
+    }
+  }
+}

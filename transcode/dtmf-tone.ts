@@ -1,0 +1,68 @@
+/**
+ * In-band DTMF tone generator: the ITU-T Q.23 frequency pair of one RFC 4733 event (§3.2 codes
+ * 0-15) written over PCM. Pure and allocation-free; phases run on across calls so a tone split over
+ * several packets has no discontinuity.
+ */
+import { DTMF_COLS_HZ, DTMF_EVENT_COL, DTMF_EVENT_ROW, DTMF_MAX_EVENT, DTMF_ROWS_HZ } from './telephone-event.js';
+
+/**
+ * Peak amplitude (16-bit linear) of a 0 dBm0 sine: G.711's digital milliwatt is 3.17 dB below the
+ * largest µ-law sine (peak 8159 in 14 bits = 32636 in 16), ITU-T G.711 Table 5/6.
+ */
+export const DBM0_PEAK = 32636 * Math.pow(10, -3.17 / 20);
+
+/** Level of each tone when the event does not say (RFC 4733 §2.3.4 volume 0), and the usual -10 dBm0 of senders. */
+export const DEFAULT_TONE_DBM0 = -10;
+
+const TWO_PI = 2 * Math.PI;
+
+export class DtmfToneGenerator {
+  private stepLow = 0;
+  private stepHigh = 0;
+  private phLow = 0;
+  private phHigh = 0;
+  private amp = 0;
+  /** The event being played, -1 none. */
+  event = -1;
+
+  constructor(readonly rate: number) {}
+
+  /**
+   * Starts event's tone pair at levelDbm0 per tone (clamped to -63..-3 dBm0 so that the pair never clips).
+   * Returns false (and plays nothing) for events without a Q.23 pair (> 15).
+   */
+  start(event: number, levelDbm0: number): boolean {
+    if (!(event >= 0 && event <= DTMF_MAX_EVENT)) { this.event = -1; return false; }
+    const lvl = Math.min(-3, Math.max(-63, levelDbm0));
+    this.amp = DBM0_PEAK * Math.pow(10, lvl / 20);
+    this.stepLow = (TWO_PI * DTMF_ROWS_HZ[DTMF_EVENT_ROW[event]!]!) / this.rate;
+    this.stepHigh = (TWO_PI * DTMF_COLS_HZ[DTMF_EVENT_COL[event]!]!) / this.rate;
+    this.phLow = 0;
+    this.phHigh = 0;
+    this.event = event;
+    return true;
+  }
+
+  /** Overwrites pcm[off, off + n) with the tone (does nothing when stopped). */
+  fill(pcm: Int16Array, off: number, n: number): void {
+    if (this.event < 0) return;
+    let pl = this.phLow;
+    let ph = this.phHigh;
+    const sl = this.stepLow;
+    const sh = this.stepHigh;
+    const a = this.amp;
+    for (let i = 0; i < n; i++) {
+      pcm[off + i] = Math.round(a * (Math.sin(pl) + Math.sin(ph)));
+      pl += sl;
+      ph += sh;
+      if (pl >= TWO_PI) pl -= TWO_PI;
+      if (ph >= TWO_PI) ph -= TWO_PI;
+    }
+    this.phLow = pl;
+    this.phHigh = ph;
+  }
+
+  stop(): void {
+    this.event = -1;
+  }
+}
