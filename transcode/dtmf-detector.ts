@@ -2,7 +2,7 @@
  * In-band DTMF detector (ITU-T Q.24 style): Goertzel filters at the 8 Q.23 frequencies over blocks
  * of 12.75 ms (102 samples at 8 kHz, scaled with the rate), a block "hits" a digit when
  *  - the strongest row and column tones are each above -33 dBm0,
- *  - twist (row vs column level) is at most 8 dB normal (row louder) / 6 dB reverse,
+ *  - twist (row vs column level) is at most 9 dB normal (row louder) / 6 dB reverse,
  *  - the other tones of each group are at least 8 dB below the strongest one,
  *  - the two tones carry at least 70 % of the block's energy (rejects speech, music, single tones).
  * A digit starts after 3 consecutive hits of the same digit (38 ms of tone: Q.24 wants >= 40 ms
@@ -15,7 +15,7 @@ import { DBM0_PEAK } from './dtmf-tone.js';
 import { DTMF_COLS_HZ, DTMF_EVENT_AT, DTMF_ROWS_HZ } from './telephone-event.js';
 
 const MIN_TONE_DBM0 = -33;
-const NORMAL_TWIST = Math.pow(10, 8 / 10);
+const NORMAL_TWIST = Math.pow(10, 9 / 10);
 const REVERSE_TWIST = Math.pow(10, 6 / 10);
 const GROUP_MARGIN = Math.pow(10, 8 / 10);
 const MIN_ENERGY_SHARE = 0.7;
@@ -47,8 +47,9 @@ export class DtmfDetector {
   /** Sample position where the held (or just ended) digit started, and where the ended one stopped. */
   startSample = 0;
   endSample = 0;
-  /** Level of the held digit's stronger tone, dBm0 (negative). */
+  /** Level of the held digit's stronger tone, dBm0 (negative): the loudest of its 3 starting blocks, fixed for the digit. */
   levelDbm0 = 0;
+  private candidateLevel = -200;
   private candidate = -1;
   private hits = 0;
   private misses = 0;
@@ -142,15 +143,20 @@ export class DtmfDetector {
     ) raw = DTMF_EVENT_AT[bestRow * 4 + bestCol]!;
     this.raw = raw;
 
+    const level = raw >= 0 ? 10 * Math.log10((2 * Math.max(rowP, colP)) / n / (DBM0_PEAK * DBM0_PEAK)) : -200;
     if (this.digit < 0) {
-      if (raw >= 0 && raw === this.candidate) this.hits++;
-      else {
+      if (raw >= 0 && raw === this.candidate) {
+        this.hits++;
+        if (level > this.candidateLevel) this.candidateLevel = level;
+      } else {
         this.candidate = raw;
         this.hits = raw >= 0 ? 1 : 0;
         this.candidateStart = blockStart;
+        this.candidateLevel = level;
       }
       if (this.hits >= HITS_TO_START) {
         this.digit = raw;
+        this.levelDbm0 = this.candidateLevel;
         this.startSample = this.candidateStart;
         this.startedNow = true;
         this.misses = 0;
@@ -172,11 +178,8 @@ export class DtmfDetector {
         this.candidate = raw;
         this.hits = raw >= 0 ? 1 : 0;
         this.candidateStart = blockStart;
+        this.candidateLevel = level;
       }
-    }
-    if (raw >= 0 && raw === this.digit) {
-      const pk = Math.max(rowP, colP);
-      this.levelDbm0 = 10 * Math.log10((2 * pk) / n / (DBM0_PEAK * DBM0_PEAK));
     }
   }
 }
