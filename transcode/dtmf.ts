@@ -24,11 +24,19 @@
  * scaled by outClock / c. processPcm()'s outTimestamp is the recipient clock too; PCM samples are
  * converted with pcmRate / outClock (G.722: clock 8000, PCM 16000).
  *
- * Bad input (RFC 4733 §2.3 and how rtpengine-ts treats it): a payload under 4 bytes, a PT not in
- * cfg.dtmfIn and a duration of 0 are dropped (onEventPacket returns false; nothing is sent or
- * played). Events 16-255 are valid: re-timed like any event, but no tone is played for them.
- * A tone never outlives EVENT_TIMEOUT_MS after the event's last packet (no end packet, durations
- * going backwards: the largest duration seen counts), whether through tick() or processPcm().
+ * Bad input (RFC 4733 §2.3): a payload under 4 bytes and a PT not in cfg.dtmfIn are dropped
+ * (onEventPacket returns false; nothing is sent or played). Like rtpengine 10.5 when it re-times
+ * (test/dev/dtmf-rtpengine-probe.mjs retime), a duration of 0 and a duration going backwards are
+ * re-timed and sent on as they are; events 16-255 are valid and re-timed too, but play no tone.
+ * A tone never outlives EVENT_TIMEOUT_MS after the event's last packet (no end packet), and ends at
+ * the largest duration seen (durations going backwards, an end packet with duration 0), whether
+ * through tick() or processPcm().
+ *
+ * Audio during an event: rtpengine 10.5 sends none of the sender's audio to the recipient while a
+ * re-timed event is in progress (from its first packet to its end packet; probe above), so the
+ * recipient does not hear the audio next to the event. audioSuppressed(nowMs) says when that is so
+ * (here also ending EVENT_TIMEOUT_MS after the event's last packet); the transcoder checks it before
+ * encoding a frame.
  *
  * No allocation per packet: one parse target, one 4-byte payload buffer, numbers for state.
  */
@@ -66,6 +74,9 @@ export class DtmfProcessor {
   private curInTs = -1;
   private curPt = -1;
   private curOutTs = 0;
+  /** Re-timing: the current event has had no end packet yet; its last packet came at curLastMs. */
+  private curOpen = false;
+  private curLastMs = 0;
 
   // In-band generation.
   private readonly tone: DtmfToneGenerator;
@@ -114,7 +125,6 @@ export class DtmfProcessor {
     if (this.closed) return false;
     const ev = this.ev;
     if (!parseTelephoneEvent(payload, off, len, ev)) return false;
-    if (ev.duration === 0) return false;
     let inClock = 0;
     const dtmfIn = this.cfg.dtmfIn;
     for (let i = 0; i < dtmfIn.length; i++) if (dtmfIn[i]!.pt === pt) { inClock = dtmfIn[i]!.clock; break; }
@@ -128,6 +138,8 @@ export class DtmfProcessor {
         this.curPt = pt;
         this.curOutTs = this.mapTs(ts, inClock, this.evOutClock);
       }
+      this.curOpen = !ev.end;
+      this.curLastMs = nowMs;
       const dur = Math.round((ev.duration * this.evOutClock) / inClock);
       this.sendSegmented(this.curOutTs, dur, ev.event, ev.end, ev.volume, marker || isNew);
       return true;
@@ -150,6 +162,14 @@ export class DtmfProcessor {
     if (ev.end) this.toneEnded = true;
     this.toneDeadlineMs = nowMs + EVENT_TIMEOUT_MS + (this.toneEnded ? (this.toneDur * 1000) / this.outClock : 0);
     return true;
+  }
+
+  /**
+   * true while a re-timed event from the sender is in progress (its first packet came, its end did not,
+   * and its last packet is at most EVENT_TIMEOUT_MS old): the sender's audio is then not sent on (rtpengine 10.5).
+   */
+  audioSuppressed(nowMs: number): boolean {
+    return this.curOpen && nowMs - this.curLastMs <= EVENT_TIMEOUT_MS;
   }
 
   /** Sends one event packet of duration dur (recipient event clock) from ts0, split per RFC 4733 §2.5.1.3 past 0xFFFF. */
@@ -249,6 +269,7 @@ export class DtmfProcessor {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.curOpen = false;
     this.stopTone();
     this.detector?.reset();
   }

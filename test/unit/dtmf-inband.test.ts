@@ -158,12 +158,12 @@ describe('in-band generation of RFC 4733 events', () => {
     p.setClockMap(8000, 0, 0);
     expect(p.onEventPacket(pl(2, false, 10, 800), 0, 4, 101, 0, true, 0)).toBe(true);
     expect(p.onEventPacket(pl(2, false, 10, 400), 0, 4, 101, 0, false, 50)).toBe(true); // decreasing: ignored
-    expect(p.onEventPacket(pl(2, false, 10, 0), 0, 4, 101, 0, false, 60)).toBe(false); // duration 0: dropped
+    expect(p.onEventPacket(pl(2, false, 10, 0), 0, 4, 101, 0, false, 60)).toBe(true); // duration 0: changes nothing
     p.processPcm(pcm, 0, 160, 160, 60);
     expect(rms(pcm, 0, 160)).toBeGreaterThan(1000);
     // No end packet, no further update: the tone stops after the timeout, even with audio flowing.
     pcm.fill(0);
-    p.processPcm(pcm, 0, 160, 320, 50 + EVENT_TIMEOUT_MS + 1);
+    p.processPcm(pcm, 0, 160, 320, 60 + EVENT_TIMEOUT_MS + 1); // 60: the last packet
     expect(rms(pcm, 0, 160)).toBe(0);
     // Same with only tick() running.
     p.onEventPacket(pl(3, false, 10, 160), 0, 4, 101, 8000, true, 1000);
@@ -181,6 +181,12 @@ describe('in-band generation of RFC 4733 events', () => {
     p.onEventPacket(pl(4, true, 10, 800), 0, 4, 101, 16000, false, 2003);
     pcm.fill(0);
     p.processPcm(pcm, 0, 160, 16000, 2004);
+    expect(rms(pcm, 0, 160)).toBe(0);
+    // An event started with duration 0 and ended with duration 0 plays nothing.
+    p.onEventPacket(pl(6, false, 10, 0), 0, 4, 101, 20000, true, 2500);
+    p.onEventPacket(pl(6, true, 10, 0), 0, 4, 101, 20000, false, 2501);
+    pcm.fill(0);
+    p.processPcm(pcm, 0, 160, 20000, 2502);
     expect(rms(pcm, 0, 160)).toBe(0);
     // Events without a Q.23 pair are accepted but play nothing.
     expect(p.onEventPacket(pl(16, false, 10, 160), 0, 4, 101, 24000, true, 3000)).toBe(true);

@@ -2,7 +2,7 @@
 // transcode/telephone-event.ts: timestamps and durations scaled across clocks, every packet passed
 // once, malformed payloads dropped without throwing, a fuzz loop.
 import { describe, expect, it } from 'vitest';
-import { DtmfProcessor, type EventWriter } from '../../transcode/dtmf.js';
+import { DtmfProcessor, EVENT_TIMEOUT_MS, type EventWriter } from '../../transcode/dtmf.js';
 import {
   DTMF_EVENT_AT, DTMF_EVENT_COL, DTMF_EVENT_ROW, dtmfEventChar, parseTelephoneEvent, TelephoneEvent, writeTelephoneEvent,
 } from '../../transcode/telephone-event.js';
@@ -108,19 +108,40 @@ describe('DtmfProcessor re-timing', () => {
     ]);
   });
 
-  it('drops malformed packets without throwing: short, duration 0, unknown PT; events 16-255 pass', () => {
+  it('drops short payloads and unknown PTs without throwing; passes duration 0, decreasing durations and events 16-255 (as rtpengine 10.5)', () => {
     const cap = new Capture();
     const p = new DtmfProcessor(config(), 48000, cap);
+    p.setClockMap(8000, 0, 0);
     expect(p.onEventPacket(new Uint8Array(3), 0, 3, 101, 0, true, 0)).toBe(false);
     expect(p.onEventPacket(pl(1, false, 10, 160), 0, 2, 101, 0, true, 0)).toBe(false);
-    expect(p.onEventPacket(pl(1, false, 10, 0), 0, 4, 101, 0, true, 0)).toBe(false);
-    expect(p.onEventPacket(pl(1, true, 10, 0), 0, 4, 101, 0, true, 0)).toBe(false);
+    expect(p.onEventPacket(pl(1, false, 10, 160), 0, 4, 100, 0, true, 0)).toBe(false);
     expect(cap.sent).toHaveLength(0);
-    expect(p.onEventPacket(pl(200, false, 0, 160), 0, 4, 101, 0, true, 0)).toBe(true);
-    expect(cap.sent[0]).toMatchObject({ event: 200, duration: 960 });
+    // What rtpengine 10.5 sent for the same input (test/dev/dtmf-rtpengine-probe.mjs retime): durations 0, 320, 160, 640, end 0.
+    for (const [d, end] of [[0, false], [320, false], [160, false], [640, false], [0, true]] as const) {
+      expect(p.onEventPacket(pl(9, end, 10, d), 0, 4, 101, 4800, d === 0 && !end, 0)).toBe(true);
+    }
+    expect(cap.sent.map((s) => [s.duration, s.end, s.marker, s.ts])).toEqual([
+      [0, false, true, 28800], [1920, false, false, 28800], [960, false, false, 28800], [3840, false, false, 28800], [0, true, false, 28800],
+    ]);
+    expect(p.onEventPacket(pl(200, false, 0, 160), 0, 4, 101, 9600, true, 0)).toBe(true);
+    expect(cap.sent[5]).toMatchObject({ event: 200, duration: 960 });
     p.close();
     p.close();
     expect(p.onEventPacket(pl(1, false, 10, 160), 0, 4, 101, 0, true, 0)).toBe(false);
+  });
+
+  it('suppresses the sender\'s audio from an event\'s first packet to its end, or EVENT_TIMEOUT_MS after its last packet', () => {
+    const p = new DtmfProcessor(config(), 48000, new Capture());
+    expect(p.audioSuppressed(0)).toBe(false);
+    p.onEventPacket(pl(1, false, 10, 160), 0, 4, 101, 1000, true, 100);
+    expect(p.audioSuppressed(120)).toBe(true);
+    p.onEventPacket(pl(1, true, 10, 480), 0, 4, 101, 1000, false, 140);
+    expect(p.audioSuppressed(141)).toBe(false);
+    p.onEventPacket(pl(2, false, 10, 160), 0, 4, 101, 9000, true, 1000);
+    expect(p.audioSuppressed(1000 + EVENT_TIMEOUT_MS)).toBe(true);
+    expect(p.audioSuppressed(1001 + EVENT_TIMEOUT_MS)).toBe(false);
+    p.close();
+    expect(p.audioSuppressed(1001)).toBe(false);
   });
 
   it('survives a fuzz loop of random payloads, PTs, timestamps and lengths (both modes)', () => {
