@@ -47,8 +47,11 @@ export class DtmfDetector {
   /** Sample position where the held (or just ended) digit started, and where the ended one stopped. */
   startSample = 0;
   endSample = 0;
-  /** Level of the held digit's stronger tone, dBm0 (negative): the loudest of its 3 starting blocks, fixed for the digit. */
-  levelDbm0 = 0;
+  /**
+   * Level of the held digit as an RFC 4733 volume, on the generator's scale (dtmf-tone.ts tonePeak: twice the
+   * stronger tone's peak relative to full scale, in dB below): the loudest of its 3 starting blocks, fixed for the digit.
+   */
+  volume = 0;
   private candidateLevel = -200;
   private candidate = -1;
   private hits = 0;
@@ -143,7 +146,8 @@ export class DtmfDetector {
     ) raw = DTMF_EVENT_AT[bestRow * 4 + bestCol]!;
     this.raw = raw;
 
-    const level = raw >= 0 ? 10 * Math.log10((2 * Math.max(rowP, colP)) / n / (DBM0_PEAK * DBM0_PEAK)) : -200;
+    // Peak² of the stronger tone = 2 p / N; volume = -20 log10(2 peak / 32767).
+    const level = raw >= 0 ? 10 * Math.log10((4 * 2 * Math.max(rowP, colP)) / n / (32767 * 32767)) : -200;
     if (this.digit < 0) {
       if (raw >= 0 && raw === this.candidate) {
         this.hits++;
@@ -156,7 +160,7 @@ export class DtmfDetector {
       }
       if (this.hits >= HITS_TO_START) {
         this.digit = raw;
-        this.levelDbm0 = this.candidateLevel;
+        this.volume = -this.candidateLevel;
         this.startSample = this.candidateStart;
         this.startedNow = true;
         this.misses = 0;

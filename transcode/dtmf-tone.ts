@@ -11,8 +11,17 @@ import { DTMF_COLS_HZ, DTMF_EVENT_COL, DTMF_EVENT_ROW, DTMF_MAX_EVENT, DTMF_ROWS
  */
 export const DBM0_PEAK = 32636 * Math.pow(10, -3.17 / 20);
 
-/** Level of each tone when the event does not say (RFC 4733 §2.3.4 volume 0), and the usual -10 dBm0 of senders. */
-export const DEFAULT_TONE_DBM0 = -10;
+/**
+ * The tone level as rtpengine 10.5 makes it (measured: test/dev/dtmf-rtpengine-probe.mjs inband VOLUME, `play DTMF`
+ * at volumes 3, 10, 20): the pair's peak is full scale × 10^(-volume / 20), each tone half of that, so volume 10
+ * is about -12.8 dBm0 per tone. volume is RFC 4733 §2.3.4's (dB below, 0..63).
+ */
+export function tonePeak(volume: number): number {
+  return (32767 / 2) * Math.pow(10, -volume / 20);
+}
+
+/** The volume used when an event says 0 (senders that leave the field unset): RFC 4733's usual 10. */
+export const DEFAULT_VOLUME = 10;
 
 const TWO_PI = 2 * Math.PI;
 
@@ -28,13 +37,12 @@ export class DtmfToneGenerator {
   constructor(readonly rate: number) {}
 
   /**
-   * Starts event's tone pair at levelDbm0 per tone (clamped to -63..-3 dBm0 so that the pair never clips).
+   * Starts event's tone pair at RFC 4733 volume (0..63 dB below full scale, see tonePeak).
    * Returns false (and plays nothing) for events without a Q.23 pair (> 15).
    */
-  start(event: number, levelDbm0: number): boolean {
+  start(event: number, volume: number): boolean {
     if (!(event >= 0 && event <= DTMF_MAX_EVENT)) { this.event = -1; return false; }
-    const lvl = Math.min(-3, Math.max(-63, levelDbm0));
-    this.amp = DBM0_PEAK * Math.pow(10, lvl / 20);
+    this.amp = tonePeak(Math.min(63, Math.max(0, volume)));
     this.stepLow = (TWO_PI * DTMF_ROWS_HZ[DTMF_EVENT_ROW[event]!]!) / this.rate;
     this.stepHigh = (TWO_PI * DTMF_COLS_HZ[DTMF_EVENT_COL[event]!]!) / this.rate;
     this.phLow = 0;

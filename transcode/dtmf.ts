@@ -8,8 +8,8 @@
  *    retransmissions, §2.5.1.4, are passed on one for one). A duration that no longer fits 16 bits
  *    after scaling is split into segments, §2.5.1.3 (new timestamp += 0xFFFF, no marker).
  * 2. In-band generation (cfg.dtmfOut null): the event is played as its Q.23 tone pair into the PCM
- *    that processPcm() gets, overwriting the audio for the event's duration; the level is the
- *    event's volume (§2.3.4) taken as the level of each tone, -10 dBm0 when the volume is 0.
+ *    that processPcm() gets, overwriting the audio for the event's duration; the level follows the
+ *    event's volume (§2.3.4) as rtpengine 10.5 scales it (dtmf-tone.ts tonePeak), volume 10 when it is 0.
  * 3. In-band detection (cfg.detectInband and cfg.dtmfOut): Goertzel detection (dtmf-detector.ts) on
  *    the PCM going to the recipient; a digit becomes events on dtmfOut: a start packet with the
  *    marker bit, updates every 50 ms, three end packets (§2.5.1.2, §2.5.1.4).
@@ -41,7 +41,7 @@
  * No allocation per packet: one parse target, one 4-byte payload buffer, numbers for state.
  */
 import { DtmfDetector } from './dtmf-detector.js';
-import { DEFAULT_TONE_DBM0, DtmfToneGenerator } from './dtmf-tone.js';
+import { DEFAULT_VOLUME, DtmfToneGenerator } from './dtmf-tone.js';
 import { parseTelephoneEvent, TelephoneEvent, writeTelephoneEvent } from './telephone-event.js';
 import type { DirectionConfig } from './types.js';
 
@@ -150,7 +150,7 @@ export class DtmfProcessor {
     if (isNew) {
       this.curInTs = ts;
       this.curPt = pt;
-      this.toneActive = this.tone.start(ev.event, ev.volume === 0 ? DEFAULT_TONE_DBM0 : -ev.volume);
+      this.toneActive = this.tone.start(ev.event, ev.volume === 0 ? DEFAULT_VOLUME : ev.volume);
       this.toneStartKnown = this.hasMap;
       if (this.hasMap) this.toneStartOut = this.mapTs(ts, inClock, this.outClock);
       this.toneEnded = false;
@@ -234,7 +234,7 @@ export class DtmfProcessor {
   }
 
   private volumeOf(det: DtmfDetector): number {
-    const v = Math.round(-det.levelDbm0);
+    const v = Math.round(det.volume);
     return v < 0 ? 0 : v > 63 ? 63 : v;
   }
 

@@ -1,7 +1,9 @@
 // Interop probe (not part of npm test): what does the real rtpengine 10.5 do with RFC 4733 events
 // when it transcodes? A offers PCMU + telephone-event/8000 (PT 101); B answers either
 //  - "retime": opus + telephone-event/48000 (events re-timed across clocks), or
-//  - "inband": PCMA only (events become in-band tones: decoded here, level and extent printed).
+//  - "inband": PCMA only. rtpengine 10.5 does not convert here: its answer to A drops
+//    telephone-event and PT 101 is forwarded as is. Instead, after the events, a `play DTMF` (code 5,
+//    100 ms, default volume) makes it write an in-band tone into B's PCMA: its extent and level are printed.
 // A sends 20 ms PCMU silence packets throughout, and events (start, updates, three ends, plus
 // odd ones: duration 0, a decreasing duration). Prints what B receives.
 //   npm run build && node test/dev/dtmf-rtpengine-probe.mjs retime|inband
@@ -71,7 +73,7 @@ try {
   const t0 = Date.now();
   // 60 frames (1.2 s). Event 5 from frame 10 (ts TS0+1600) for 800 (100 ms); event 9 from frame 30 with a
   // duration-0 start, a decreasing update and a 0-duration end; event 1 from frame 45 never ended.
-  for (let f = 0; f < 60; f++) {
+  for (let f = 0; f < (MODE === 'inband' ? 80 : 60); f++) {
     const ts = TS0 + f * 160;
     send(0, ts, Buffer.alloc(160, 0xff), f === 0);
     if (f >= 10 && f <= 14) {
@@ -86,6 +88,10 @@ try {
       send(101, s, ev(9, f >= 34, 10, d), f === 30);
     }
     if (f === 45 || f === 46) send(101, TS0 + 45 * 160, ev(1, false, 10, (f - 44) * 160), f === 45);
+    if (f === 50 && MODE === 'inband') {
+      const r = await ng({ command: 'play DTMF', 'call-id': 'dtmf-probe', 'from-tag': 'a', code: '5', duration: 100, ...(process.argv[3] ? { volume: Number(process.argv[3]) } : {}) });
+      console.log('play DTMF:', r.result, r['error-reason'] ?? '');
+    }
     const next = t0 + (f + 1) * 20;
     await sleep(Math.max(0, next - Date.now()));
   }
@@ -96,7 +102,7 @@ try {
     const pt = m[1] & 0x7f, mk = m[1] >> 7, sq = m.readUInt16BE(2), ts = m.readUInt32BE(4);
     if (firstAudioTs === null && pt !== 97) firstAudioTs = ts;
     const rel = ts - (firstAudioTs ?? ts);
-    if (pt === 97 || pt === 101 && MODE === 'retime') {
+    if (pt === 97 || pt === 101) {
       const p = m.subarray(12);
       console.log(`t+${t - t0} seq ${sq} PT ${pt} M${mk} ts ${ts} (audio+${rel}) event ${p[0]} E${p[1] >> 7} vol ${p[1] & 63} dur ${p.readUInt16BE(2)}`);
     } else if (MODE === 'inband') {

@@ -4,7 +4,7 @@
 // speech-like signals or single tones; bad durations never leave a tone on.
 import { describe, expect, it } from 'vitest';
 import { DtmfDetector } from '../../transcode/dtmf-detector.js';
-import { DBM0_PEAK, DtmfToneGenerator } from '../../transcode/dtmf-tone.js';
+import { DBM0_PEAK, DtmfToneGenerator, tonePeak } from '../../transcode/dtmf-tone.js';
 import { DtmfProcessor, EVENT_TIMEOUT_MS, type EventWriter } from '../../transcode/dtmf.js';
 import { decodeUlaw, encodeUlaw } from '../../transcode/g711.js';
 import { parseTelephoneEvent, TelephoneEvent, writeTelephoneEvent } from '../../transcode/telephone-event.js';
@@ -108,14 +108,18 @@ function digitsOf(sent: Sent[]): number[] {
 const ALL = [...Array(16).keys()];
 
 describe('in-band generation of RFC 4733 events', () => {
-  it('writes the tone for the event duration only, at about -10 dBm0 per tone', () => {
+  it('writes the tone for the event duration only, at rtpengine\'s level for volume 10 (pair peak -10 dB full scale)', () => {
     const pcm = playEvents([5], 8000, 100, 100, false);
     // Event from 50 ms (sample 400) for 100 ms.
     expect(rms(pcm, 0, 400)).toBe(0);
     expect(rms(pcm, 1200, pcm.length)).toBe(0);
-    const perTone = DBM0_PEAK * Math.pow(10, -10 / 20) / Math.SQRT2;
-    expect(rms(pcm, 400, 1200)).toBeGreaterThan(perTone * Math.SQRT2 * 0.97);
-    expect(rms(pcm, 400, 1200)).toBeLessThan(perTone * Math.SQRT2 * 1.03);
+    // Two equal sines of peak a: RMS a. rtpengine 10.5 at volume 10 (probe): pair peak 10496 in PCMA.
+    expect(tonePeak(10) * 2).toBeGreaterThan(10362 - 1);
+    expect(rms(pcm, 400, 1200)).toBeGreaterThan(tonePeak(10) * 0.97);
+    expect(rms(pcm, 400, 1200)).toBeLessThan(tonePeak(10) * 1.03);
+    let peak = 0;
+    for (const x of pcm) peak = Math.max(peak, Math.abs(x));
+    expect(Math.abs(peak - 10362) / 10362).toBeLessThan(0.02);
   });
 
   it('takes the level from the volume field', () => {
@@ -124,8 +128,7 @@ describe('in-band generation of RFC 4733 events', () => {
     expect(p.onEventPacket(pl(1, false, 30, 800), 0, 4, 101, 0, true, 0)).toBe(true);
     const pcm = new Int16Array(160);
     p.processPcm(pcm, 0, 160, 0, 0);
-    const perTone = (DBM0_PEAK * Math.pow(10, -30 / 20)) / Math.SQRT2;
-    expect(rms(pcm, 0, 160) / (perTone * Math.SQRT2)).toBeCloseTo(1, 1);
+    expect(rms(pcm, 0, 160) / tonePeak(30)).toBeCloseTo(1, 1);
   });
 
   // G.711 is 8 kHz only; the other rates run linear.
@@ -256,7 +259,7 @@ describe('in-band detection', () => {
     const pcm = speechLike(rate, 1, 5);
     for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(pcm[i]! * 0.2);
     const tone = new Int16Array(1200);
-    g.start(9, -10);
+    g.start(9, 10);
     g.fill(tone, 0, 1200);
     for (let i = 0; i < 1200; i++) pcm[2000 + i] = pcm[2000 + i]! + tone[i]!;
     expect(digitsOf(detect(pcm, rate))).toEqual([9]);
@@ -267,7 +270,7 @@ describe('in-band detection', () => {
     const g = new DtmfToneGenerator(rate);
     for (const [ms, expected] of [[45, [3]], [20, []]] as const) {
       const pcm = new Int16Array(rate);
-      g.start(3, -10);
+      g.start(3, 10);
       g.fill(pcm, 1600, (ms * rate) / 1000);
       const sent = detect(pcm, rate);
       expect(digitsOf(sent)).toEqual(expected);
@@ -280,7 +283,7 @@ describe('in-band detection', () => {
     const p = new DtmfProcessor(dtmfConfig({ dtmfIn: [], detectInband: true, dtmfOut: { pt: 101, clock: 8000 },
       encoder: { pt: 0, codec: { name: 'PCMU', clock: 8000, channels: 1, bitrate: 0, fmtp: '', ptime: 20 } } }), 8000, cap);
     const g = new DtmfToneGenerator(8000);
-    g.start(0, -10);
+    g.start(0, 10);
     const pcm = new Int16Array(160);
     for (let f = 0; f < 10; f++) { g.fill(pcm, 0, 160); p.processPcm(pcm, 0, 160, f * 160, f * 20); }
     expect(cap.sent.some((s) => s.end)).toBe(false);
