@@ -122,6 +122,32 @@ describe('in-band generation of RFC 4733 events', () => {
     expect(Math.abs(peak - 10362) / 10362).toBeLessThan(0.02);
   });
 
+  it('without a clock map yet, starts the tone at the next PCM and plays the event duration from there', () => {
+    const p = inbandProcessor(16000, 8000); // G.722-like: RTP clock 8000, PCM 16000
+    expect(p.onEventPacket(pl(7, true, 10, 240), 0, 4, 101, 5555, true, 0)).toBe(true); // 30 ms
+    const pcm = new Int16Array(640);
+    p.processPcm(pcm, 0, 640, 777, 1);
+    expect(rms(pcm, 0, 480)).toBeGreaterThan(1000);
+    expect(rms(pcm, 480, 640)).toBe(0);
+    p.close();
+  });
+
+  it('the tone generator stays on frequency and level over 5 s of 20 ms fills (48 kHz)', () => {
+    const g = new DtmfToneGenerator(48000);
+    g.start(15, 10); // D: 941 + 1633 Hz
+    const pcm = new Int16Array(960);
+    const a = tonePeak(10);
+    for (let f = 0; f < 250; f++) {
+      g.fill(pcm, 0, 960);
+      if (f % 50 !== 49) continue;
+      for (let i = 0; i < 960; i++) {
+        const k = f * 960 + i;
+        const want = a * (Math.sin((2 * Math.PI * 941 * k) / 48000) + Math.sin((2 * Math.PI * 1633 * k) / 48000));
+        expect(Math.abs(pcm[i]! - want)).toBeLessThan(2);
+      }
+    }
+  });
+
   it('takes the level from the volume field', () => {
     const p = inbandProcessor(8000, 8000);
     p.setClockMap(8000, 0, 0);
