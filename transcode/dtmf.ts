@@ -145,7 +145,8 @@ export class DtmfProcessor {
       return true;
     }
 
-    // In-band generation.
+    // In-band generation. A late packet of an earlier event (its timestamp before the current one's) changes nothing.
+    if (isNew && this.curInTs >= 0 && pt === this.curPt && ((ts - this.curInTs) | 0) < 0) return true;
     const dur = Math.round((ev.duration * this.outClock) / inClock);
     if (isNew) {
       this.curInTs = ts;

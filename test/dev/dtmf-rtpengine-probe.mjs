@@ -6,7 +6,10 @@
 //    100 ms, default volume) makes it write an in-band tone into B's PCMA: its extent and level are printed.
 // A sends 20 ms PCMU silence packets throughout, and events (start, updates, three ends, plus
 // odd ones: duration 0, a decreasing duration). Prints what B receives.
-//   npm run build && node test/dev/dtmf-rtpengine-probe.mjs retime|inband
+//   npm run build && node test/dev/dtmf-rtpengine-probe.mjs retime|inband [VOLUME]
+// Measured (rtpengine 10.5): retime: event ts = the audio map (input offset x 6), durations x 6, duration 0
+// and decreasing durations passed on, the sender's audio not sent while an event is open; inband: pair peak
+// 23040 / 10496 / 3264 in PCMA at volume 3 / 10 / 20 (= 32767 x 10^(-volume/20)), 100 ms = 799 samples.
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { bdecode, bencode } from '../../dist/protocol/ng/bencode.js';

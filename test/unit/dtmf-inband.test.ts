@@ -211,6 +211,12 @@ describe('in-band generation of RFC 4733 events', () => {
     pcm.fill(0);
     p.processPcm(pcm, 0, 160, 16000, 2004);
     expect(rms(pcm, 0, 160)).toBe(0);
+    // A late end of an earlier event does not replace the one playing.
+    p.onEventPacket(pl(8, false, 10, 160), 0, 4, 101, 17000, true, 2200);
+    p.onEventPacket(pl(4, true, 10, 800), 0, 4, 101, 16000, false, 2201);
+    pcm.fill(0);
+    p.processPcm(pcm, 0, 160, 17000, 2202);
+    expect(rms(pcm, 0, 160)).toBeGreaterThan(1000);
     // An event started with duration 0 and ended with duration 0 plays nothing.
     p.onEventPacket(pl(6, false, 10, 0), 0, 4, 101, 20000, true, 2500);
     p.onEventPacket(pl(6, true, 10, 0), 0, 4, 101, 20000, false, 2501);
