@@ -118,8 +118,9 @@ export class RtpproxyCommands {
   private async delete(req: DeleteQuery): Promise<string> {
     const reply = await this.calls.delete(parseCallOptions(tagDict(req)));
     if (reply.has('warning')) return errorReply(req.cookie);
-    // Whole call, or one participant: either way its remembered endpoints go once the call does.
-    if (!this.calls.list(Infinity).includes(req.callId)) this.endpoints.delete(req.callId);
+    // Forgotten at once (O(1)); a participant left in the call only loses the media numbers > 1
+    // it named before, should it re-offer with a higher one.
+    this.endpoints.delete(req.callId);
     return deletedReply(req.cookie);
   }
 
