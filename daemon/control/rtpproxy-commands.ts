@@ -10,6 +10,11 @@
  * allocation, endpoint learning, timeouts and statistics instead of a second way into the call
  * internals. The price is that media numbers > 1 need the earlier media in the SDP too: the
  * endpoints each participant named per media number are remembered (per call, dropped with it).
+ *
+ * One known difference: rtpengine 10.5 gives these streams no transport protocol at all (its ng
+ * `query` shows `protocol: "unknown (legacy)"`, no codec and no SSRC: the packets are relayed as
+ * plain UDP). We declare RTP/AVP, so the same packets are relayed unchanged but also parsed for
+ * statistics (SSRC, MOS from RTCP) like any other call.
  */
 import { isIP } from 'node:net';
 import type { BDict, BEncodable, BValue } from '../../protocol/ng/bencode.js';
