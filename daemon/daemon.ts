@@ -13,6 +13,8 @@ import { statisticsReply, TrafficRates } from './control/statistics.js';
 import { NgProcessor } from './control/ng-processor.js';
 import { NgTcpServer } from './control/ng-tcp-server.js';
 import { NgUdpServer } from './control/ng-udp-server.js';
+import { RtpproxyCommands } from './control/rtpproxy-commands.js';
+import { RtpproxyUdpServer, TcpControlServer } from './control/rtpproxy-server.js';
 import type { HttpServer } from './http/http-server.js';
 import { ObservedMosTotals } from './metrics/observed-mos.js';
 import type { Logger } from './log.js';
@@ -36,7 +38,8 @@ const DTLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 export class Daemon {
   private pool: WorkerPool | null = null;
   private calls: CallManager | null = null;
-  private readonly servers: (NgUdpServer | NgTcpServer)[] = [];
+  private readonly servers: (NgUdpServer | NgTcpServer | RtpproxyUdpServer | TcpControlServer)[] = [];
+  private rtpproxy: RtpproxyCommands | null = null;
   private processor: NgProcessor | null = null;
   /** The `--listen-http` server (null without that option); other features add routes to it. */
   http: HttpServer | null = null;
@@ -130,6 +133,18 @@ export class Daemon {
       this.servers.push(s);
       await s.listen();
     }
+    // The rtpproxy protocol (--listen-udp) and rtpengine's TCP line protocol (--listen-tcp).
+    if (o.listenUdp) this.rtpproxy = new RtpproxyCommands(calls, o.silentTimeout, this.log);
+    for (const l of o.listenUdp ?? []) {
+      const s = new RtpproxyUdpServer(l.address, l.port, l.ipv6Only ?? false, this.rtpproxy!, this.log);
+      this.servers.push(s);
+      await s.listen();
+    }
+    for (const l of o.listenTcp ?? []) {
+      const s = new TcpControlServer(l.address, l.port, l.ipv6Only ?? false, calls, this.log);
+      this.servers.push(s);
+      await s.listen();
+    }
     if (o.listenHttp && o.listenHttp.length > 0) {
       // Loaded only here: node:http, ws and prom-client cost ~10 MB RSS idle (~5 MB at 1000 calls) otherwise.
       const [{ HttpServer }, { registerNgHttp }, { Metrics, observeEstimates }] = await Promise.all([
@@ -178,6 +193,7 @@ export class Daemon {
     for (const s of this.servers) s.close();
     this.http?.close();
     this.processor?.close();
+    this.rtpproxy?.close();
     await this.calls?.close();
     this.dtls?.close();
     this.ice?.close();

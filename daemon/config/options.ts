@@ -46,6 +46,10 @@ export interface DaemonOptions {
   /** UDP ng sockets; 127.0.0.1:2223 if no ng-capable listener is configured at all. */
   listenNg: ListenAddress[];
   listenTcpNg?: ListenAddress[];
+  /** --listen-udp: rtpproxy protocol sockets. */
+  listenUdp?: ListenAddress[];
+  /** --listen-tcp: rtpengine's TCP line-protocol sockets. */
+  listenTcp?: ListenAddress[];
   listenHttp?: ListenAddress[];
   portMin: number;
   portMax: number;
@@ -206,7 +210,9 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
   let listenNg = (await listenOne('listen-ng')) ?? [];
   const listenTcpNg = await listenOne('listen-tcp-ng');
   const listenHttp = await listenOne('listen-http');
-  if (listenNg.length === 0 && !listenTcpNg && !listenHttp && !get('listen-https')) {
+  const listenUdp = await listenOne('listen-udp');
+  const listenTcp = await listenOne('listen-tcp');
+  if (listenNg.length === 0 && !listenTcpNg && !listenHttp && !listenUdp && !listenTcp && !get('listen-https')) {
     listenNg = [{ ...DEFAULT_NG_LISTEN }];
     warnings.push(
       'no ng listener configured (rtpengine would refuse to start: "Missing option --listen-tcp, --listen-udp, '
@@ -300,6 +306,8 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
     raw,
   };
   if (listenTcpNg) options.listenTcpNg = listenTcpNg;
+  if (listenUdp) options.listenUdp = listenUdp;
+  if (listenTcp) options.listenTcp = listenTcp;
   if (listenHttp) options.listenHttp = listenHttp;
   if (tos !== undefined) options.tos = tos;
   if (merged.configFile !== undefined) options.configFile = merged.configFile;

@@ -6,7 +6,7 @@
 // Exit status is 0 even when checks fail (run.sh counts the lines); it is
 // non-zero only when the analysis itself could not run.
 //
-// Options (all --name=value): pcap, kamlog, uac-stat, calls, ng (host:port),
+// Options (all --name=value): pcap, kamlog, uac-stat, calls, ng (host:port), control (ng|rtpproxy),
 // kam-port, uas-sip-port, uac-sip-port, uas-media-port, uac-media-min,
 // uac-media-max, daemon-min, daemon-max, media-ip, min-media-secs, sink
 // (rtp-sink.mjs counts), rtcp (rtcp-inject.mjs summary).
@@ -396,7 +396,11 @@ function rtpStream(q, tag) {
 // (kamailio.cfg logs them as E2E-MOS after rtpengine_delete() on BYE). Every
 // call must have a valid mos_average/mos_min/mos_max ("4.3"), samples >= 1,
 // min <= average <= max, and integer companions with a round trip > 0.
-{
+// --control=rtpproxy (kamailio-rtpproxy.cfg): calls are deleted over the rtpproxy protocol, which
+// carries no MOS, so the rtpengine module never fills these pvs: the check does not apply.
+if (opt.control === 'rtpproxy') {
+  info('MOS pvs not checked: calls are deleted over the rtpproxy protocol (no statistics in its replies)');
+} else {
   const mos = new Map();
   for (const l of tagged('E2E-MOS')) {
     const m = /E2E-MOS ci=(\S+) (.*)$/.exec(l);

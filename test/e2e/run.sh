@@ -14,6 +14,8 @@
 #   E2E_PORT_BASE    first port of the 1000-port block to use (default: random free block)
 #   E2E_PCAP_DIR     directory holding g711a.pcap (default /usr/share/sip-tester)
 #   E2E_KEEP=1       keep the temp dir (logs, capture) even when everything passed
+#   E2E_CONTROL      ng (default: Kamailio's rtpengine module, kamailio.cfg) or rtpproxy
+#                    (its rtpproxy module over the daemon's --listen-udp, kamailio-rtpproxy.cfg)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +29,7 @@ MIN_MEDIA_SECS=${E2E_MIN_MEDIA_SECS:-10}
 PCAP_DIR=${E2E_PCAP_DIR:-/usr/share/sip-tester}
 KEEP=${E2E_KEEP:-0}
 MEDIA_IP=127.0.0.1
+CONTROL=${E2E_CONTROL:-ng}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtpengine-e2e.XXXXXX")
 PASSED=0
@@ -127,6 +130,7 @@ if [[ -z ${E2E_DAEMON_CMD:-} && ! -f dist/daemon/main.js ]]; then
 	abort "dist/daemon/main.js missing: build rtpengine-ts first (npm run build) or set E2E_DAEMON_CMD"
 fi
 ((CALLS >= 1 && CALLS <= 70)) || abort "E2E_CALLS must be 1..70"
+[[ $CONTROL == ng || $CONTROL == rtpproxy ]] || abort "E2E_CONTROL must be ng or rtpproxy"
 
 # Port block: B+0 Kamailio SIP, B+1 UAS SIP, B+2 UAC SIP, B+3 daemon ng,
 # B+4/B+5 SIPp control ports, B+10 UAS media (echo; SIPp also takes B+12;
@@ -165,6 +169,16 @@ UAC_MEDIA_MIN=$((B + 100))
 UAC_MEDIA_MAX=$((B + 399))
 D_MIN=$((B + 400))
 D_MAX=$((B + 999))
+# The control protocol Kamailio speaks to the daemon: its config, defines and the daemon's listener.
+# (With rtpproxy the daemon keeps its ng socket too: the harness reads counters over it.)
+KAM_CFG=kamailio.cfg
+declare -a KAM_DEFS=() CONTROL_OPTS=()
+if [[ $CONTROL == rtpproxy ]]; then
+	RTPP_PORT=$((B + 6))
+	KAM_CFG=kamailio-rtpproxy.cfg
+	KAM_DEFS=(-A "RTPP_SOCK=\"udp:127.0.0.1:$RTPP_PORT\"")
+	CONTROL_OPTS=(-u "127.0.0.1:$RTPP_PORT")
+fi
 info "workdir $WORK; ports: kamailio $KAM_PORT, UAS $UAS_SIP (media $UAS_MEDIA), UAC $UAC_SIP (media $UAC_MEDIA_MIN+), ng $NG_PORT, daemon media $D_MIN-$D_MAX"
 info "daemon: $DAEMON_CMD"
 
@@ -193,7 +207,7 @@ sleep 0.5
 # shellcheck disable=SC2016
 start daemon bash -c 'exec '"$DAEMON_CMD"' "$@"' e2e-daemon \
 	--config-file=none -t -1 -i "$MEDIA_IP" -n "127.0.0.1:$NG_PORT" -m "$D_MIN" -M "$D_MAX" \
-	-f -E -L 7 --delete-delay=0
+	-f -E -L 7 --delete-delay=0 "${CONTROL_OPTS[@]}"
 ok=
 t0=$(date +%s%N)
 for ((i = 0; i < 40; i++)); do
@@ -227,9 +241,9 @@ wait_udp_bound "$UAS_SIP" 100 sipp-uas || abort "SIPp UAS did not bind 127.0.0.1
 
 # ------------------------------------------------------------------ Kamailio
 mkdir -p "$WORK/kamailio-run"
-start kamailio kamailio -f "$HERE/kamailio.cfg" -DD -E -m 64 -M 8 \
+start kamailio kamailio -f "$HERE/$KAM_CFG" -DD -E -m 64 -M 8 \
 	-P "$WORK/kamailio-run/kamailio.pid" -Y "$WORK/kamailio-run" \
-	-A "SIP_PORT=$KAM_PORT" -A "NG_SOCK=\"udp:127.0.0.1:$NG_PORT\"" -A "UAS_URI=\"sip:127.0.0.1:$UAS_SIP\""
+	-A "SIP_PORT=$KAM_PORT" -A "NG_SOCK=\"udp:127.0.0.1:$NG_PORT\"" -A "UAS_URI=\"sip:127.0.0.1:$UAS_SIP\"" "${KAM_DEFS[@]}"
 wait_udp_bound "$KAM_PORT" 100 kamailio || abort "Kamailio did not start listening on 127.0.0.1:$KAM_PORT"
 # its rtpengine module pings the daemon from each worker when they start
 for ((i = 0; i < 50; i++)); do
@@ -241,6 +255,17 @@ if grep -q "rtpengine instance <udp:127.0.0.1:$NG_PORT> found" "$WORK/kamailio.l
 	pass "Kamailio started on 127.0.0.1:$KAM_PORT and its rtpengine module reached the daemon"
 else
 	abort "Kamailio did not report the rtpengine instance udp:127.0.0.1:$NG_PORT as found"
+fi
+if [[ $CONTROL == rtpproxy ]]; then
+	for ((i = 0; i < 50; i++)); do
+		grep -q "rtp proxy <udp:127.0.0.1:$RTPP_PORT> found" "$WORK/kamailio.log" && break
+		sleep 0.1
+	done
+	if grep -q "rtp proxy <udp:127.0.0.1:$RTPP_PORT> found" "$WORK/kamailio.log"; then
+		pass "Kamailio's rtpproxy module reached the daemon's rtpproxy socket udp:127.0.0.1:$RTPP_PORT (V/VF)"
+	else
+		abort "Kamailio's rtpproxy module did not report udp:127.0.0.1:$RTPP_PORT as found"
+	fi
 fi
 sleep 0.5
 
@@ -294,7 +319,7 @@ analysis=$(node "$HERE/analyze.mjs" --pcap="$WORK/capture.pcapng" --kamlog="$WOR
 	--kam-port="$KAM_PORT" --uas-sip-port="$UAS_SIP" --uac-sip-port="$UAC_SIP" \
 	--uas-media-port="$UAS_MEDIA" --uac-media-min="$UAC_MEDIA_MIN" --uac-media-max="$UAC_MEDIA_MAX" \
 	--daemon-min="$D_MIN" --daemon-max="$D_MAX" --media-ip="$MEDIA_IP" \
-	--min-media-secs="$MIN_MEDIA_SECS" --sink="$WORK/rtp-sink.json" --rtcp="$WORK/rtcp-inject.json" \
+	--min-media-secs="$MIN_MEDIA_SECS" --sink="$WORK/rtp-sink.json" --rtcp="$WORK/rtcp-inject.json" --control="$CONTROL" \
 	2>"$WORK/analyze.log") || {
 	fail "analysis script failed (see analyze.log)"
 	analysis=

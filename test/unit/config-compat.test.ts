@@ -40,12 +40,16 @@ describe('accepted-but-ignored options', () => {
   });
 
   it('accepts the short letters of ignored options', async () => {
-    const { warnings } = await loadOptions(
+    const { options, warnings } = await loadOptions(
       [...base, '-u', '2222', '-l', '25060', '-c', '12345', '-F', '-k', '3', '-q', '-y', '5', '-b', 'http://127.0.0.1:8090/',
         '-x', '2', '-S', '-g', '127.0.0.1:9006', '-G', '60', '-r', '127.0.0.1:6379/5', '-w', '127.0.0.1:6379/6'],
       env,
     );
-    for (const long of ['listen-udp', 'listen-tcp', 'listen-cli', 'no-fallback', 'subscribe-keyspace',
+    // -u and -l are interpreted (rtpproxy protocol, TCP line protocol): no warning, a listener each.
+    for (const long of ['listen-udp', 'listen-tcp']) expect(warnings).not.toContain(ignored(long));
+    expect(options.listenUdp?.map((l) => `${l.address}:${l.port}`)).toEqual(['0.0.0.0:2222', ':::2222']);
+    expect(options.listenTcp?.map((l) => `${l.address}:${l.port}`)).toEqual(['0.0.0.0:25060', ':::25060']);
+    for (const long of ['listen-cli', 'no-fallback', 'subscribe-keyspace',
       'no-redis-required', 'redis-delete-async', 'b2b-url', 'xmlrpc-format', 'save-interface-ports', 'graphite',
       'graphite-interval', 'redis', 'redis-write']) {
       expect(warnings).toContain(ignored(long));
