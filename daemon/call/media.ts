@@ -9,6 +9,7 @@ import type { SlotSrtp } from '../media/messages.js';
 import type { SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { Fingerprint, SetupRole } from '../../protocol/sdp/dtls-attrs.js';
 import type { DirectionConfig } from '../../transcode/types.js';
+import type { CodecOffer } from '../../protocol/sdp/codec-flags.js';
 import { PacketStream, type Endpoint, type StreamReleaser } from './stream.js';
 
 /** Shared by every media without rtcp-mux options (a Set each was ~150 bytes per media). */
@@ -50,6 +51,11 @@ export class CallMedia {
   codecs: Codec[] = [];
   /** Codecs in the last SDP we sent to this participant (an answer from it may only use those PTs). */
   sentCodecs: Codec[] | null = null;
+  /**
+   * The codec flags' outcome of the last offer made *to* this participant (and that offer's `ptime` /
+   * `ptime-reverse`): its answer is handled with it (daemon/call/codec-negotiate.ts).
+   */
+  codecOffer: (CodecOffer & { ptime: number | undefined; ptimeReverse: number | undefined }) | null = null;
   direction: Direction = 'sendrecv';
   /** Participant sent c=0.0.0.0 (old-style hold). */
   zeroAddress = false;
