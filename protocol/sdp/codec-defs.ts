@@ -44,6 +44,12 @@ export function codecDef(name: string): CodecDef | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
+/** rtpengine 10.5 has a codec for it (it drops the others from an offer it adds codecs to). */
+export function knownCodec(name: string): boolean {
+  const d = codecDef(name);
+  return d !== undefined && (d.addable || isSupplementaryName(d.name));
+}
+
 /**
  * The codecs our transcoding engine (transcode/) can decode and encode. The one place that says so:
  * everything else (G.729, GSM, speex ...) may appear in SDP but never becomes a decoder or encoder.

@@ -7,29 +7,32 @@
  * Offer:
  * - strip/except/offer first (codecs.ts). What is left is what the offerer may send us.
  * - `mask`/`consume` (`all` = every codec, minus `except`) hide codecs from the recipient; a
- *   `transcode` entry naming a codec the offerer has keeps it visible and changes nothing else.
+ *   `transcode` entry naming a codec the offerer has keeps it visible and changes nothing else; one
+ *   naming a codec `strip` removed brings that codec back (its own PT), after the survivors.
  * - `transcode` of a codec the offerer lacks adds it when rtpengine can encode it (codec-defs.ts),
  *   in flag order, written as the flag spells the name: the RFC 3551 static PT when clock and
  *   channels are the defaults and the PT is free, else the lowest free PT from 96 up. A clock given
- *   without channels means 1 channel; opus always gets clock 48000.
+ *   without channels means 1 channel; opus always gets clock 48000. Once a codec is added, the
+ *   offerer's codecs rtpengine has no codec for (iLBC, L16, unknown names) are not offered on.
  * - For every clock rate new with the added codecs, a CN (if the visible list has CN) and a
  *   telephone-event (if it has one, `a=fmtp 0-15`) are added too: CNs first, then telephone-events,
  *   each by ascending clock, PTs allocated after the added codecs.
- * - Added codecs, then added CNs, then added telephone-events go right before the first visible
+ * - Restored, added codecs, added CNs, added telephone-events go right before the first visible
  *   telephone-event/CN (golden 15 #6, #13), else at the end.
  *
  * Answer (only when a codec flag engaged the transcoder; otherwise the answer is passed on as before):
- * - With `accept` (`always-transcode` = accept all): the offerer gets only its first accepted codec.
- * - Otherwise each answered codec the offerer has itself is kept (the answerer's line); an answered
- *   codec that was added for transcoding becomes the offerer's first codec (masked ones count, golden
- *   15 #9), once (golden #7: G729 answered → PCMU).
- * - telephone-event/CN: an answered one that is the offerer's own stays if an audio codec of the
- *   answer to the offerer has its clock; if any telephone-event (CN) was answered, the offerer's own
- *   at each remaining audio clock is added. So DTMF disappears when the answerer had none.
+ * - Each answered codec the offerer has itself is kept (the answerer's line); an answered codec that
+ *   was added for transcoding becomes the offerer's first codec rtpengine knows (masked ones count,
+ *   golden 15 #9), once (golden #7: G729 answered → PCMU).
+ * - telephone-event/CN: an answered one that is the offerer's own stays if an audio codec kept above
+ *   has its clock; if any telephone-event (CN) was answered, the offerer's own at each of those
+ *   clocks is added. So DTMF disappears when the answerer had none.
+ * - `accept`/`consume` (`always-transcode` = accept all): the audio codecs are then replaced by the
+ *   offerer's first accepted or consumed codec; telephone-event/CN stay as decided above.
  */
 import type { Codec } from './types.js';
 import { applyCodecStrip, codecMatches } from './codecs.js';
-import { codecDef, isSupplementaryName, parseCodecEntry } from './codec-defs.js';
+import { codecDef, isSupplementaryName, knownCodec, parseCodecEntry } from './codec-defs.js';
 
 export interface CodecFlags {
   strip: readonly string[];
@@ -56,7 +59,10 @@ export interface CodecOffer {
   out: Codec[];
   /** Payload types of `out` that the transcoder added (the offerer does not have them). */
   added: number[];
-  /** The offerer's codecs named by `accept` (all with `always-transcode`), their PTs in its order. */
+  /**
+   * The offerer's codecs named by `accept` (all with `always-transcode`) or `consume`, their PTs in its
+   * order: the first is the one codec the answer to the offerer then lists.
+   */
   accepted: number[];
   /** A codec flag engaged the transcoder (transcode, mask, consume, accept, always-transcode). */
   engaged: boolean;
@@ -94,6 +100,7 @@ export function offerCodecs(input: readonly Codec[], f: CodecFlags): CodecOffer 
   };
 
   const addedCodecs: Codec[] = [];
+  const restored: Codec[] = [];
   for (const e of transcode) {
     const def = codecDef(e.name);
     if (!def || !def.addable) continue; // rtpengine 10.5 warns "not supported" and adds nothing
@@ -108,6 +115,13 @@ export function offerCodecs(input: readonly Codec[], f: CodecFlags): CodecOffer 
     const fmtp = e.fmtp ?? def.fmtp;
     if (fmtp !== undefined) c.fmtp = fmtp;
     if (offerer.some((o) => sameCodec(o, c)) || addedCodecs.some((o) => sameCodec(o, c))) continue;
+    // A stripped codec of the offerer comes back as its own (its PT and lines), not as a new one.
+    const stripped = input.find((o) => sameCodec(o, c) && !offerer.includes(o));
+    if (stripped) {
+      offerer.push(stripped);
+      restored.push(stripped);
+      continue;
+    }
     const isDefault = c.clock === def.clock && channels === def.channels;
     if (def.staticPt !== undefined && isDefault && !used.has(def.staticPt)) {
       c.pt = def.staticPt;
@@ -135,12 +149,16 @@ export function offerCodecs(input: readonly Codec[], f: CodecFlags): CodecOffer 
     }
   }
 
-  const out = [...visible];
+  // Once something is added, the offerer's codecs rtpengine has no codec for (iLBC, L16, unknown
+  // names) are no longer offered to the recipient.
+  const out = addedCodecs.length > 0 || restored.length > 0 ? visible.filter((c) => knownCodec(c.name)) : [...visible];
   const at = out.findIndex(isSupplementary);
-  out.splice(at < 0 ? out.length : at, 0, ...addedCodecs, ...addedSupp);
+  out.splice(at < 0 ? out.length : at, 0, ...restored, ...addedCodecs, ...addedSupp);
 
   const acceptAll = f.alwaysTranscode || f.accept.includes('all');
-  const accepted = offerer.filter((c) => !isSupplementary(c) && (acceptAll || entryMatches(c, f.accept, []))).map((c) => c.pt);
+  const accepted = offerer
+    .filter((c) => !isSupplementary(c) && (acceptAll || entryMatches(c, f.accept, []) || entryMatches(c, f.consume, f.except)))
+    .map((c) => c.pt);
 
   const bitrates: Record<string, number> = {};
   for (const e of [...transcode, ...f.set.map(parseCodecEntry)]) {
@@ -166,16 +184,14 @@ export function answerCodecs(offer: CodecOffer, answered: readonly Codec[]): Cod
   if (!offer.engaged) return [...answered];
   const added = new Set(offer.added);
   const own = new Map(offer.offerer.map((c) => [c.pt, c]));
-  const preferred = offer.accepted.length > 0
-    ? own.get(offer.accepted[0]!)
-    : offer.offerer.find((c) => !isSupplementary(c));
-  const audio: Codec[] = [];
-  const push = (c: Codec | undefined): void => {
-    if (c && !audio.some((a) => a.pt === c.pt)) audio.push(c);
-  };
-  const answeredAudio = answered.filter((c) => !isSupplementary(c));
-  if (offer.accepted.length > 0 && answeredAudio.length > 0) push(preferred);
-  else for (const c of answeredAudio) push(added.has(c.pt) || !own.has(c.pt) ? preferred : c);
+  // The offerer's first codec rtpengine has a codec for (its first L16 or iLBC is passed over).
+  const preferred = offer.offerer.find((c) => !isSupplementary(c) && knownCodec(c.name)) ?? offer.offerer.find((c) => !isSupplementary(c));
+  let audio: Codec[] = [];
+  for (const c of answered) {
+    if (isSupplementary(c)) continue;
+    const mine = added.has(c.pt) || !own.has(c.pt) ? preferred : c;
+    if (mine && !audio.some((a) => a.pt === mine.pt)) audio.push(mine);
+  }
   if (audio.length === 0) return [...answered];
 
   const clocks = new Set(audio.map((c) => c.clock));
@@ -191,5 +207,9 @@ export function answerCodecs(offer: CodecOffer, answered: readonly Codec[]): Cod
       if (mine) supp.push(mine);
     }
   }
+  // accept/consume: the offerer gets its first such codec instead, telephone-event/CN as decided above
+  // (consume opus, answer `8 101` → `96 101`).
+  const forced = offer.accepted.length > 0 ? own.get(offer.accepted[0]!) : undefined;
+  if (forced) audio = [forced];
   return [...audio, ...supp];
 }
