@@ -82,6 +82,7 @@ export function updateTranscode(offerer: CallMedia, answerer: CallMedia): void {
   if (!offer || (!offer.engaged && !ptimeForced)) {
     offerer.transcode = null;
     answerer.transcode = null;
+    offerer.transcoding = answerer.transcoding = false;
     return;
   }
   const bitrates = offer.bitrates;
@@ -98,6 +99,7 @@ export function updateTranscode(offerer: CallMedia, answerer: CallMedia): void {
     recipient: toOfferer, recipientGiven: toOfferer,
     ptime: offer.ptimeReverse ?? offerer.ptime ?? 20, bitrates,
   });
+  offerer.transcoding = answerer.transcoding = offerer.transcode !== null || answerer.transcode !== null;
 }
 
 interface DirectionInput {

@@ -139,6 +139,11 @@ export class CallMedia {
    * slot's configuration. null = relayed unchanged.
    */
   transcode: DirectionConfig | null = null;
+  /**
+   * Either direction of this section is transcoded (this media's `transcode` or its peer's): query's
+   * `transcoding` media flag and `statistics` transcodedmedia, as rtpengine marks both medias.
+   */
+  transcoding = false;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */

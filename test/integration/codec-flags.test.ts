@@ -88,6 +88,9 @@ const CASES: Case[] = [
   { name: 'codecs rtpengine has no codec for leave an offer it adds to', steps: [offer('97 98 0 99 100 3 4', codec({ transcode: ['PCMA'] }), ['a=rtpmap:97 L16/8000', 'a=rtpmap:98 iLBC/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:99 G729a/8000', 'a=rtpmap:100 speex/8000', 'a=rtpmap:3 GSM/8000', 'a=rtpmap:4 G723/8000']), answer('8')] },
   { name: '... but stay with mask only', steps: [offer('97 0', codec({ mask: ['PCMU'] }), ['a=rtpmap:97 iLBC/8000', 'a=rtpmap:0 PCMU/8000']), answer('97', {}, ['a=rtpmap:97 iLBC/8000'])] },
   { name: 'strip two + transcode them back in another order', steps: [offer('0 8 9 101', codec({ strip: ['PCMA', 'PCMU'], transcode: ['PCMU', 'PCMA'] })), answer('0 101')] },
+  { name: 'transcode flag with ptime and fmtp fields (-- for =)', steps: [offer('0 101', { flags: ['transcode-opus/48000/2/32000/20/useinbandfec--1'] }), answer('96', {}, ['a=rtpmap:96 opus/48000/2'])] },
+  { name: 'codec flags in an answer change nothing', steps: [offer('0 8 101'), answer('8 101', { codec: { transcode: ['G722'], mask: ['PCMA'] } })] },
+  { name: 'mask + accept of the same codec', steps: [offer('0 8 101', codec({ mask: ['PCMU'], accept: ['PCMU'] })), answer('8 101')] },
   { name: 'plain call untouched', steps: [offer('0 8 101'), answer('8 0 101')] },
 ];
 
@@ -131,6 +134,39 @@ describe.skipIf(!HAVE && process.env.CI !== 'true')('codec flags: our SDP is rtp
   it('has a corpus of at least 30 cases', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
   });
+
+  // query's media flags: both medias say `transcoding` when either direction is transcoded.
+  const QUERY_CASES: Case[] = [
+    { name: 'transcoded answer', steps: [offer('0 8 101', codec({ transcode: ['G722'] })), answer('9 101')] },
+    { name: 'answer with the original codec', steps: [offer('0 8 101', codec({ transcode: ['G722'] })), answer('0 101')] },
+    { name: 'ptime=30 only', steps: [offer('0 101', { ptime: 30 }), answer('0 101')] },
+    { name: 'mask all + transcode PCMA', steps: [offer('0 101', codec({ mask: ['all'], transcode: ['PCMA'] })), answer('8')] },
+    { name: 'plain call', steps: [offer('0 8 101'), answer('8 101')] },
+  ];
+  async function mediaFlags(d: DaemonHandle, c: Case, id: string): Promise<string[]> {
+    for (const st of c.steps) {
+      const isOffer = st.command === 'offer';
+      await d.ng.request({
+        command: st.command, 'call-id': id, 'from-tag': 'a', ...(isOffer ? {} : { 'to-tag': 'b' }),
+        sdp: sdp(isOffer ? '127.0.0.10' : '127.0.0.20', isOffer ? 5000 : 6000, st.side), ...st.opts,
+      });
+    }
+    const q = await d.ng.request({ command: 'query', 'call-id': id });
+    const out: string[] = [];
+    for (const [tag, t] of q.get('tags') as Map<string, Map<string, unknown>>) {
+      for (const m of t.get('medias') as Map<string, unknown>[]) {
+        out.push(`${tag}: ${(m.get('flags') as Buffer[]).map(String).filter((f) => f === 'transcoding').join(' ')}`);
+      }
+    }
+    await d.ng.request({ command: 'delete', 'call-id': id, 'from-tag': 'a' });
+    return out.sort();
+  }
+  for (const [i, c] of QUERY_CASES.entries()) {
+    it(`query transcoding flag: ${c.name}`, async () => {
+      const id = `codec-flags-query-${i}`;
+      expect(await mediaFlags(ours, c, id)).toEqual(await mediaFlags(ref, c, id));
+    });
+  }
 
   for (const [i, c] of CASES.entries()) {
     it(c.name, async () => {
