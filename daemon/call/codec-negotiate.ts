@@ -20,7 +20,8 @@
  *   20 → 30: 6 packets in, 4 out, the next input seq 1010 leaves as 1008). Timestamps start at the
  *   first input timestamp and then count the samples encoded: input gaps are not carried over.
  *   The transcoded packets carry no marker bit; telephone-event is passed through on its PT with its
- *   timestamp moved onto the encoder's clock.
+ *   timestamp moved onto the encoder's clock, also to a recipient whose answer left it out but that
+ *   was offered it. A direction without any transcoding keeps even the sender's SSRC (plain relay).
  * - Ptime: the `ptime` flag is what the offer recipient gets (encoder ptime toward it), `ptime-reverse`
  *   what the offerer gets; otherwise the recipient's a=ptime, else 20. A ptime change turns off
  *   passthrough in that direction (everything is repacketized).
@@ -151,10 +152,13 @@ export function directionConfig(d: DirectionInput): DirectionConfig | null {
       if (canEncode && transcodable(c.name)) decoders.push({ pt: c.pt, codec: spec(c, d.senderPtime ?? 0, {}) });
     }
   }
-  const teOut = named(d.recipient, 'telephone-event').find((c) => c.clock === enc.clock);
+  // rtpengine sends telephone-event on a PT the recipient was offered even when its answer left it
+  // out (transcode-PCMA, `0 101` answered `8`: the caller's 101 reaches the callee as 101).
+  const teOut = named(d.recipient, 'telephone-event').find((c) => c.clock === enc.clock)
+    ?? named(d.recipientGiven, 'telephone-event').find((c) => c.clock === enc.clock);
   const dtmfIn: DtmfPt[] = named(d.sender, 'telephone-event').map((c) => ({ pt: c.pt, clock: c.clock }));
   for (const te of named(d.sender, 'telephone-event')) {
-    if (!repacketize && teOut && same(te, teOut)) passthrough.push(te.pt);
+    if (!repacketize && te.clock === enc.clock && given(te)) passthrough.push(te.pt);
   }
   const cnOut = named(d.recipient, 'cn').find((c) => c.clock === enc.clock);
   // Every codec the sender may send goes through as it is: no transcoder in this direction.

@@ -103,8 +103,9 @@ describe('CallMedia.transcode after the answer', () => {
   it('G729 answered: SDP as rtpengine, but no decoder or encoder for it (its packets are drops)', () => {
     const { a, b } = call('0 8 101', { codec: { transcode: ['G729'] } }, '18');
     expect(a.sentCodecs!.map((c) => c.pt)).toEqual([0]);
-    // PCMA was offered to the callee: it passes as rtpengine passes it; PCMU would need a G.729 encoder.
-    expect(a.transcode).toMatchObject({ decoders: [], encoder: { pt: 18, codec: { name: 'G729' } }, passthrough: [8] });
+    // PCMA and telephone-event were offered to the callee: they pass as rtpengine passes them; PCMU
+    // would need a G.729 encoder.
+    expect(a.transcode).toMatchObject({ decoders: [], encoder: { pt: 18, codec: { name: 'G729' } }, passthrough: [8, 101] });
     expect(b.transcode).toMatchObject({ decoders: [], encoder: { pt: 0 }, passthrough: [] });
   });
 
@@ -113,6 +114,11 @@ describe('CallMedia.transcode after the answer', () => {
     expect(a.sentCodecs!.map((c) => c.pt)).toEqual([0, 101]);
     expect(b.transcode).toMatchObject({ decoders: [{ pt: 8 }], encoder: { pt: 0 }, passthrough: [101] });
     expect(a.transcode).toMatchObject({ decoders: [{ pt: 0 }], encoder: { pt: 8 }, passthrough: [8, 101] });
+  });
+
+  it('telephone-event offered to the callee passes even when its answer left it out (as rtpengine sends it)', () => {
+    const { a } = call('0 101', { codec: { transcode: ['PCMA'] } }, '8');
+    expect(a.transcode).toMatchObject({ decoders: [{ pt: 0 }], encoder: { pt: 8 }, passthrough: [101], dtmfOut: { pt: 101, clock: 8000 } });
   });
 
   it('DTMF only on the sender side: in-band detection is asked for when the recipient has telephone-event', () => {
