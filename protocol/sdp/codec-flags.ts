@@ -14,7 +14,7 @@
  *   channels are the defaults and the PT is free, else the lowest free PT from 96 up. A clock given
  *   without channels means 1 channel; opus always gets clock 48000. Once a codec is added, the
  *   offerer's codecs rtpengine has no codec for (iLBC, L16, unknown names) are not offered on.
- * - For every clock rate new with the added codecs, a CN (if the visible list has CN) and a
+ * - For every clock rate new with the added (or restored) codecs, a CN (if the visible list has CN) and a
  *   telephone-event (if it has one, `a=fmtp 0-15`) are added too: CNs first, then telephone-events,
  *   each by ascending clock, PTs allocated after the added codecs.
  * - Restored, added codecs, added CNs, added telephone-events go right before the first visible
@@ -135,7 +135,7 @@ export function offerCodecs(input: readonly Codec[], f: CodecFlags): CodecOffer 
 
   // CN and telephone-event at the clock rates the added codecs bring (only if the list has them).
   const addedSupp: Codec[] = [];
-  const newClocks = [...new Set(addedCodecs.map((c) => c.clock))].sort((a, b) => a - b);
+  const newClocks = [...new Set([...restored, ...addedCodecs].map((c) => c.clock))].sort((a, b) => a - b);
   for (const [name, fmtp] of [['CN', undefined], ['telephone-event', '0-15']] as const) {
     const have = visible.filter((c) => c.name.toLowerCase() === name.toLowerCase());
     if (have.length === 0) continue;

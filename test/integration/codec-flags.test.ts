@@ -32,7 +32,8 @@ function sdp(ip: string, port: number, s: Side): string {
 
 type Opts = Record<string, BEncodable>;
 interface Step { command: 'offer' | 'answer'; side: Side; opts?: Opts }
-interface Case { name: string; steps: Step[] }
+/** `knownDifference`: why we knowingly answer otherwise (the test then expects the difference). */
+interface Case { name: string; steps: Step[]; knownDifference?: string }
 
 const offer = (pts: string, opts: Opts = {}, lines?: string[]): Step => ({ command: 'offer', side: { pts, lines }, opts });
 const answer = (pts: string, opts: Opts = {}, lines?: string[]): Step => ({ command: 'answer', side: { pts, lines }, opts });
@@ -91,6 +92,16 @@ const CASES: Case[] = [
   { name: 'transcode flag with ptime and fmtp fields (-- for =)', steps: [offer('0 101', { flags: ['transcode-opus/48000/2/32000/20/useinbandfec--1'] }), answer('96', {}, ['a=rtpmap:96 opus/48000/2'])] },
   { name: 'codec flags in an answer change nothing', steps: [offer('0 8 101'), answer('8 101', { codec: { transcode: ['G722'], mask: ['PCMA'] } })] },
   { name: 'mask + accept of the same codec', steps: [offer('0 8 101', codec({ mask: ['PCMU'], accept: ['PCMU'] })), answer('8 101')] },
+  { name: 'strip all except PCMU + transcode opus', steps: [offer('96 0 8 101', codec({ strip: ['all'], except: ['PCMU', 'telephone-event'], transcode: ['opus'] })), answer('96', {}, ['a=rtpmap:96 opus/48000/2'])] },
+  { name: 'CN answered after transcode', steps: [offer('0 13 101', codec({ transcode: ['PCMA'] })), answer('8 13 101')] },
+  { name: 'mask CN + transcode G722', steps: [offer('0 13 101', codec({ mask: ['CN'], transcode: ['G722'] })), answer('9 101')] },
+  { name: 'transcode two codecs, answer both transcoded ones', steps: [offer('0 101', codec({ transcode: ['PCMA', 'G722'] })), answer('9 8 101')] },
+  { name: 'ptime-reverse alone with transcode', steps: [offer('0 101', { ...codec({ transcode: ['PCMA'] }), 'ptime-reverse': 30 }), answer('8 101')] },
+  {
+    name: 'transcoded answer then a second answer (re-answer) with the original',
+    steps: [offer('0 8 101', codec({ transcode: ['G722'] })), answer('9 101'), answer('0 101')],
+    knownDifference: 'rtpengine 10.5 answers the second time with `101` only (no audio codec); we answer `0 101`',
+  },
   { name: 'plain call untouched', steps: [offer('0 8 101'), answer('8 0 101')] },
 ];
 
@@ -169,7 +180,7 @@ describe.skipIf(!HAVE && process.env.CI !== 'true')('codec flags: our SDP is rtp
   }
 
   for (const [i, c] of CASES.entries()) {
-    it(c.name, async () => {
+    (c.knownDifference ? it.fails : it)(c.knownDifference ? `${c.name} (known difference: ${c.knownDifference})` : c.name, async () => {
       const id = `codec-flags-${i}`;
       const theirs = await run(ref, c, id);
       const mine = await run(ours, c, id);
