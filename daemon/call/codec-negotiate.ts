@@ -60,15 +60,18 @@ export function negotiateCodecs(opts: CallOptions, isOffer: boolean, from: CallM
   if (isOffer) {
     const offer = offerCodecs(sm.codecs, codecFlags(opts));
     from.codecs = offer.offerer;
-    to.codecOffer = { ...offer, ptime: opts.ptime, ptimeReverse: opts.ptimeReverse };
+    to.codecOffer = { ...offer, ptime: opts.ptime, ptimeReverse: opts.ptimeReverse, answered: null };
     to.sentCodecs = offer.out;
     return;
   }
-  let answered = filterAnswerCodecs(from.sentCodecs ?? sm.codecs, sm.codecs);
+  const offer = from.codecOffer;
+  // A second answer to the same offer (183 then 200) may only keep what the first one said
+  // (rtpengine 10.5: `8 101` then `0 101` answers `101`).
+  let answered = filterAnswerCodecs(offer?.answered ?? from.sentCodecs ?? sm.codecs, sm.codecs);
   // single-codec (answer): the first real codec plus telephone-event/CN-type codecs.
   if (opts.flags.has('single-codec')) answered = applySingleCodec(answered);
   from.codecs = answered;
-  const offer = from.codecOffer;
+  if (offer) offer.answered = answered;
   to.sentCodecs = offer ? answerCodecs(offer, answered) : answered;
   updateTranscode(to, from);
 }

@@ -53,9 +53,10 @@ export class CallMedia {
   sentCodecs: Codec[] | null = null;
   /**
    * The codec flags' outcome of the last offer made *to* this participant (and that offer's `ptime` /
-   * `ptime-reverse`): its answer is handled with it (daemon/call/codec-negotiate.ts).
+   * `ptime-reverse`, and the codecs of its first answer to it): its answer is handled with it
+   * (daemon/call/codec-negotiate.ts).
    */
-  codecOffer: (CodecOffer & { ptime: number | undefined; ptimeReverse: number | undefined }) | null = null;
+  codecOffer: (CodecOffer & { ptime: number | undefined; ptimeReverse: number | undefined; answered: Codec[] | null }) | null = null;
   direction: Direction = 'sendrecv';
   /** Participant sent c=0.0.0.0 (old-style hold). */
   zeroAddress = false;
