@@ -9,6 +9,7 @@ import type { SlotSrtp } from '../media/messages.js';
 import type { SdesCrypto } from '../../protocol/sdp/crypto.js';
 import type { Fingerprint, SetupRole } from '../../protocol/sdp/dtls-attrs.js';
 import type { DirectionConfig } from '../../transcode/types.js';
+import type { CodecOffer } from '../../protocol/sdp/codec-flags.js';
 import { PacketStream, type Endpoint, type StreamReleaser } from './stream.js';
 
 /** Shared by every media without rtcp-mux options (a Set each was ~150 bytes per media). */
@@ -50,6 +51,12 @@ export class CallMedia {
   codecs: Codec[] = [];
   /** Codecs in the last SDP we sent to this participant (an answer from it may only use those PTs). */
   sentCodecs: Codec[] | null = null;
+  /**
+   * The codec flags' outcome of the last offer made *to* this participant (and that offer's `ptime` /
+   * `ptime-reverse`, and the codecs of its first answer to it): its answer is handled with it
+   * (daemon/call/codec-negotiate.ts).
+   */
+  codecOffer: (CodecOffer & { ptime: number | undefined; ptimeReverse: number | undefined; answered: Codec[] | null }) | null = null;
   direction: Direction = 'sendrecv';
   /** Participant sent c=0.0.0.0 (old-style hold). */
   zeroAddress = false;
@@ -133,6 +140,11 @@ export class CallMedia {
    * slot's configuration. null = relayed unchanged.
    */
   transcode: DirectionConfig | null = null;
+  /**
+   * Either direction of this section is transcoded (this media's `transcode` or its peer's): query's
+   * `transcoding` media flag and `statistics` transcodedmedia, as rtpengine marks both medias.
+   */
+  transcoding = false;
   /** Port 0 in this participant's SDP: rejected, no sockets. */
   rejected = false;
   /** Where this participant said it receives RTP and RTCP (null: zero address or not yet known). */

@@ -4,7 +4,6 @@
  * workers' forwarding along the call's subscriptions, and builds the rewritten SDP (spec §4).
  */
 import type { CallOptions, MediaEcho, RtcpMuxOption } from '../../protocol/ng/call-options.js';
-import { applyCodecStrip, applySingleCodec, filterAnswerCodecs } from '../../protocol/sdp/codecs.js';
 import { NgError } from '../../protocol/ng/errors.js';
 import { effectiveConnection, sessionMediaIndex, sessionOf } from '../../protocol/sdp/parse.js';
 import { rewriteSdpText, type MediaPlan, type SessionPlan } from '../../protocol/sdp/rewrite.js';
@@ -19,6 +18,7 @@ import { allocateStreams, type StreamNeed } from './stream-alloc.js';
 import { answerSdes, isSrtpProto, offerSdes } from './sdes-negotiate.js';
 import { answerDtls, offerDtls } from './dtls-negotiate.js';
 import { icePlan, iceSessionPlan } from './ice-negotiate.js';
+import { negotiateCodecs } from './codec-negotiate.js';
 
 export interface Negotiation {
   call: Call;
@@ -77,7 +77,6 @@ export async function negotiate(ctx: MediaContext, n: Negotiation): Promise<stri
     securityPlan(ctx, n, from, to, sm, plan);
     icePlan(n, from, to, sm, plan);
     plans.push(plan);
-    to.sentCodecs = from.codecs;
   }
   ctx.pool.configure(n.call.worker, forwardingConfigs(ctx, n.call));
   ctx.dtls?.sync(n.call);
@@ -133,15 +132,7 @@ function recordSenderMedia(ctx: MediaContext, n: Negotiation, from: CallMedia, t
   from.rtcpMuxOffered = sm.rtcpMux;
   // A fresh Set per request, never changed: kept for the answer of this recipient (decideRtcpMux).
   if (n.isOffer) to.muxOptionsOfferedToIt = opts.rtcpMux.size > 0 ? opts.rtcpMux : NO_MUX_OPTIONS;
-  if (sm.isRtp) {
-    from.codecs = n.isOffer
-      ? applyCodecStrip(sm.codecs, { strip: opts.codecStrip, except: opts.codecExcept, offer: opts.codecOffer })
-      : filterAnswerCodecs(from.sentCodecs ?? sm.codecs, sm.codecs);
-    // single-codec (answer): the first real codec plus telephone-event/CN-type codecs.
-    if (!n.isOffer && opts.flags.has('single-codec')) from.codecs = applySingleCodec(from.codecs);
-  } else {
-    from.codecs = [];
-  }
+  negotiateCodecs(opts, n.isOffer, from, to, sm);
   const conn = effectiveConnection(sdp, sm);
   let address = conn?.address ?? '';
   const zero = address === '0.0.0.0' || address === '::';
@@ -312,7 +303,7 @@ function mediaPlan(n: Negotiation, from: CallMedia, to: CallMedia, sm: SdpMedia,
     family: local.family,
     address,
     protocol: planProtocol(n, from, to),
-    codecs: sm.isRtp ? from.codecs : undefined,
+    codecs: sm.isRtp ? to.sentCodecs ?? [] : undefined,
     direction: holdDirection(from),
     rtcp,
     fullRtcpAttribute: n.opts.flags.has('full-rtcp-attribute'),

@@ -98,6 +98,7 @@ function mediaStats(ctx: MediaContext, m: Monologue, md: CallMedia, rtp: Totals,
   if (md.ice !== null) flags.push('ICE');
   if (m.iceControlling) flags.push('ICE controlling');
   if (md.ice !== null && md.iceRemote?.lite === true) flags.push('ICE-lite peer');
+  if (md.transcoding) flags.push('transcoding');
   d.set('flags', flags);
   return d;
 }

@@ -52,13 +52,22 @@ export function mediaInUse(calls: CallManager): number {
   return media;
 }
 
+/** Media with a transcoded direction (`statistics` transcodedmedia), as rtpengine counts both sides. */
+export function transcodedMedia(calls: CallManager): number {
+  let n = 0;
+  for (const call of calls.calls.values()) {
+    for (const m of call.monologues) for (const md of m.medias) if (md.transcoding && md.hasSockets) n++;
+  }
+  return n;
+}
+
 export function statisticsReply(s: StatisticsSources): Dict {
   const { ctx, calls, control, rates } = s;
   const c = calls.counters;
   const media = mediaInUse(calls);
   const current = new Map<string, BEncodable>([
     ['sessionsown', calls.calls.size], ['sessionsforeign', 0], ['sessionstotal', calls.calls.size],
-    ['transcodedmedia', 0],
+    ['transcodedmedia', transcodedMedia(calls)],
     ['packetrate_user', rates.packets], ['byterate_user', rates.bytes], ['errorrate_user', rates.errors],
     ['packetrate_kernel', 0], ['byterate_kernel', 0], ['errorrate_kernel', 0],
     ['packetrate', rates.packets], ['byterate', rates.bytes], ['errorrate', rates.errors],

@@ -56,6 +56,12 @@ export interface CallOptions {
   codecOffer: string[];
   codecMask: string[];
   codecTranscode: string[];
+  /** `codec` → `consume`: like mask, and always engages the transcoder (offer only). */
+  codecConsume: string[];
+  /** `codec` → `accept` (offer only); `always-transcode` flag = accept all. */
+  codecAccept: string[];
+  /** `codec` → `set`: parameters (bit rate ...) for the encoders of these codecs. */
+  codecSet: string[];
   ptime?: number;
   ptimeReverse?: number;
   tos?: number;
@@ -135,6 +141,7 @@ export function parseCallOptions(d: BDict): CallOptions {
     transportProtocol: getStr(d, 'transport-protocol', 'transport protocol'),
     rtcpMux: new Set(),
     codecStrip: [], codecExcept: [], codecOffer: [], codecMask: [], codecTranscode: [],
+    codecConsume: [], codecAccept: [], codecSet: [],
     ptime: getInt(d, 'ptime'),
     ptimeReverse: getInt(d, 'ptime-reverse', 'ptime reverse', 'reverse ptime', 'reverse-ptime'),
     tos: getInt(d, 'TOS', 'tos'),
@@ -192,6 +199,9 @@ export function parseCallOptions(d: BDict): CallOptions {
     o.codecOffer.push(...(getStrList(codec, 'offer') ?? []));
     o.codecMask.push(...(getStrList(codec, 'mask') ?? []));
     o.codecTranscode.push(...(getStrList(codec, 'transcode') ?? []));
+    o.codecConsume.push(...(getStrList(codec, 'consume') ?? []));
+    o.codecAccept.push(...(getStrList(codec, 'accept') ?? []));
+    o.codecSet.push(...(getStrList(codec, 'set') ?? []));
   }
 
   for (const raw of getStrList(d, 'flags') ?? []) parseFlag(o, hyphenate(raw));
@@ -202,6 +212,7 @@ function parseFlag(o: CallOptions, f: string): void {
   const prefixed: [string, string[]][] = [
     ['codec-strip-', o.codecStrip], ['codec-except-', o.codecExcept], ['codec-offer-', o.codecOffer],
     ['codec-mask-', o.codecMask], ['codec-transcode-', o.codecTranscode], ['transcode-', o.codecTranscode],
+    ['codec-consume-', o.codecConsume], ['codec-accept-', o.codecAccept], ['codec-set-', o.codecSet],
   ];
   for (const [p, list] of prefixed) {
     if (f.startsWith(p)) { list.push(f.slice(p.length).replace(/--/g, '=')); return; }
@@ -216,8 +227,8 @@ function parseFlag(o: CallOptions, f: string): void {
   if (f === 'record-call') o.recordCall = true;
   if (f === 'generate-RTCP' || f === 'generate-rtcp') o.generateRtcp = true;
   if (KNOWN_FLAGS.has(f)) { o.flags.add(FLAG_ALIASES[f] ?? f); return; }
-  // Other dictionaries' prefixes (SDES-, OSRTP-, T38-, codec-set-, ...) belong to later features.
-  if (/^(SDES-|OSRTP-|T38-|T\.38-|codec-set-|codec-accept-|codec-consume-|from-tags-)/.test(f)) { o.flags.add(f); return; }
+  // Other dictionaries' prefixes (T38-, from-tags-) belong to later features.
+  if (/^(SDES-|OSRTP-|T38-|T\.38-|from-tags-)/.test(f)) { o.flags.add(f); return; }
   o.unknownFlags.push(f);
 }
 

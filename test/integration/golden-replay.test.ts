@@ -161,11 +161,8 @@ const SCENARIOS: Scenario[] = [
     env: { RTPENGINE_TS_TEST_HOOKS: '1' },
   },
   {
-    name: 'codec strip/except/offer, single-codec, ptime at the SDP level',
+    name: 'codec flags (strip/except/offer/transcode/mask/consume/accept/set), single-codec, ptime',
     files: ['15-codecs-ptime.txt'],
-    waiting: Object.fromEntries([6, 7, 8, 9, 10, 11, 12, 13].map((n) => [
-      `15-codecs-ptime.txt#${n}`, 'transcoding issue: codec transcode/mask/consume/accept/set add or hide codecs and engage the transcoder',
-    ])),
   },
   {
     name: 'several interfaces, direction, advertised address, round robin',

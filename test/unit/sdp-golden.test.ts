@@ -52,16 +52,7 @@ const NOT_COVERED: Record<string, Record<number, string>> = {
   '12-srtp-sdes.txt': {},
   '13-dtls-webrtc.txt': {},
   '14-rtcp-mux.txt': {},
-  '15-codecs-ptime.txt': {
-    6: 'transcode: codec list is produced by the transcoding engine (new PT 18 + fmtp), not by SDP rules',
-    7: 'answer of a transcoded call: codec list comes from the transcoding engine',
-    8: 'mask + transcode: codec list comes from the transcoding engine',
-    9: 'answer of a transcoded call: codec list comes from the transcoding engine',
-    10: 'mask + transcode: codec list comes from the transcoding engine',
-    11: 'consume + transcode: codec list comes from the transcoding engine',
-    12: 'accept + transcode: the mini model has no transcoding, output would only match by coincidence',
-    13: 'transcode opus/48000/2/32000: new PTs 96/97 allocated by the transcoding engine',
-  },
+  '15-codecs-ptime.txt': {},
   '19-misc-offer-keys.txt': {
     3: NO_SDP + ' (query)',
     6: NO_SDP + ' (query)',
