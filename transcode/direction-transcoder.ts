@@ -1,0 +1,409 @@
+// One transcoded direction: RTP from the sender (decrypted) → RTP toward the recipient (before
+// protection), as transcode/types.ts's DirectionConfig describes it. Pure: no sockets, no timers
+// (the worker calls tick()).
+//
+// Audio: decode (the PT's decoder) → resample when the decoder's PCM rate is not the encoder's →
+// PCM FIFO → encode in frames of the encoder's ptime. When the frames match (the usual case), every
+// input packet gives one output packet at once: nothing is held, and the resampler's filter delay is
+// leading silence inside the first frame (transcode/resampler.ts). Other ptimes fall out of the FIFO.
+//
+// RTP header out (RFC 3550 §5.1): V=2, no CSRC, no extension, no padding; PT the encoder's; marker
+// from the input (carried to the next packet out when a repacketized input gives none); SSRC the
+// input's (rtpengine 10.5 keeps it); sequence numbers from one RtpSequencer per direction (output =
+// input while frames match); timestamp = the input's scaled to the encoder's clock, through a base
+// that is moved whenever the input clock, the SSRC or the encoder changes, so the output timeline
+// continues across codec switches and update().
+//
+// Per-packet work allocates nothing: every buffer is sized at construction (or update()) for the
+// worst case, a 120 ms packet.
+
+import type { AudioDecoder, AudioEncoder } from './codec.js';
+import { MAX_PACKET_MS, codecKind, createDecoder, createEncoder, naturalRate } from './codecs.js';
+import { Resampler } from './resampler.js';
+import { RtpSequencer } from './rtp-sequencer.js';
+import type { DirectionConfig, DtmfPt, RtpOut } from './types.js';
+import {
+  RTP_HEADER_MIN, rtpHeaderLength, rtpMarker, rtpPaddingLength, rtpPayloadType, rtpSequence, rtpSsrc,
+  rtpTimestamp, setRtpSequence, writeRtpHeader,
+} from '../protocol/rtp/header.js';
+
+/** One input payload type that carries audio: its decoder and, if needed, its resampler. */
+interface DecoderSlot {
+  clock: number;
+  decoder: AudioDecoder;
+  resampler: Resampler | null;
+}
+
+/** Counters the worker may read (plain numbers, never reset here). */
+export interface DirectionStats {
+  /** Packets that could not be parsed (RFC 3550 §5.1 checks). */
+  malformed: number;
+  /** Packets whose PT the sender may not send (not a decoder, passthrough, DTMF or CN PT). */
+  unknownPt: number;
+  /** Payloads a decoder refused, or audio that could not be encoded. */
+  undecodable: number;
+  /** Telephone-events with no telephone-event on the recipient's side. */
+  dtmfDropped: number;
+  /** Comfort-noise packets the recipient cannot take. */
+  cnDropped: number;
+}
+
+/** Opus frame durations usable as a ptime (RFC 6716 §2.1.4; 2.5 and 5 ms are not whole ms). */
+const OPUS_PTIMES = [10, 20, 40, 60, 80, 100, 120];
+
+function encoderPtime(cfg: DirectionConfig): number {
+  let p = cfg.encoder.codec.ptime > 0 ? cfg.encoder.codec.ptime : 20;
+  if (p > MAX_PACKET_MS) p = MAX_PACKET_MS;
+  if (codecKind(cfg.encoder.codec) === 'OPUS') {
+    let best = 10;
+    for (const v of OPUS_PTIMES) if (v <= p) best = v;
+    p = best;
+  }
+  return p;
+}
+
+export class DirectionTranscoder {
+  readonly stats: DirectionStats = { malformed: 0, unknownPt: 0, undecodable: 0, dtmfDropped: 0, cnDropped: 0 };
+  private readonly out: RtpOut;
+  private readonly seq = new RtpSequencer();
+  private cfg!: DirectionConfig;
+  private closed = false;
+
+  // ---- codecs (rebuilt by update()) ----
+  private encoder: AudioEncoder | null = null;
+  private encRate = 8000;
+  private encClock = 8000;
+  private encPt = 0;
+  private frameSamples = 160;
+  /** RTP clock ticks per encoded frame. */
+  private frameTicks = 160;
+  private slots: (DecoderSlot | null)[] = [];
+  private passthrough = new Uint8Array(128);
+  private cnIn = new Uint8Array(128);
+  private dtmfIn: (DtmfPt | null)[] = [];
+
+  // ---- buffers ----
+  private decBuf = new Int16Array(0);
+  private rsBuf = new Int16Array(0);
+  private fifo = new Int16Array(0);
+  private fifoLen = 0;
+  /** Output timestamp of fifo[0]. */
+  private fifoTs = 0;
+  private outBuf = Buffer.alloc(0);
+
+  // ---- stream state (survives update()) ----
+  private ssrc = 0;
+  private haveSsrc = false;
+  private haveBase = false;
+  /** Timestamp base: input ts baseIn (at clock baseClock) maps to output ts baseOut. */
+  private baseIn = 0;
+  private baseClock = 8000;
+  private baseOut = 0;
+  /** Output timestamp that follows the last packet sent (where a rebased timeline continues). */
+  private nextOutTs = 0;
+  private sentAny = false;
+  private pendingMarker = false;
+  private emitted = 0;
+
+  constructor(cfg: DirectionConfig, out: RtpOut) {
+    this.out = out;
+    this.build(cfg);
+  }
+
+  /** A re-negotiation: new codecs; output SSRC, sequence and timestamp stay continuous. */
+  update(cfg: DirectionConfig): void {
+    if (this.closed) return;
+    this.freeCodecs();
+    this.build(cfg);
+    this.fifoLen = 0; // PCM at the old rate cannot go into the new encoder
+    if (this.haveBase) this.rebase = true;
+  }
+
+  /** Set when the next audio packet must move the timestamp base (clock or encoder changed). */
+  private rebase = false;
+
+  private build(cfg: DirectionConfig): void {
+    this.cfg = cfg;
+    const enc = cfg.encoder;
+    const firstDec = cfg.decoders.length > 0 ? naturalRate(cfg.decoders[0]!.codec) : 0;
+    this.encoder = createEncoder(enc.codec, firstDec > 0 ? firstDec : undefined);
+    this.encPt = enc.pt;
+    this.encClock = enc.codec.clock > 0 ? enc.codec.clock : 8000;
+    this.encRate = this.encoder !== null ? this.encoder.rate : naturalRate(enc.codec) || 8000;
+    const ptime = encoderPtime(cfg);
+    this.frameSamples = Math.round((this.encRate * ptime) / 1000);
+    this.frameTicks = Math.round((this.encClock * ptime) / 1000);
+
+    this.slots = new Array<DecoderSlot | null>(128).fill(null);
+    let maxDecRate = 8000;
+    for (const d of cfg.decoders) {
+      if (d.pt < 0 || d.pt > 127 || this.slots[d.pt] !== null) continue;
+      const decoder = createDecoder(d.codec, this.encRate);
+      if (decoder === null) continue;
+      const resampler = decoder.rate !== this.encRate ? new Resampler(decoder.rate, this.encRate) : null;
+      this.slots[d.pt] = { clock: d.codec.clock > 0 ? d.codec.clock : decoder.rate, decoder, resampler };
+      if (decoder.rate > maxDecRate) maxDecRate = decoder.rate;
+    }
+    this.passthrough = new Uint8Array(128);
+    for (const pt of cfg.passthrough) if (pt >= 0 && pt < 128) this.passthrough[pt] = 1;
+    this.cnIn = new Uint8Array(128);
+    for (const pt of cfg.cnIn) if (pt >= 0 && pt < 128) this.cnIn[pt] = 1;
+    this.dtmfIn = new Array<DtmfPt | null>(128).fill(null);
+    for (const d of cfg.dtmfIn) if (d.pt >= 0 && d.pt < 128) this.dtmfIn[d.pt] = d;
+
+    // Buffers for the worst case: a 120 ms packet at the fastest rate in play.
+    const maxDec = Math.ceil((maxDecRate * MAX_PACKET_MS) / 1000) + 16;
+    const maxEnc = Math.ceil((this.encRate * MAX_PACKET_MS) / 1000) + 64;
+    if (this.decBuf.length < maxDec) this.decBuf = new Int16Array(maxDec);
+    if (this.rsBuf.length < maxEnc) this.rsBuf = new Int16Array(maxEnc);
+    const fifoSize = 2 * maxEnc + this.frameSamples;
+    if (this.fifo.length < fifoSize) this.fifo = new Int16Array(fifoSize);
+    // Encoded payload: at most 2 bytes a sample (L16); events and CN are far smaller; passthrough is sent in place.
+    const outSize = RTP_HEADER_MIN + Math.max(2 * this.frameSamples, 4000) + 64;
+    if (this.outBuf.length < outSize) this.outBuf = Buffer.alloc(outSize);
+  }
+
+  /**
+   * One decrypted RTP packet from the sender (header included). Returns the number of packets
+   * emitted (>= 0), or -1: dropped (malformed, unknown PT, undecodable, or a DTMF/CN packet the
+   * recipient cannot take; stats says which). A passthrough packet is sent from buf itself, with
+   * its sequence number rewritten in place.
+   */
+  push(buf: Buffer, off: number, len: number, nowMs: number): number {
+    if (this.closed) return -1;
+    const h = rtpHeaderLength(buf, off, len);
+    if (h < 0) { this.stats.malformed++; return -1; }
+    const pad = rtpPaddingLength(buf, off, len, h);
+    if (pad < 0) { this.stats.malformed++; return -1; }
+    const pOff = off + h;
+    const pLen = len - h - pad;
+    const pt = rtpPayloadType(buf, off);
+    const inSeq = rtpSequence(buf, off);
+    const inTs = rtpTimestamp(buf, off);
+    const ssrc = rtpSsrc(buf, off);
+    const marker = rtpMarker(buf, off);
+    void nowMs;
+
+    if (this.passthrough[pt] === 1) return this.pushPassthrough(buf, off, len, inSeq, ssrc);
+    const slot = this.slots[pt];
+    if (slot !== null) return this.pushAudio(slot, buf, pOff, pLen, inSeq, inTs, ssrc, marker);
+    const dtmf = this.dtmfIn[pt];
+    if (dtmf !== null) return this.pushEvent(dtmf, buf, pOff, pLen, inSeq, inTs, ssrc, marker);
+    if (this.cnIn[pt] === 1) return this.pushCn(buf, pOff, pLen, inSeq, inTs, ssrc, marker);
+    this.stats.unknownPt++;
+    return -1;
+  }
+
+  /** Timers (the DtmfProcessor's). The worker calls it every <= 20 ms. */
+  tick(nowMs: number): void {
+    void nowMs;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.freeCodecs();
+  }
+
+  // ---- packet kinds ----
+
+  private pushPassthrough(buf: Buffer, off: number, len: number, inSeq: number, ssrc: number): number {
+    this.noteSsrc(ssrc);
+    this.seq.begin(inSeq);
+    setRtpSequence(buf, off, this.seq.next());
+    this.seq.end();
+    this.out.sendRtp(buf, off, len);
+    return 1;
+  }
+
+  private pushAudio(
+    slot: DecoderSlot, buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number,
+    marker: boolean,
+  ): number {
+    const enc = this.encoder;
+    if (enc === null) { this.stats.undecodable++; return -1; }
+    // Decode first: an undecodable payload changes no state.
+    const n = pLen > 0 ? slot.decoder.decode(buf, pOff, pLen, this.decBuf, 0) : -1;
+    if (n <= 0) { this.stats.undecodable++; return -1; }
+    this.noteSsrc(ssrc);
+    const outTs = this.mapTimestamp(inTs, slot.clock);
+
+    let src = this.decBuf;
+    let m = n;
+    if (slot.resampler !== null) {
+      m = slot.resampler.process(this.decBuf, 0, n, this.rsBuf, 0);
+      src = this.rsBuf;
+    }
+    this.fifoAppend(src, m, outTs);
+    if (marker) this.pendingMarker = true;
+
+    this.emitted = 0;
+    this.seq.begin(inSeq);
+    const fs = this.frameSamples;
+    let at = 0;
+    while (this.fifoLen - at >= fs) {
+      const ts = this.fifoTs;
+      const pl = enc.encode(this.fifo, at, fs, this.outBuf, RTP_HEADER_MIN);
+      at += fs;
+      this.fifoTs = (this.fifoTs + this.frameTicks) >>> 0;
+      if (pl < 0) { this.stats.undecodable++; continue; }
+      this.send(this.encPt, this.pendingMarker, ts, pl);
+      this.advanceTimeline(ts, this.frameTicks);
+      this.pendingMarker = false;
+    }
+    this.seq.end();
+    if (at > 0) {
+      this.fifo.copyWithin(0, at, this.fifoLen);
+      this.fifoLen -= at;
+    }
+    return this.emitted;
+  }
+
+  /** RFC 4733 events: re-timed onto the recipient's telephone-event PT, or dropped without one. */
+  private pushEvent(
+    dtmf: DtmfPt, buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number,
+    marker: boolean,
+  ): number {
+    const outPt = this.cfg.dtmfOut;
+    if (outPt === null) { this.stats.dtmfDropped++; return -1; }
+    // §2.3: 4 octets an event block (several blocks when the sender adds redundancy).
+    if (pLen < 4 || (pLen & 3) !== 0 || pLen > 4 * 64) { this.stats.malformed++; return -1; }
+    this.noteSsrc(ssrc);
+    const tsEnc = this.mapTimestamp(inTs, dtmf.clock);
+    const ts = outPt.clock === this.encClock ? tsEnc : scaleTs(tsEnc, this.encClock, outPt.clock);
+    const b = this.outBuf;
+    const d = RTP_HEADER_MIN;
+    for (let i = 0; i < pLen; i += 4) {
+      b[d + i] = buf[pOff + i]!;
+      b[d + i + 1] = buf[pOff + i + 1]!;
+      // §2.3.5: duration in timestamp units of the event's clock.
+      let dur = (buf[pOff + i + 2]! << 8) | buf[pOff + i + 3]!;
+      if (outPt.clock !== dtmf.clock) dur = Math.min(0xffff, Math.round((dur * outPt.clock) / dtmf.clock));
+      b[d + i + 2] = dur >> 8;
+      b[d + i + 3] = dur & 0xff;
+    }
+    this.emitted = 0;
+    this.seq.begin(inSeq);
+    this.send(outPt.pt, marker, ts, pLen);
+    this.seq.end();
+    return this.emitted;
+  }
+
+  /** RFC 3389 comfort noise: passed on when the recipient has CN at the same clock, else dropped. */
+  private pushCn(buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number, marker: boolean): number {
+    const cnOut = this.cfg.cnOut;
+    // CN's clock is the audio's it goes with (RFC 3389 §4); the sender's is the clock its audio last had.
+    const inClock = this.haveBase ? this.baseClock : 8000;
+    if (cnOut < 0 || inClock !== this.encClock || pLen > 4000) { this.stats.cnDropped++; return -1; }
+    this.noteSsrc(ssrc);
+    const ts = this.mapTimestamp(inTs, inClock);
+    const b = this.outBuf;
+    for (let i = 0; i < pLen; i++) b[RTP_HEADER_MIN + i] = buf[pOff + i]!;
+    this.emitted = 0;
+    this.seq.begin(inSeq);
+    this.send(cnOut, marker, ts, pLen);
+    this.advanceTimeline(ts, 0);
+    this.seq.end();
+    // The audio that follows CN starts a talkspurt.
+    this.fifoLen = 0;
+    return this.emitted;
+  }
+
+  // ---- helpers ----
+
+  /** Writes the header in front of outBuf[12, 12 + payloadLen) and sends it. */
+  private send(pt: number, marker: boolean, ts: number, payloadLen: number): void {
+    const seq = this.seq.next();
+    writeRtpHeader(this.outBuf, 0, pt, marker, seq, ts, this.ssrc);
+    this.out.sendRtp(this.outBuf, 0, RTP_HEADER_MIN + payloadLen);
+    this.emitted++;
+  }
+
+  /** Notes where the audio timeline goes on after an audio (or CN) packet at ts lasting ticks. */
+  private advanceTimeline(ts: number, ticks: number): void {
+    this.sentAny = true;
+    this.nextOutTs = (ts + ticks) >>> 0;
+  }
+
+  private noteSsrc(ssrc: number): void {
+    if (this.haveSsrc && ssrc === this.ssrc) return;
+    if (this.haveSsrc) {
+      // A new input stream: its timestamps have nothing to do with the old ones.
+      this.rebase = true;
+      this.fifoLen = 0;
+    }
+    this.ssrc = ssrc;
+    this.haveSsrc = true;
+  }
+
+  /** Input timestamp at clock inClock → output timestamp at the encoder's clock. */
+  private mapTimestamp(inTs: number, inClock: number): number {
+    if (!this.haveBase) {
+      this.haveBase = true;
+      this.baseIn = inTs;
+      this.baseClock = inClock;
+      this.baseOut = inClock === this.encClock ? inTs : scaleTs(inTs, inClock, this.encClock);
+      return this.baseOut;
+    }
+    if (this.rebase || inClock !== this.baseClock) {
+      // Codec switch to another clock, new SSRC or new encoder: continue from the last packet out.
+      this.rebase = false;
+      this.baseIn = inTs;
+      this.baseClock = inClock;
+      this.baseOut = this.sentAny ? this.nextOutTs : this.baseOut;
+      return this.baseOut;
+    }
+    const dIn = (inTs - this.baseIn) | 0; // signed 32-bit difference (wraps)
+    const dOut = inClock === this.encClock ? dIn : Math.round((dIn * this.encClock) / inClock);
+    const outTs = (this.baseOut + dOut) >>> 0;
+    if (dIn > 0) {
+      this.baseIn = inTs;
+      this.baseOut = outTs;
+    }
+    return outTs;
+  }
+
+  /** Appends m samples at the encoder's rate; the FIFO's head timestamp follows the input's. */
+  private fifoAppend(src: Int16Array, m: number, outTs: number): void {
+    const f = this.fifo;
+    if (this.fifoLen === 0) {
+      this.fifoTs = outTs;
+    } else {
+      // Input loss inside a repacketized stream: fill the hole with silence so the timeline holds.
+      const endTicks = Math.round((this.fifoLen * this.encClock) / this.encRate);
+      const gapTicks = (outTs - ((this.fifoTs + endTicks) >>> 0)) | 0;
+      if (gapTicks > 0) {
+        const gap = Math.round((gapTicks * this.encRate) / this.encClock);
+        if (this.fifoLen + gap + m <= f.length) {
+          f.fill(0, this.fifoLen, this.fifoLen + gap);
+          this.fifoLen += gap;
+        }
+      }
+    }
+    if (this.fifoLen + m > f.length) {
+      // Cannot happen with packets <= 120 ms; keep the newest audio if it does.
+      this.fifoLen = 0;
+      this.fifoTs = outTs;
+      if (m > f.length) m = f.length;
+    }
+    const base = this.fifoLen;
+    for (let i = 0; i < m; i++) f[base + i] = src[i]!;
+    this.fifoLen += m;
+  }
+
+  private freeCodecs(): void {
+    this.encoder?.close();
+    this.encoder = null;
+    for (const s of this.slots) {
+      if (s === null) continue;
+      s.decoder.close();
+      s.resampler?.close();
+    }
+    this.slots = new Array<DecoderSlot | null>(128).fill(null);
+  }
+}
+
+/** ts at clock `from` → clock `to`, mod 2^32 (for a first packet; later ones move by differences). */
+function scaleTs(ts: number, from: number, to: number): number {
+  return Math.round((ts * to) / from) % 0x100000000 >>> 0;
+}
