@@ -8,8 +8,8 @@
 // leading silence inside the first frame (transcode/resampler.ts). Other ptimes fall out of the FIFO.
 //
 // RTP header out (RFC 3550 §5.1): V=2, no CSRC, no extension, no padding; PT the encoder's; marker
-// from the input (carried to the next packet out when a repacketized input gives none); SSRC the
-// input's (rtpengine 10.5 keeps it); sequence numbers from one RtpSequencer per direction (output =
+// from the input (carried to the next packet out when a repacketized input gives none; rtpengine
+// 10.5 drops it, measured); SSRC one of our own per input SSRC (as rtpengine 10.5); sequence numbers from one RtpSequencer per direction (output =
 // input while frames match); timestamp = the input's scaled to the encoder's clock, through a base
 // that is moved whenever the input clock, the SSRC or the encoder changes, so the output timeline
 // continues across codec switches and update().
@@ -24,7 +24,7 @@ import { RtpSequencer } from './rtp-sequencer.js';
 import type { DirectionConfig, DtmfPt, RtpOut } from './types.js';
 import {
   RTP_HEADER_MIN, rtpHeaderLength, rtpMarker, rtpPaddingLength, rtpPayloadType, rtpSequence, rtpSsrc,
-  rtpTimestamp, setRtpSequence, writeRtpHeader,
+  rtpTimestamp, setRtpSequence, setRtpSsrc, writeRtpHeader,
 } from '../protocol/rtp/header.js';
 
 /** One input payload type that carries audio: its decoder and, if needed, its resampler. */
@@ -47,6 +47,9 @@ export interface DirectionStats {
   /** Comfort-noise packets the recipient cannot take. */
   cnDropped: number;
 }
+
+/** How many input SSRC → output SSRC pairs a direction remembers. */
+const SSRC_MAP = 4;
 
 /** Opus frame durations usable as a ptime (RFC 6716 §2.1.4; 2.5 and 5 ms are not whole ms). */
 const OPUS_PTIMES = [10, 20, 40, 60, 80, 100, 120];
@@ -92,8 +95,14 @@ export class DirectionTranscoder {
   private outBuf = Buffer.alloc(0);
 
   // ---- stream state (survives update()) ----
-  private ssrc = 0;
+  /** The input SSRC of the stream in progress, and the SSRC its packets go out with. */
+  private inSsrc = 0;
   private haveSsrc = false;
+  private ssrc = 0;
+  /** Output SSRCs of the last input SSRCs seen (a sender that switches back gets its old one). */
+  private readonly ssrcIn = new Float64Array(SSRC_MAP);
+  private readonly ssrcOut = new Float64Array(SSRC_MAP);
+  private ssrcCount = 0;
   private haveBase = false;
   /** Timestamp base: input ts baseIn (at clock baseClock) maps to output ts baseOut. */
   private baseIn = 0;
@@ -167,7 +176,7 @@ export class DirectionTranscoder {
    * One decrypted RTP packet from the sender (header included). Returns the number of packets
    * emitted (>= 0), or -1: dropped (malformed, unknown PT, undecodable, or a DTMF/CN packet the
    * recipient cannot take; stats says which). A passthrough packet is sent from buf itself, with
-   * its sequence number rewritten in place.
+   * its sequence number and SSRC rewritten in place.
    */
   push(buf: Buffer, off: number, len: number, nowMs: number): number {
     if (this.closed) return -1;
@@ -211,6 +220,7 @@ export class DirectionTranscoder {
     this.noteSsrc(ssrc);
     this.seq.begin(inSeq);
     setRtpSequence(buf, off, this.seq.next());
+    setRtpSsrc(buf, off, this.ssrc);
     this.seq.end();
     this.out.sendRtp(buf, off, len);
     return 1;
@@ -234,11 +244,12 @@ export class DirectionTranscoder {
       m = slot.resampler.process(this.decBuf, 0, n, this.rsBuf, 0);
       src = this.rsBuf;
     }
+    const queued = this.fifoLen > 0;
     this.fifoAppend(src, m, outTs);
     if (marker) this.pendingMarker = true;
 
     this.emitted = 0;
-    this.seq.begin(inSeq);
+    this.seq.begin(inSeq, queued);
     const fs = this.frameSamples;
     let at = 0;
     while (this.fifoLen - at >= fs) {
@@ -325,15 +336,35 @@ export class DirectionTranscoder {
     this.nextOutTs = (ts + ticks) >>> 0;
   }
 
+  /**
+   * The output SSRC for an input SSRC. rtpengine 10.5 sends transcoded media under an SSRC of its
+   * own, one per input SSRC (measured: a new input SSRC gets a new output SSRC, and its timestamps
+   * start from the input's again); so does this, with a small table of the last SSRC_MAP streams.
+   */
   private noteSsrc(ssrc: number): void {
-    if (this.haveSsrc && ssrc === this.ssrc) return;
+    if (this.haveSsrc && ssrc === this.inSsrc) return;
     if (this.haveSsrc) {
       // A new input stream: its timestamps have nothing to do with the old ones.
-      this.rebase = true;
+      this.haveBase = false;
+      this.rebase = false;
       this.fifoLen = 0;
     }
-    this.ssrc = ssrc;
+    this.inSsrc = ssrc;
     this.haveSsrc = true;
+    for (let i = 0; i < this.ssrcCount; i++) {
+      if (this.ssrcIn[i] === ssrc) { this.ssrc = this.ssrcOut[i]!; return; }
+    }
+    let out = 0;
+    while (out === 0) out = (Math.random() * 0x100000000) >>> 0;
+    const slot = this.ssrcCount < SSRC_MAP ? this.ssrcCount++ : ssrc % SSRC_MAP;
+    this.ssrcIn[slot] = ssrc;
+    this.ssrcOut[slot] = out;
+    this.ssrc = out;
+  }
+
+  /** The SSRC this direction's output carries now (0 before the first packet). */
+  get outputSsrc(): number {
+    return this.ssrc;
   }
 
   /** Input timestamp at clock inClock → output timestamp at the encoder's clock. */

@@ -13,6 +13,7 @@
 // zeros. A transcoder that feeds it one frame per packet therefore gets one frame per packet back
 // from the first packet, never a held frame.
 
+/// <reference path="./speex-resampler-wasm.d.ts" />
 import SpeexResamplerModule from '@echogarden/speex-resampler-wasm/simd';
 
 interface SpeexModule {

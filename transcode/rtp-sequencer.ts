@@ -24,11 +24,15 @@ export class RtpSequencer {
   private inOrder = false;
   private inPacket = false;
 
-  /** Starts the outputs of one input packet with sequence number `inSeq`. */
-  begin(inSeq: number): void {
+  /**
+   * Starts the outputs of one input packet with sequence number `inSeq`. contiguous: its output
+   * continues audio already queued (a repacketizing FIFO that filled lost input with silence), so it
+   * follows the last number sent even if the input skipped some.
+   */
+  begin(inSeq: number, contiguous = false): void {
     const adv = this.lastIn < 0 ? 1 : (((inSeq - this.lastIn) << 16) >> 16);
     this.inOrder = adv > 0 || adv < -MAX_MISORDER;
-    this.cursor = (inSeq + this.delta) & 0xffff;
+    this.cursor = contiguous && this.inOrder && this.lastOut >= 0 ? (this.lastOut + 1) & 0xffff : (inSeq + this.delta) & 0xffff;
     this.taken = 0;
     this.inPacket = true;
     if (this.inOrder) this.lastIn = inSeq;
@@ -52,13 +56,10 @@ export class RtpSequencer {
     if (!this.inPacket) return;
     this.inPacket = false;
     if (!this.inOrder) return;
-    if (this.taken === 0) {
-      // Nothing for this input: the next input continues right after the last output.
-      if (this.lastOut < 0) return; // nothing sent yet: keep output = input
-      this.delta = (this.lastOut - this.lastIn) & 0xffff;
-    } else {
-      this.delta = (this.lastOut - this.lastIn) & 0xffff;
-    }
+    // Nothing sent for this input: the next input continues right after the last output. Nothing
+    // sent at all yet: output = input still.
+    if (this.lastOut < 0) return;
+    this.delta = (this.lastOut - this.lastIn) & 0xffff;
   }
 
   private injected(): number {
