@@ -44,23 +44,29 @@ export function makeSignal(kind: SignalKind, rate: number, seconds: number): Int
   const n = Math.round(rate * seconds);
   const pcm = new Int16Array(n);
   const amp = 8000;
+  // Voiced-speech caricature: a fundamental drifting 120-160 Hz (phase integrated), its harmonics
+  // below 3.4 kHz with a falling spectrum and two formant-like bumps, in 4 syllables a second
+  // (raised-cosine envelope, a short pause between syllables, never fully silent).
   for (let i = 0; i < n; i++) {
     const t = i / rate;
     let v: number;
     if (kind === 'tone1k') v = amp * Math.sin(2 * Math.PI * 1000 * t);
     else if (kind === 'tone400') v = amp * Math.sin(2 * Math.PI * 400 * t);
     else {
-      // Voiced-speech caricature: a 140 Hz fundamental with formant-like partials, in 4 syllables a
-      // second (raised-cosine envelope with a short pause), pitch drifting slowly. Band-limited to 3.4 kHz.
       const f0 = 140 + 20 * Math.sin(2 * Math.PI * 0.7 * t);
-      const partials = [[1, 1], [2, 0.7], [3, 0.5], [5, 0.35], [7, 0.3], [12, 0.15], [18, 0.08]] as const;
+      // φ(t) = 2π ∫ f0: a function of t alone, so every rate samples the same signal.
+      const phase = 2 * Math.PI * 140 * t + (20 / 0.7) * (1 - Math.cos(2 * Math.PI * 0.7 * t));
       let s = 0;
-      for (const [k, a] of partials) s += a * Math.sin(2 * Math.PI * f0 * k * t + k);
+      for (let k = 1; k * f0 < 3400; k++) {
+        const f = k * f0;
+        const a = (1 / k) * (1 + 1.5 * Math.exp(-(((f - 700) / 200) ** 2)) + 0.8 * Math.exp(-(((f - 1800) / 300) ** 2)));
+        s += a * Math.sin(k * phase + k);
+      }
       const ph = (t * 4) % 1;
       const env = ph < 0.8 ? 0.5 - 0.5 * Math.cos((2 * Math.PI * ph) / 0.8) : 0;
-      v = ((amp * 1.2) / 2.5) * s * (0.1 + 0.9 * env);
+      v = (amp / 2) * s * (0.1 + 0.9 * env);
     }
-    pcm[i] = Math.round(v);
+    pcm[i] = Math.max(-32768, Math.min(32767, Math.round(v)));
   }
   return pcm;
 }
@@ -93,6 +99,59 @@ export function measureSnr(ref: Int16Array, out: Int16Array, maxLag: number, ski
     err += e * e;
   }
   return { snrDb: 10 * Math.log10(rr / Math.max(err, 1e-9)), lag: bestLag, gain };
+}
+
+/** In-place radix-2 FFT (re, im of length 2^k). */
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) { [re[i], re[j]] = [re[j]!, re[i]!]; [im[i], im[j]] = [im[j]!, im[i]!]; }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = (-2 * Math.PI) / len;
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < len / 2; k++) {
+        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
+        const ar = re[i + k + len / 2]!, ai = im[i + k + len / 2]!;
+        const tr = ar * wr - ai * wi, ti = ar * wi + ai * wr;
+        re[i + k + len / 2] = re[i + k]! - tr; im[i + k + len / 2] = im[i + k]! - ti;
+        re[i + k] = re[i + k]! + tr; im[i + k] = im[i + k]! + ti;
+      }
+    }
+  }
+}
+
+/**
+ * Spectral SNR in dB: magnitude spectra of 32 ms Hann-windowed frames (half overlap) of ref and of
+ * out (aligned and scaled as measureSnr() finds), signal energy over the energy of their difference.
+ * Phase-blind, so it rates a perceptual codec (Opus's SILK/CELT keep the spectrum, not the waveform).
+ */
+export function measureSpectralSnr(ref: Int16Array, out: Int16Array, maxLag: number, skip = 0): number {
+  const { lag, gain } = measureSnr(ref, out, maxLag, skip);
+  // 32 ms at the signal's rate, as a power of two (maxLag is 60 ms of it: 256 at 8 kHz, 2048 at 48 kHz).
+  let size = 256;
+  while (size < (maxLag * 32) / 60 && size < 4096) size <<= 1;
+  const re = new Float64Array(size), im = new Float64Array(size), re2 = new Float64Array(size), im2 = new Float64Array(size);
+  let sig = 0, err = 0;
+  const end = Math.min(ref.length, out.length - lag) - size;
+  for (let start = skip; start <= end; start += size >> 1) {
+    for (let i = 0; i < size; i++) {
+      const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size);
+      re[i] = w * ref[start + i]!; im[i] = 0;
+      re2[i] = w * gain * out[start + i + lag]!; im2[i] = 0;
+    }
+    fft(re, im);
+    fft(re2, im2);
+    for (let k = 0; k <= size / 2; k++) {
+      const a = Math.hypot(re[k]!, im[k]!), b = Math.hypot(re2[k]!, im2[k]!);
+      sig += a * a;
+      err += (a - b) * (a - b);
+    }
+  }
+  return 10 * Math.log10(sig / Math.max(err, 1e-9));
 }
 
 // ---- RTP streams in memory ----
@@ -155,10 +214,10 @@ export function transcodeAll(cfg: DirectionConfig, packets: Buffer[]): Buffer[] 
 }
 
 /**
- * A → B → A: the signal encoded in A, transcoded to B and back to A, decoded; SNR against the input.
- * Returns also the one-way B signal's SNR where B's PCM rate equals A's (else NaN).
+ * A → B → A: the signal encoded in A, transcoded to B and back to A, decoded; SNR (waveform, and
+ * spectral: measureSpectralSnr) against the input.
  */
-export function roundTripSnr(a: CodecName, b: CodecName, kind: SignalKind, seconds = 2): number {
+export function roundTrip(a: CodecName, b: CodecName, kind: SignalKind, seconds = 1): { snrDb: number; spectralDb: number } {
   const A = CODECS[a], B = CODECS[b];
   const rate = pcmRateOf(a);
   const input = makeSignal(kind, rate, seconds);
@@ -166,8 +225,40 @@ export function roundTripSnr(a: CodecName, b: CodecName, kind: SignalKind, secon
   const back = transcodeAll(directionConfig(B, A), there);
   const out = depacketize(A, back);
   // Codec + resampler delay is a few ms; skip the first 100 ms (start-up of adaptive codecs).
-  return measureSnr(input, out, Math.round(rate * 0.02), Math.round(rate * 0.1)).snrDb;
+  const maxLag = Math.round(rate * 0.06);
+  const skip = Math.round(rate * 0.1);
+  return { snrDb: measureSnr(input, out, maxLag, skip).snrDb, spectralDb: measureSpectralSnr(input, out, maxLag, skip) };
 }
 
-/** Every ordered pair of different codecs, and the minimum round-trip SNR (dB) each must reach. */
-export const QUALITY_PAIRS: { a: CodecName; b: CodecName; minDb: number }[] = [];
+export interface QualityPair {
+  a: CodecName;
+  b: CodecName;
+  /** snr: waveform SNR; spectral: measureSpectralSnr (for Opus, which keeps the spectrum, not the waveform). */
+  metric: 'snr' | 'spectral';
+  /** Minimum dB of the A → B → A round trip per signal (1 s; what was measured minus 3 dB, G.711 pairs 30 dB). */
+  min: Record<SignalKind, number>;
+}
+
+/** Every ordered pair of different codecs, with its thresholds. Measured values (1 s signals) in comments. */
+export const QUALITY_PAIRS: QualityPair[] = [
+  { a: 'PCMU', b: 'PCMA', metric: 'snr', min: { tone1k: 30, tone400: 30, speech: 30 } }, // measured 54.7 / 39.0 / 37.5
+  { a: 'PCMU', b: 'G722', metric: 'snr', min: { tone1k: 48, tone400: 36, speech: 18 } }, // measured 51.1 / 39.0 / 21.4
+  { a: 'PCMU', b: 'L16', metric: 'snr', min: { tone1k: 52, tone400: 36, speech: 34 } }, // measured 55.4 / 39.0 / 37.5
+  { a: 'PCMU', b: 'opus', metric: 'spectral', min: { tone1k: 38, tone400: 32, speech: 16 } }, // measured 41.3 / 35.4 / 19.0
+  { a: 'PCMA', b: 'PCMU', metric: 'snr', min: { tone1k: 30, tone400: 30, speech: 30 } }, // measured 34.8 / 32.9 / 36.1
+  { a: 'PCMA', b: 'G722', metric: 'snr', min: { tone1k: 42, tone400: 39, speech: 19 } }, // measured 45.1 / 42.5 / 22.2
+  { a: 'PCMA', b: 'L16', metric: 'snr', min: { tone1k: 42, tone400: 39, speech: 34 } }, // measured 45.9 / 42.5 / 37.6
+  { a: 'PCMA', b: 'opus', metric: 'spectral', min: { tone1k: 37, tone400: 32, speech: 16 } }, // measured 40.3 / 35.6 / 19.0
+  { a: 'G722', b: 'PCMU', metric: 'snr', min: { tone1k: 42, tone400: 36, speech: 16 } }, // measured 45.5 / 39.2 / 19.5
+  { a: 'G722', b: 'PCMA', metric: 'snr', min: { tone1k: 35, tone400: 41, speech: 16 } }, // measured 38.5 / 44.0 / 19.5
+  { a: 'G722', b: 'L16', metric: 'snr', min: { tone1k: 41, tone400: 52, speech: 17 } }, // measured 44.2 / 55.3 / 20.4
+  { a: 'G722', b: 'opus', metric: 'spectral', min: { tone1k: 39, tone400: 41, speech: 15 } }, // measured 42.3 / 44.9 / 18.2
+  { a: 'L16', b: 'PCMU', metric: 'snr', min: { tone1k: 52, tone400: 36, speech: 35 } }, // measured 55.2 / 39.5 / 38.0
+  { a: 'L16', b: 'PCMA', metric: 'snr', min: { tone1k: 42, tone400: 41, speech: 35 } }, // measured 45.8 / 44.3 / 38.0
+  { a: 'L16', b: 'G722', metric: 'snr', min: { tone1k: 44, tone400: 55, speech: 18 } }, // measured 47.2 / 58.9 / 21.2
+  { a: 'L16', b: 'opus', metric: 'spectral', min: { tone1k: 42, tone400: 42, speech: 16 } }, // measured 45.1 / 45.7 / 19.3
+  { a: 'opus', b: 'PCMU', metric: 'spectral', min: { tone1k: 35, tone400: 31, speech: 5 } }, // measured 38.9 / 34.7 / 8.8
+  { a: 'opus', b: 'PCMA', metric: 'spectral', min: { tone1k: 38, tone400: 33, speech: 5 } }, // measured 41.0 / 36.1 / 8.7
+  { a: 'opus', b: 'G722', metric: 'spectral', min: { tone1k: 41, tone400: 34, speech: 6 } }, // measured 44.2 / 37.5 / 9.1
+  { a: 'opus', b: 'L16', metric: 'spectral', min: { tone1k: 42, tone400: 34, speech: 6 } }, // measured 45.0 / 37.3 / 9.1
+];

@@ -2,12 +2,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { DirectionTranscoder } from '../../transcode/direction-transcoder.js';
 import { ULAW_ENCODE, ULAW_TO_ALAW } from '../../transcode/g711.js';
 import { initResamplerWasm } from '../../transcode/resampler.js';
+import { initCodecWasm } from '../../transcode/wasm-init.js';
 import type { DirectionConfig, PtCodec } from '../../transcode/types.js';
 import { CODECS, PacketSink, directionConfig, makeSignal, spec } from '../helpers/audio-quality.js';
 import { parseRtp, rtp } from '../helpers/rtp-build.js';
 
 beforeAll(async () => {
-  await initResamplerWasm();
+  await Promise.all([initCodecWasm(), initResamplerWasm()]);
 });
 
 const SSRC = 0x11223344;
