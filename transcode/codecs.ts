@@ -11,7 +11,7 @@ import type { AudioDecoder, AudioEncoder } from './codec.js';
 import type { CodecSpec } from './types.js';
 import { ALAW_DECODE, ALAW_ENCODE, ULAW_DECODE, ULAW_ENCODE } from './g711.js';
 import { G722Decoder, G722Encoder } from './g722.js';
-import { OpusDecoder, OpusEncoder } from './opus.js';
+import { OpusDecoder, OpusEncoder, opusBitrate, opusFmtpWantsFec } from './opus.js';
 
 /** The longest packet a decoder takes: 120 ms (Opus's longest; AudioDecoder's buffer contract). */
 export const MAX_PACKET_MS = 120;
@@ -48,6 +48,29 @@ export function naturalRate(spec: CodecSpec): number {
 
 function opusRateFor(preferred: number | undefined): number {
   return preferred !== undefined && OPUS_RATES.includes(preferred) ? preferred : 48000;
+}
+
+/** A numeric a=fmtp parameter (`name=value` among `;`-separated pairs, RFC 7587 §6.1), or -1. */
+export function fmtpNumber(fmtp: string, name: string): number {
+  const re = new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*(\\d+)\\s*(?:;|$)`, 'i');
+  const m = re.exec(fmtp);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * The PCM rate an Opus encoder for spec runs at, given the rate the audio comes at: that rate when
+ * libopus has it (else 48 kHz), but no higher than the recipient's maxplaybackrate (RFC 7587 §6.1:
+ * coding wider than it plays back wastes bits), rounded up to a libopus rate.
+ */
+export function opusEncoderRate(spec: CodecSpec, inRate?: number): number {
+  let rate = opusRateFor(inRate);
+  const max = fmtpNumber(spec.fmtp, 'maxplaybackrate');
+  if (max > 0 && max < rate) {
+    for (const r of OPUS_RATES) {
+      if (r >= max) { rate = r; break; }
+    }
+  }
+  return rate;
 }
 
 // ---- G.711 (table driven, transcode/g711.ts) ----
@@ -166,8 +189,8 @@ export function createDecoder(spec: CodecSpec, preferredRate?: number): AudioDec
 
 /**
  * An encoder for spec, or null. inRate: the PCM rate the decoded audio arrives at; only opus honours
- * it (encoding from 8/12/16/24/48 kHz natively). Opus is encoded mono (RFC 7587 §3.4) at spec.bitrate
- * (0: the encoder's default).
+ * it (encoding from 8/12/16/24/48 kHz natively; see opusEncoderRate). Opus is encoded mono (RFC 7587
+ * §3.4; a `stereo=1` recipient plays mono fine) at spec.bitrate (0: rtpengine's default).
  */
 export function createEncoder(spec: CodecSpec, inRate?: number): AudioEncoder | null {
   switch (codecKind(spec)) {
@@ -179,8 +202,14 @@ export function createEncoder(spec: CodecSpec, inRate?: number): AudioEncoder | 
       return new G722AudioEncoder();
     case 'L16':
       return spec.channels > 1 || !(spec.clock > 0) ? null : new L16Encoder(spec.clock);
-    case 'OPUS':
-      return new OpusEncoder(opusRateFor(inRate), 1, spec.bitrate, OPUS_COMPLEXITY);
+    case 'OPUS': {
+      // Bit rate: the codec option's, else rtpengine's default for the rtpmap's channel count, capped
+      // by the recipient's maxaveragebitrate (RFC 7587 §6.1). In-band FEC when it says useinbandfec=1.
+      let bitrate = opusBitrate(spec.bitrate, spec.channels);
+      const maxAvg = fmtpNumber(spec.fmtp, 'maxaveragebitrate');
+      if (maxAvg >= 6000 && maxAvg < bitrate) bitrate = maxAvg;
+      return new OpusEncoder(opusEncoderRate(spec, inRate), 1, bitrate, OPUS_COMPLEXITY, { inbandFec: opusFmtpWantsFec(spec.fmtp) });
+    }
     default:
       return null;
   }

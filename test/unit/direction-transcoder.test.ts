@@ -74,6 +74,37 @@ describe('frame for frame', () => {
     t.close();
   });
 
+  test('PCMU→opus and opus→PCMU: 48 kHz RTP clock, one packet per packet, opus coded at 8 kHz (no resampling)', () => {
+    const OPUS = CODECS.opus;
+    const a = run(directionConfig(PCMU, OPUS));
+    for (let k = 0; k < 10; k++) expect(a.t.push(rtp(0, 50 + k, 4000 + 160 * k, SSRC, ulawFrame(k)), 0, 172, 0)).toBe(1);
+    const r = a.sink.packets.map(parseRtp);
+    expect(r.map((x) => [x.pt, x.seq, x.ts])).toEqual(r.map((_, k) => [96, 50 + k, 24000 + 960 * k]));
+    // TOC byte (RFC 6716 §3.1): config 0-3 = SILK narrowband, 20 ms at config 1
+    expect(r.every((x) => x.payload[0]! >> 3 === 1)).toBe(true);
+    const b = run(directionConfig(OPUS, PCMU));
+    for (const p of a.sink.packets) expect(b.t.push(p, 0, p.length, 0)).toBe(1);
+    expect(b.sink.packets.map((p) => [parseRtp(p).pt, parseRtp(p).seq, parseRtp(p).ts, p.length]))
+      .toEqual(r.map((_, k) => [0, 50 + k, 4000 + 160 * k, 172]));
+    a.t.close();
+    b.t.close();
+  });
+
+  test('opus toward a recipient with maxplaybackrate=16000: 48 kHz L16 is resampled to 16 kHz and coded wideband', () => {
+    const L16_48K: PtCodec = { pt: 98, codec: spec('L16', 48000) };
+    const OPUS_WB: PtCodec = { pt: 96, codec: { ...spec('opus', 48000, 2), fmtp: 'maxplaybackrate=16000' } };
+    const { t, sink } = run(directionConfig(L16_48K, OPUS_WB));
+    const pcm = makeSignal('speech', 48000, 0.2);
+    for (let k = 0; k < 10; k++) {
+      const pl = Buffer.alloc(1920);
+      for (let i = 0; i < 960; i++) pl.writeInt16BE(pcm[k * 960 + i]!, 2 * i);
+      expect(t.push(rtp(98, k, 960 * k, SSRC, pl), 0, 12 + 1920, 0)).toBe(1);
+    }
+    // TOC config 8-11 = SILK wideband (RFC 6716 §3.1, table 2)
+    expect(sink.packets.every((p) => p[12]! >> 3 >= 8 && p[12]! >> 3 <= 11)).toBe(true);
+    t.close();
+  });
+
   test('loss stays a gap (sequence and timestamp), a late packet keeps its place', () => {
     const { t, sink } = run(directionConfig(PCMU, PCMA));
     for (const k of [0, 1, 3, 2, 4]) t.push(rtp(0, 100 + k, 1600 + 160 * k, SSRC, ulawFrame(k)), 0, 172, 0);

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { MAX_PACKET_MS, codecKind, createDecoder, createEncoder, naturalRate } from '../../transcode/codecs.js';
+import {
+  MAX_PACKET_MS, codecKind, createDecoder, createEncoder, fmtpNumber, naturalRate, opusEncoderRate,
+} from '../../transcode/codecs.js';
 import { ALAW_TO_ULAW, ULAW_DECODE, ULAW_TO_ALAW } from '../../transcode/g711.js';
 import { G722Encoder } from '../../transcode/g722.js';
 import { Resampler, initResamplerWasm } from '../../transcode/resampler.js';
@@ -29,6 +31,30 @@ describe('factory', () => {
     expect(createDecoder(o)!.rate).toBe(48000);
     expect(createEncoder(o, 8000)!.rate).toBe(8000);
     expect(createEncoder(o, 22050)!.rate).toBe(48000);
+  });
+
+  test('opus fmtp: maxplaybackrate caps the encoder rate; maxaveragebitrate caps the bit rate (smaller packets)', () => {
+    const o = (fmtp: string, bitrate = 0) => ({ ...spec('opus', 48000, 2), fmtp, bitrate });
+    expect(opusEncoderRate(o(''), 8000)).toBe(8000);
+    expect(opusEncoderRate(o('maxplaybackrate=16000'), 48000)).toBe(16000);
+    expect(opusEncoderRate(o('useinbandfec=1; maxplaybackrate=11025'), 48000)).toBe(12000);
+    expect(opusEncoderRate(o('maxplaybackrate=48000'), 16000)).toBe(16000);
+    expect(createEncoder(o('maxplaybackrate=8000'), 48000)!.rate).toBe(8000);
+    expect(fmtpNumber('minptime=10;useinbandfec=1', 'useinbandfec')).toBe(1);
+    expect(fmtpNumber('minptime=10', 'maxplaybackrate')).toBe(-1);
+    const bytes = (fmtp: string, bitrate = 0): number => {
+      const enc = createEncoder(o(fmtp, bitrate), 48000)!;
+      const pcm = makeSignal('speech', 48000, 1);
+      const out = new Uint8Array(4000);
+      let total = 0;
+      for (let i = 0; i + 960 <= pcm.length; i += 960) total += enc.encode(pcm, i, 960, out, 0);
+      enc.close();
+      return total;
+    };
+    const dflt = bytes('');
+    expect(dflt / 50).toBeGreaterThan(60); // 32 kbit/s: ~80 bytes a 20 ms packet
+    expect(bytes('maxaveragebitrate=12000') / 50).toBeLessThan(dflt / 50 / 2);
+    expect(bytes('', 64000)).toBeGreaterThan(dflt * 1.5);
   });
 
   test('G.711 re-companding µ → A → µ through decoders and encoders is the tables\' byte map', () => {
