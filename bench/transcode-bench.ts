@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const packets = packetize(from, 5);
     const ticks = from.codec.clock / 50;
     const cfg = config(from, to);
-    rep(cfg, packets, Math.min(PACKETS, 500), ticks); // warm-up
+    rep(cfg, packets, PACKETS, ticks); // warm-up (JIT, WASM tiers)
     const r: number[] = [];
     const w: number[] = [];
     let out = 0;

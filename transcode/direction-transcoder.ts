@@ -18,7 +18,8 @@
 // worst case, a 120 ms packet.
 
 import type { AudioDecoder, AudioEncoder } from './codec.js';
-import { MAX_PACKET_MS, codecKind, createDecoder, createEncoder, naturalRate } from './codecs.js';
+import { MAX_PACKET_MS, codecKind, createDecoder, createEncoder, naturalRate, type CodecKind } from './codecs.js';
+import { ALAW_TO_ULAW, ULAW_TO_ALAW } from './g711.js';
 import { Resampler } from './resampler.js';
 import { RtpSequencer } from './rtp-sequencer.js';
 import type { DirectionConfig, DtmfPt, RtpOut } from './types.js';
@@ -32,6 +33,18 @@ interface DecoderSlot {
   clock: number;
   decoder: AudioDecoder;
   resampler: Resampler | null;
+  /**
+   * G.711 in and G.711 out: the byte map from this PT's law to the encoder's (what decode + encode
+   * gives, transcode/g711.ts), used when a packet is exactly one output frame.
+   */
+  g711Map: Uint8Array | null;
+}
+
+const G711_IDENTITY = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+function g711Map(from: CodecKind | null, to: CodecKind | null): Uint8Array | null {
+  if ((from !== 'PCMU' && from !== 'PCMA') || (to !== 'PCMU' && to !== 'PCMA')) return null;
+  return from === to ? G711_IDENTITY : from === 'PCMU' ? ULAW_TO_ALAW : ALAW_TO_ULAW;
 }
 
 /** Counters the worker may read (plain numbers, never reset here). */
@@ -150,7 +163,8 @@ export class DirectionTranscoder {
       const decoder = createDecoder(d.codec, this.encRate);
       if (decoder === null) continue;
       const resampler = decoder.rate !== this.encRate ? new Resampler(decoder.rate, this.encRate) : null;
-      this.slots[d.pt] = { clock: d.codec.clock > 0 ? d.codec.clock : decoder.rate, decoder, resampler };
+      const map = g711Map(codecKind(d.codec), codecKind(enc.codec));
+      this.slots[d.pt] = { clock: d.codec.clock > 0 ? d.codec.clock : decoder.rate, decoder, resampler, g711Map: map };
       if (decoder.rate > maxDecRate) maxDecRate = decoder.rate;
     }
     this.passthrough = new Uint8Array(128);
@@ -232,6 +246,9 @@ export class DirectionTranscoder {
   ): number {
     const enc = this.encoder;
     if (enc === null) { this.stats.undecodable++; return -1; }
+    if (slot.g711Map !== null && pLen === this.frameSamples && this.fifoLen === 0) {
+      return this.pushG711(slot.g711Map, buf, pOff, pLen, inSeq, inTs, ssrc, marker, slot.clock);
+    }
     // Decode first: an undecodable payload changes no state.
     const n = pLen > 0 ? slot.decoder.decode(buf, pOff, pLen, this.decBuf, 0) : -1;
     if (n <= 0) { this.stats.undecodable++; return -1; }
@@ -267,6 +284,24 @@ export class DirectionTranscoder {
       this.fifo.copyWithin(0, at, this.fifoLen);
       this.fifoLen -= at;
     }
+    return this.emitted;
+  }
+
+  /** G.711 → G.711, one frame in, one out: 256-byte map from one law to the other, no PCM. */
+  private pushG711(
+    map: Uint8Array, buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number,
+    marker: boolean, clock: number,
+  ): number {
+    this.noteSsrc(ssrc);
+    const ts = this.mapTimestamp(inTs, clock);
+    const b = this.outBuf;
+    for (let i = 0; i < pLen; i++) b[RTP_HEADER_MIN + i] = map[buf[pOff + i]!]!;
+    this.emitted = 0;
+    this.seq.begin(inSeq);
+    this.send(this.encPt, marker || this.pendingMarker, ts, pLen);
+    this.advanceTimeline(ts, this.frameTicks);
+    this.pendingMarker = false;
+    this.seq.end();
     return this.emitted;
   }
 
