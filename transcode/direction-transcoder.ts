@@ -14,11 +14,19 @@
 // that is moved whenever the input clock, the SSRC or the encoder changes, so the output timeline
 // continues across codec switches and update().
 //
+// DTMF (transcode/dtmf.ts's DtmfProcessor): telephone-events are re-timed onto the recipient's PT or
+// played in-band; in-band digits may become events; the processor sees every PCM frame right before
+// it is encoded, and sends events through this class (EventWriter), which numbers them in the same
+// sequence space. CN (RFC 3389): passed on to a recipient with CN at the same clock, else turned into
+// comfort-noise frames (transcode/comfort-noise.ts), one per ptime from tick() until audio returns.
+//
 // Per-packet work allocates nothing: every buffer is sized at construction (or update()) for the
 // worst case, a 120 ms packet.
 
 import type { AudioDecoder, AudioEncoder } from './codec.js';
 import { MAX_PACKET_MS, codecKind, createDecoder, createEncoder, naturalRate, type CodecKind } from './codecs.js';
+import { ComfortNoise, parseCnLevel } from './comfort-noise.js';
+import { DtmfProcessor, type EventWriter } from './dtmf.js';
 import { ALAW_TO_ULAW, ULAW_TO_ALAW } from './g711.js';
 import { Resampler } from './resampler.js';
 import { RtpSequencer } from './rtp-sequencer.js';
@@ -78,7 +86,12 @@ function encoderPtime(cfg: DirectionConfig): number {
   return p;
 }
 
-export class DirectionTranscoder {
+/** Comfort noise stops this long after the sender's last CN packet with no audio since (RFC 3389 §4 updates come far more often). */
+const CN_TIMEOUT_MS = 30_000;
+/** At most this many comfort-noise frames catch up in one tick (a stalled worker does not burst). */
+const CN_MAX_CATCHUP = 5;
+
+export class DirectionTranscoder implements EventWriter {
   readonly stats: DirectionStats = { malformed: 0, unknownPt: 0, undecodable: 0, dtmfDropped: 0, cnDropped: 0 };
   private readonly out: RtpOut;
   private readonly seq = new RtpSequencer();
@@ -97,6 +110,14 @@ export class DirectionTranscoder {
   private passthrough = new Uint8Array(128);
   private cnIn = new Uint8Array(128);
   private dtmfIn: (DtmfPt | null)[] = [];
+  /** RFC 4733 events ↔ in-band DTMF (transcode/dtmf.ts); null when the sender has no telephone-event and nothing is detected. */
+  private dtmf: DtmfProcessor | null = null;
+  /** Comfort noise made for a recipient without CN (cfg.cnIn set, cfg.cnOut -1). */
+  private cn: ComfortNoise | null = null;
+  private cnActive = false;
+  private cnNextMs = 0;
+  private cnLastMs = 0;
+  private ptimeMs = 20;
 
   // ---- buffers ----
   private decBuf = new Int16Array(0);
@@ -153,6 +174,7 @@ export class DirectionTranscoder {
     this.encClock = enc.codec.clock > 0 ? enc.codec.clock : 8000;
     this.encRate = this.encoder !== null ? this.encoder.rate : naturalRate(enc.codec) || 8000;
     const ptime = encoderPtime(cfg);
+    this.ptimeMs = ptime;
     this.frameSamples = Math.round((this.encRate * ptime) / 1000);
     this.frameTicks = Math.round((this.encClock * ptime) / 1000);
 
@@ -173,6 +195,10 @@ export class DirectionTranscoder {
     for (const pt of cfg.cnIn) if (pt >= 0 && pt < 128) this.cnIn[pt] = 1;
     this.dtmfIn = new Array<DtmfPt | null>(128).fill(null);
     for (const d of cfg.dtmfIn) if (d.pt >= 0 && d.pt < 128) this.dtmfIn[d.pt] = d;
+    this.dtmf = cfg.dtmfIn.length > 0 || (cfg.detectInband && cfg.dtmfOut !== null)
+      ? new DtmfProcessor(cfg, this.encRate, this) : null;
+    this.cn = cfg.cnIn.length > 0 && cfg.cnOut < 0 ? new ComfortNoise(this.encRate) : null;
+    this.cnActive = false;
 
     // Buffers for the worst case: a 120 ms packet at the fastest rate in play.
     const maxDec = Math.ceil((maxDecRate * MAX_PACKET_MS) / 1000) + 16;
@@ -205,21 +231,41 @@ export class DirectionTranscoder {
     const inTs = rtpTimestamp(buf, off);
     const ssrc = rtpSsrc(buf, off);
     const marker = rtpMarker(buf, off);
-    void nowMs;
 
     if (this.passthrough[pt] === 1) return this.pushPassthrough(buf, off, len, inSeq, ssrc);
     const slot = this.slots[pt];
-    if (slot !== null) return this.pushAudio(slot, buf, pOff, pLen, inSeq, inTs, ssrc, marker);
-    const dtmf = this.dtmfIn[pt];
-    if (dtmf !== null) return this.pushEvent(dtmf, buf, pOff, pLen, inSeq, inTs, ssrc, marker);
-    if (this.cnIn[pt] === 1) return this.pushCn(buf, pOff, pLen, inSeq, inTs, ssrc, marker);
+    if (slot !== null) return this.pushAudio(slot, buf, pOff, pLen, inSeq, inTs, ssrc, marker, nowMs);
+    if (this.dtmfIn[pt] !== null) return this.pushEvent(buf, pOff, pLen, pt, inSeq, inTs, ssrc, marker, nowMs);
+    if (this.cnIn[pt] === 1) return this.pushCn(buf, pOff, pLen, inSeq, inTs, ssrc, marker, nowMs);
     this.stats.unknownPt++;
     return -1;
   }
 
-  /** Timers (the DtmfProcessor's). The worker calls it every <= 20 ms. */
+  /**
+   * Timers: the DtmfProcessor's (a detected digit whose audio stopped, a tone past its deadline) and
+   * comfort noise, one frame per ptime while the sender is in CN silence. The worker calls it every
+   * <= 20 ms.
+   */
   tick(nowMs: number): void {
-    void nowMs;
+    if (this.closed) return;
+    this.dtmf?.tick(nowMs);
+    if (!this.cnActive) return;
+    if (nowMs - this.cnLastMs > CN_TIMEOUT_MS) { this.cnActive = false; return; }
+    for (let k = 0; k < CN_MAX_CATCHUP && nowMs >= this.cnNextMs; k++) {
+      this.emitted = 0;
+      this.noiseFrame(this.nextOutTs, nowMs); // numbered as injected packets (RtpSequencer)
+      this.cnNextMs += this.ptimeMs;
+    }
+    if (nowMs >= this.cnNextMs) this.cnNextMs = nowMs + this.ptimeMs; // too far behind: skip, do not burst
+  }
+
+  /** EventWriter (transcode/dtmf.ts): one telephone-event payload toward the recipient, on cfg.dtmfOut.pt. */
+  sendEvent(payload: Uint8Array, off: number, len: number, timestamp: number, marker: boolean): void {
+    const outPt = this.cfg.dtmfOut;
+    if (outPt === null || this.closed || len < 0 || len > 1024) return;
+    const b = this.outBuf;
+    for (let i = 0; i < len; i++) b[RTP_HEADER_MIN + i] = payload[off + i]!;
+    this.send(outPt.pt, marker, timestamp >>> 0, len);
   }
 
   close(): void {
@@ -242,11 +288,12 @@ export class DirectionTranscoder {
 
   private pushAudio(
     slot: DecoderSlot, buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number,
-    marker: boolean,
+    marker: boolean, nowMs: number,
   ): number {
     const enc = this.encoder;
     if (enc === null) { this.stats.undecodable++; return -1; }
-    if (slot.g711Map !== null && pLen === this.frameSamples && this.fifoLen === 0) {
+    // (not while a DtmfProcessor needs the PCM, or comfort noise was playing)
+    if (slot.g711Map !== null && pLen === this.frameSamples && this.fifoLen === 0 && this.dtmf === null && !this.cnActive) {
       return this.pushG711(slot.g711Map, buf, pOff, pLen, inSeq, inTs, ssrc, marker, slot.clock);
     }
     // Decode first: an undecodable payload changes no state.
@@ -254,6 +301,8 @@ export class DirectionTranscoder {
     if (n <= 0) { this.stats.undecodable++; return -1; }
     this.noteSsrc(ssrc);
     const outTs = this.mapTimestamp(inTs, slot.clock);
+    this.dtmf?.setClockMap(slot.clock, inTs, outTs);
+    this.cnActive = false; // audio again: the sender's silence is over
 
     let src = this.decBuf;
     let m = n;
@@ -271,6 +320,9 @@ export class DirectionTranscoder {
     let at = 0;
     while (this.fifoLen - at >= fs) {
       const ts = this.fifoTs;
+      // In-band DTMF is played into, or detected in, the PCM right before it is encoded; events it
+      // sends go out (and take their sequence numbers) before this frame.
+      if (this.dtmf !== null) this.dtmf.processPcm(this.fifo, at, fs, ts, nowMs);
       const pl = enc.encode(this.fifo, at, fs, this.outBuf, RTP_HEADER_MIN);
       at += fs;
       this.fifoTs = (this.fifoTs + this.frameTicks) >>> 0;
@@ -287,7 +339,7 @@ export class DirectionTranscoder {
     return this.emitted;
   }
 
-  /** G.711 → G.711, one frame in, one out: 256-byte map from one law to the other, no PCM. */
+  /** G.711 → G.711, one frame in, one out: 256-byte map from one law to the other, no PCM. No DTMF processing. */
   private pushG711(
     map: Uint8Array, buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number,
     marker: boolean, clock: number,
@@ -305,39 +357,56 @@ export class DirectionTranscoder {
     return this.emitted;
   }
 
-  /** RFC 4733 events: re-timed onto the recipient's telephone-event PT, or dropped without one. */
+  /**
+   * RFC 4733 events from the sender: the DtmfProcessor re-times them onto cfg.dtmfOut, or plays them
+   * in-band into the audio (then nothing is sent for the event packet itself: it returns 0).
+   */
   private pushEvent(
-    dtmf: DtmfPt, buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number,
-    marker: boolean,
+    buf: Buffer, pOff: number, pLen: number, pt: number, inSeq: number, inTs: number, ssrc: number, marker: boolean,
+    nowMs: number,
   ): number {
-    const outPt = this.cfg.dtmfOut;
-    if (outPt === null) { this.stats.dtmfDropped++; return -1; }
-    // §2.3: 4 octets an event block (several blocks when the sender adds redundancy).
-    if (pLen < 4 || (pLen & 3) !== 0 || pLen > 4 * 64) { this.stats.malformed++; return -1; }
+    const dtmf = this.dtmf!;
     this.noteSsrc(ssrc);
-    const tsEnc = this.mapTimestamp(inTs, dtmf.clock);
-    const ts = outPt.clock === this.encClock ? tsEnc : scaleTs(tsEnc, this.encClock, outPt.clock);
-    const b = this.outBuf;
-    const d = RTP_HEADER_MIN;
-    for (let i = 0; i < pLen; i += 4) {
-      b[d + i] = buf[pOff + i]!;
-      b[d + i + 1] = buf[pOff + i + 1]!;
-      // §2.3.5: duration in timestamp units of the event's clock.
-      let dur = (buf[pOff + i + 2]! << 8) | buf[pOff + i + 3]!;
-      if (outPt.clock !== dtmf.clock) dur = Math.min(0xffff, Math.round((dur * outPt.clock) / dtmf.clock));
-      b[d + i + 2] = dur >> 8;
-      b[d + i + 3] = dur & 0xff;
-    }
     this.emitted = 0;
     this.seq.begin(inSeq);
-    this.send(outPt.pt, marker, ts, pLen);
+    const ok = dtmf.onEventPacket(buf, pOff, pLen, pt, inTs, marker, nowMs);
     this.seq.end();
+    if (!ok) { this.stats.dtmfDropped++; return -1; }
     return this.emitted;
   }
 
-  /** RFC 3389 comfort noise: passed on when the recipient has CN at the same clock, else dropped. */
-  private pushCn(buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number, marker: boolean): number {
+  /**
+   * RFC 3389 comfort noise: passed on when the recipient has CN at the same clock; made into noise
+   * frames at the CN packet's level when the recipient has no CN (one now, then one per ptime from
+   * tick() until audio comes back); else dropped.
+   */
+  private pushCn(
+    buf: Buffer, pOff: number, pLen: number, inSeq: number, inTs: number, ssrc: number, marker: boolean, nowMs: number,
+  ): number {
     const cnOut = this.cfg.cnOut;
+    if (cnOut < 0 && this.cn !== null && this.encoder !== null) {
+      const level = parseCnLevel(buf, pOff, pLen);
+      if (level < 0) { this.stats.cnDropped++; return -1; }
+      this.noteSsrc(ssrc);
+      this.cn.setLevel(level);
+      this.cnLastMs = nowMs;
+      if (this.cnActive) {
+        // A level update: the noise goes on from tick(); its sequence number gives no packet.
+        this.seq.begin(inSeq);
+        this.seq.end();
+        return 0;
+      }
+      const inClock = this.haveBase ? this.baseClock : this.encClock;
+      const ts = this.mapTimestamp(inTs, inClock);
+      this.fifoLen = 0; // what was queued belongs to the talkspurt that ended
+      this.cnActive = true;
+      this.cnNextMs = nowMs + this.ptimeMs;
+      this.emitted = 0;
+      this.seq.begin(inSeq);
+      this.noiseFrame(ts, nowMs);
+      this.seq.end();
+      return this.emitted;
+    }
     // CN's clock is the audio's it goes with (RFC 3389 §4); the sender's is the clock its audio last had.
     const inClock = this.haveBase ? this.baseClock : 8000;
     if (cnOut < 0 || inClock !== this.encClock || pLen > 4000) { this.stats.cnDropped++; return -1; }
@@ -356,6 +425,20 @@ export class DirectionTranscoder {
   }
 
   // ---- helpers ----
+
+  /** One frame of comfort noise at output timestamp ts, encoded and sent. */
+  private noiseFrame(ts: number, nowMs: number): void {
+    const enc = this.encoder;
+    if (enc === null || this.cn === null) return;
+    const fs = this.frameSamples;
+    const pcm = this.rsBuf; // free between packets
+    this.cn.fill(pcm, 0, fs);
+    if (this.dtmf !== null) this.dtmf.processPcm(pcm, 0, fs, ts, nowMs);
+    const pl = enc.encode(pcm, 0, fs, this.outBuf, RTP_HEADER_MIN);
+    if (pl < 0) return;
+    this.send(this.encPt, false, ts, pl);
+    this.advanceTimeline(ts, this.frameTicks);
+  }
 
   /** Writes the header in front of outBuf[12, 12 + payloadLen) and sends it. */
   private send(pt: number, marker: boolean, ts: number, payloadLen: number): void {
@@ -458,6 +541,8 @@ export class DirectionTranscoder {
   }
 
   private freeCodecs(): void {
+    this.dtmf?.close();
+    this.dtmf = null;
     this.encoder?.close();
     this.encoder = null;
     for (const s of this.slots) {

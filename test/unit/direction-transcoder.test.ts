@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DirectionTranscoder } from '../../transcode/direction-transcoder.js';
-import { ULAW_ENCODE, ULAW_TO_ALAW } from '../../transcode/g711.js';
+import { ALAW_DECODE, ULAW_ENCODE, ULAW_TO_ALAW } from '../../transcode/g711.js';
 import { initResamplerWasm } from '../../transcode/resampler.js';
 import { initCodecWasm } from '../../transcode/wasm-init.js';
 import type { DirectionConfig, PtCodec } from '../../transcode/types.js';
@@ -265,25 +265,87 @@ describe('other payload types', () => {
     expect(r[1]!.ssrc).toBe(r[0]!.ssrc);
   });
 
-  test('telephone-event without one on the recipient side is a counted drop', () => {
+  test('telephone-event without one on the recipient side is played in-band (DtmfProcessor) into the audio', () => {
     const { t, sink } = run(directionConfig(PCMU, PCMA, { dtmfIn: [{ pt: 101, clock: 8000 }] }));
-    const ev = rtp(101, 2, 8160, SSRC, Uint8Array.of(5, 0x0a, 0x01, 0x40));
+    const silence = new Uint8Array(160).fill(0xff); // µ-law 0
+    t.push(rtp(0, 1, 8000, SSRC, silence), 0, 172, 0);
+    const ev = rtp(101, 2, 8160, SSRC, Uint8Array.of(5, 0x0a, 0x01, 0x40), { marker: true });
+    expect(t.push(ev, 0, ev.length, 20)).toBe(0);
+    // The sender keeps sending (silent) audio during the event: the tone goes into it.
+    for (let k = 3; k < 8; k++) expect(t.push(rtp(0, k, 8000 + 160 * (k - 1), SSRC, silence), 0, 172, 20 * k)).toBe(1);
+    const r = sink.packets.map(parseRtp);
+    // No event packet goes out, the audio keeps consecutive sequence numbers, and carries the tone.
+    expect(r.map((x) => [x.pt, x.seq])).toEqual([[8, 1], [8, 2], [8, 3], [8, 4], [8, 5], [8, 6]]);
+    const loud = r.slice(1).filter((x) => x.payload.some((b) => (b ^ 0x55) < 0x40 || ((b ^ 0x55) & 0x7f) > 0x30)).length;
+    expect(loud).toBeGreaterThanOrEqual(2);
+    expect(r[0]!.payload.every((b) => b === 0xd5)).toBe(true);
+  });
+
+  test('in-band DTMF in the sender\'s audio becomes RFC 4733 events on dtmfOut (detectInband), in the same sequence space', () => {
+    const { t, sink } = run(directionConfig(PCMU, PCMA, { detectInband: true, dtmfOut: { pt: 101, clock: 8000 } }));
+    // digit 5: 770 Hz + 1336 Hz, 200 ms, between 100 ms silences
+    const pcm = new Int16Array(8000 * 0.6);
+    for (let i = 800; i < 2400; i++) pcm[i] = Math.round(5000 * (Math.sin((2 * Math.PI * 770 * i) / 8000) + Math.sin((2 * Math.PI * 1336 * i) / 8000)));
+    for (let k = 0; k < 30; k++) {
+      const frame = new Uint8Array(160);
+      for (let i = 0; i < 160; i++) frame[i] = ULAW_ENCODE[pcm[k * 160 + i]! & 0xffff]!;
+      t.push(rtp(0, 100 + k, 160 * k, SSRC, frame), 0, 172, 20 * k);
+    }
+    const r = sink.packets.map(parseRtp);
+    const ev = r.filter((x) => x.pt === 101);
+    expect(ev.length).toBeGreaterThanOrEqual(3);
+    expect(ev[0]!.marker).toBe(true);
+    expect(ev.every((x) => x.payload[0] === 5 && x.ssrc === r[0]!.ssrc)).toBe(true);
+    expect(ev.at(-1)!.payload[1]! & 0x80).toBe(0x80); // end bit
+    // one sequence space: consecutive numbers over audio and events
+    const seqs = r.map((x) => x.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(r.filter((x) => x.pt === 8)).toHaveLength(30);
+  });
+
+  test('a telephone-event the DtmfProcessor refuses (too short) is a counted drop', () => {
+    const { t, sink } = run(directionConfig(PCMU, PCMA, { dtmfIn: [{ pt: 101, clock: 8000 }], dtmfOut: { pt: 101, clock: 8000 } }));
+    const ev = rtp(101, 2, 8160, SSRC, Uint8Array.of(5, 0x0a));
     expect(t.push(ev, 0, ev.length, 0)).toBe(-1);
     expect(t.stats.dtmfDropped).toBe(1);
     expect(sink.packets).toHaveLength(0);
   });
 
-  test('CN: dropped without CN on the recipient side, passed on with it at the same clock', () => {
-    const cn = rtp(13, 2, 8160, SSRC, Uint8Array.of(40));
+  test('CN toward a recipient without CN: noise frames at the CN level, one per ptime from tick(), until audio', () => {
     const a = run(directionConfig(PCMU, PCMA, { cnIn: [13] }));
-    expect(a.t.push(cn, 0, cn.length, 0)).toBe(-1);
-    expect(a.t.stats.cnDropped).toBe(1);
+    a.t.push(rtp(0, 1, 8000, SSRC, ulawFrame(0)), 0, 172, 0);
+    const cn = rtp(13, 2, 8160, SSRC, Uint8Array.of(40));
+    expect(a.t.push(cn, 0, cn.length, 20)).toBe(1);
+    a.t.tick(30);
+    a.t.tick(40);
+    a.t.tick(60);
+    a.t.tick(80);
+    const level = rtp(13, 3, 8960, SSRC, Uint8Array.of(30));
+    expect(a.t.push(level, 0, level.length, 85)).toBe(0);
+    a.t.tick(100);
+    expect(a.t.push(rtp(0, 4, 9600, SSRC, ulawFrame(1)), 0, 172, 110)).toBe(1);
+    a.t.tick(120);
+    a.t.tick(140);
+    const r = a.sink.packets.map(parseRtp);
+    expect(r.map((x) => [x.pt, x.seq, x.ts])).toEqual([
+      [8, 1, 8000], [8, 2, 8160], [8, 3, 8320], [8, 4, 8480], [8, 5, 8640], [8, 6, 8800], [8, 7, 9600],
+    ]);
+    // -40 dBov noise is quiet but not digital silence; -30 dBov is louder.
+    const rms = (p: Buffer): number => Math.sqrt(p.reduce((e, b) => { const v = ALAW_DECODE[b]!; return e + v * v; }, 0) / p.length);
+    expect(rms(r[1]!.payload)).toBeGreaterThan(100);
+    expect(rms(r[1]!.payload)).toBeLessThan(700);
+    expect(rms(r[5]!.payload)).toBeGreaterThan(rms(r[1]!.payload) * 2);
+  });
+
+  test('CN passed on with CN at the same clock on the recipient side; dropped at another clock', () => {
+    const cn = rtp(13, 2, 8160, SSRC, Uint8Array.of(40));
     const b = run(directionConfig(PCMU, PCMA, { cnIn: [13], cnOut: 13 }));
     b.t.push(rtp(0, 1, 8000, SSRC, ulawFrame(0)), 0, 172, 0);
     expect(b.t.push(cn, 0, cn.length, 0)).toBe(1);
     expect(parseRtp(b.sink.packets[1]!)).toMatchObject({ pt: 13, seq: 2, ts: 8160 });
     const c = run(directionConfig(PCMU, L16_16K, { cnIn: [13], cnOut: 13 }));
     expect(c.t.push(cn, 0, cn.length, 0)).toBe(-1);
+    expect(c.t.stats.cnDropped).toBe(1);
   });
 
   test('a payload type the sender may not send is a counted drop', () => {
