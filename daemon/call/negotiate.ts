@@ -253,7 +253,11 @@ export function forwardingConfigs(ctx: MediaContext, call: Call): SlotConfig[] {
         rtcpSlot: mine.rtcpMux ? mine.rtp.sock.slot : mine.rtcp.sock.slot,
       };
       configs.push(
-        { slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 1) : mine.rtp.advertised, component: 1, ...common },
+        {
+          slot: mine.rtp.sock.slot, sink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 1) : mine.rtp.advertised, component: 1, ...common,
+          // Transcoding is toward the other participant only: echoed media goes back as it came.
+          transcode: mine.echo === 'relay' && sink >= 0 ? mine.transcode : null,
+        },
         // Without rtcp-mux DTLS-SRTP keys the RTCP socket by its own handshake (RFC 5764 §4).
         { slot: mine.rtcp.sock.slot, sink: rtcpSink, rtcpSink, endpoint: mine.ice !== null ? iceEndpoint(mine, 2) : mine.rtcp.advertised, component: 2, ...common, srtp: mine.dtls !== null && mine.rtcpSrtp !== null ? mine.rtcpSrtp : slotKeys(mine) },
       );

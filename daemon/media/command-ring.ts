@@ -17,6 +17,7 @@ import type { Adoption, BindRequest, ConfigFields, SlotConfig, SlotSrtp, SrtpPar
 import { bytesWords, createRing as createRecordRing, RingReader, RingWriter, type RingBuffers } from './record-ring.js';
 import { CONFIG_FIELDS, readConfigFields, writeConfigFields } from './slot-config-codec.js';
 import { readSrtpParams, srtpParamsWords, writeSrtpParams } from './srtp-params-codec.js';
+import type { DirectionConfig } from '../../transcode/types.js';
 
 export type { RingBuffers } from './record-ring.js';
 
@@ -31,6 +32,8 @@ const CMD_CRASH = 6;
 const CMD_SRTP = 7;
 /** Send these bytes out of a slot's socket to an address (DTLS records made in the main thread). */
 const CMD_SEND = 8;
+/** A slot's transcoding (DirectionConfig as JSON; empty = none). Once per signalling change. */
+const CMD_TRANSCODE = 9;
 
 /** Endpoint address kinds in a configure record. */
 export const EP_NONE = 0;
@@ -124,6 +127,22 @@ export class CommandWriter {
     return true;
   }
 
+  /**
+   * The slot's transcoding config (null: relay unchanged). JSON: it is a handful of codecs, sent only
+   * when it changes (WorkerPool), never per packet.
+   */
+  transcode(slot: number, cfg: DirectionConfig | null): boolean {
+    const w = this.ring;
+    const data = Buffer.from(cfg === null ? '' : JSON.stringify(cfg), 'utf8');
+    const words = 1 + bytesWords(data.length);
+    if (words > w.maxPayload) throw new RangeError('transcode command larger than half the ring');
+    if (!w.begin(CMD_TRANSCODE, words)) return false;
+    w.num(slot);
+    w.bytes(data);
+    w.end();
+    return true;
+  }
+
   close(id: number, slots: readonly number[]): boolean {
     const w = this.ring;
     if (2 + slots.length > w.maxPayload) throw new RangeError('close command larger than half the ring');
@@ -184,6 +203,8 @@ export interface CommandSink {
   crash(): void;
   /** CMD_SEND: `data` out of `slot`'s socket to address:port, as it is. */
   send(slot: number, address: string, port: number, data: Buffer): void;
+  /** CMD_TRANSCODE: the slot's transcoding from now on (null: none). */
+  transcode(slot: number, cfg: DirectionConfig | null): void;
 }
 
 /** A configure record's fields (SlotConfig with the endpoint as numbers). */
@@ -268,6 +289,12 @@ export class CommandReader {
         const slot = r.num();
         const rx = readSrtpParams(r);
         sink.srtp(slot, rx, readSrtpParams(r));
+        break;
+      }
+      case CMD_TRANSCODE: {
+        const slot = r.num();
+        const text = r.bytes().toString('utf8');
+        sink.transcode(slot, text === '' ? null : JSON.parse(text) as DirectionConfig);
         break;
       }
       case CMD_SHUTDOWN: sink.shutdown(); break;

@@ -12,8 +12,10 @@ import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
 import {
-  addrString, currentMs, flushSends, forgetKeyWaits, initPipeline, onPacket, replayKeyWaits, sendRaw, setDtlsSink, setStunSink, tick,
+  addrString, currentMs, flushSends, forgetKeyWaits, initPipeline, onPacket, replayKeyWaits, sendRaw, setDtlsSink, setStunSink, setTranscode, tick,
 } from './pipeline.js';
+import { initCodecWasm } from '../../transcode/wasm-init.js';
+import type { DirectionConfig } from '../../transcode/types.js';
 import { DtlsChannelWriter, REC_STUN } from './dtls-channel.js';
 import { ReportRing } from './report-ring.js';
 import { RtcpGenerator } from './rtcp-generator.js';
@@ -26,6 +28,18 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const S = new RelayState(init.sab, init.slots);
 const f64 = S.table.f64;
+
+// The codecs' WASM modules (Opus, the resampler) load once per worker, first: before the I/O backend
+// exists, so no command can run before they are there, and building a transcoder is synchronous.
+let codecsReady = false;
+let codecsProblem = '';
+try {
+  await initCodecWasm();
+  codecsReady = true;
+} catch (e) {
+  codecsProblem = (e as Error).message;
+  port.postMessage({ type: 'log', level: 'warn', msg: `media worker ${init.index}: codec WASM not loaded, no transcoding: ${codecsProblem}` });
+}
 
 function post(m: WorkerToMain): void {
   port.postMessage(m);
@@ -193,7 +207,27 @@ function srtpCommand(slot: number, rx: SrtpParams | null, tx: SrtpParams | null)
   if (problem !== null) post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: unusable SRTP keys on slot ${slot}, its media is dropped: ${problem}` });
 }
 
-const ringSink: CommandSink = { adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash, send: sendCommand };
+/**
+ * A slot's transcoding (CMD_TRANSCODE). A config the engine cannot build (say, a codec it lacks) leaves
+ * the slot relaying unchanged and is logged: signalling only asks for codecs the engine has.
+ */
+function transcodeCommand(slot: number, cfg: DirectionConfig | null): void {
+  if (S.open[slot] !== 1) return;
+  if (cfg !== null && !codecsReady) {
+    post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: codecs unavailable (${codecsProblem}), slot ${slot} relays unchanged` });
+    return;
+  }
+  try {
+    setTranscode(slot, cfg);
+  } catch (e) {
+    setTranscode(slot, null);
+    post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot transcode on slot ${slot}: ${(e as Error).message}` });
+  }
+}
+
+const ringSink: CommandSink = {
+  adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash, send: sendCommand, transcode: transcodeCommand,
+};
 function drainCommands(): void {
   commands.drain(ringSink);
   replayKeyWaits();
@@ -289,6 +323,7 @@ function closeSlots(slots: ArrayLike<number>, from = 0, count = slots.length): v
     if (S.open[slot] !== 1) continue;
     io.close(slot);
     generator.remove(slot);
+    setTranscode(slot, null);
     slotTos[slot] = -1;
     forgetKeyWaits(slot);
     S.clear(slot);

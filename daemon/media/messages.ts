@@ -5,6 +5,7 @@
 
 import type { RingBuffers } from './record-ring.js';
 import type { DtlsChannelBuffers } from './dtls-channel.js';
+import type { DirectionConfig } from '../../transcode/types.js';
 
 export type LearningMode = 'delayed' | 'immediate' | 'off' | 'heuristic';
 
@@ -82,13 +83,19 @@ export interface SlotConfig {
   dtls: boolean;
   /** STUN arriving here goes to the ICE agent in the main thread (we run ICE with this participant). */
   ice: boolean;
+  /**
+   * RTP slots only: the participant's RTP is transcoded on its way to `sink` (transcode/types.ts);
+   * null = relayed unchanged. The worker keeps a slot's transcoder (its codec state, sequence and
+   * timestamp continuity) while the config it gets is equal to the one it has.
+   */
+  transcode?: DirectionConfig | null;
 }
 
 /** A socket the main thread bound (batch I/O): the worker puts `fd` into `slot`. */
 export interface Adoption { slot: number; family: 4 | 6; fd: number }
 
 /** A SlotConfig without its endpoint (which each command channel carries in its own form). */
-export type ConfigFields = Omit<SlotConfig, 'endpoint' | 'srtp'>;
+export type ConfigFields = Omit<SlotConfig, 'endpoint' | 'srtp' | 'transcode'>;
 
 export interface BindResult { slot: number; ok: boolean; code?: string }
 

@@ -14,6 +14,9 @@
  *            4. inspect   RTP receiver statistics, RTCP report data for MOS/RTT
  *            5. handle    the slot's handler, chosen at configure time (not per packet) from the
  *                         slot's and its sink's settings: picks the output slot or consumes the packet
+ *            5a. transcode RTP of a slot with a transcoder (SlotConfig.transcode) goes through it
+ *                         (transcode/direction-transcoder.ts): decode → resample → encode, ptime, DTMF;
+ *                         what it makes leaves through emit() like relayed packets
  *   egress   6. emit      to the output slot's endpoint through the I/O backend (io.ts send); with
  *                         the slot's tx context protected first, in the backend's output area (the
  *                         trailer needs room behind the packet); what is not RTP/RTCP never leaves
@@ -22,8 +25,8 @@
  * Packets the worker makes itself (generated RTCP; later played media and DTMF) enter at egress
  * (emit()), so they pass the same egress stages as relayed ones: generated RTCP becomes SRTCP.
  * Learning, statistics, the handlers (rtcp-mux demux, generate-RTCP) all see decrypted packets.
- * Later features slot in as stages or handlers: transcoding as a handler. Like rtpengine's stream_packet(), whose handlers are likewise picked per stream pair
- * at signalling time; passthrough is the trivial handler.
+ * Like rtpengine's stream_packet(), whose handlers are likewise picked per stream pair at signalling
+ * time; passthrough is the trivial handler, transcoding the one with codec state.
  *
  * A packet's bytes are (buf, off, len): with the dgram backend the datagram's own Buffer (off 0), with
  * the batch backend the batch's shared receive area; addresses are strings or numbers accordingly
@@ -33,6 +36,8 @@
  * closures, no promises, no postMessage except the once-per-learning-event notice.
  */
 import type { Addr, MediaIo } from './io.js';
+import { DirectionTranscoder } from '../../transcode/direction-transcoder.js';
+import type { DirectionConfig, RtpOut } from '../../transcode/types.js';
 import { classifyPacket, PKT_DTLS, PKT_RTCP, PKT_RTP, PKT_STUN } from '../../protocol/demux.js';
 import { ERR_AUTH, ERR_REPLAY } from '../../protocol/srtp/srtp-context.js';
 import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../../protocol/rtp/header.js';
@@ -83,6 +88,8 @@ export function initPipeline(
   f64 = state.table.f64;
   wBase = state.table.workerBase;
   onLearned = learned;
+  transcoders = new Array<DirectionTranscoder | null>(state.slots).fill(null);
+  transcodedOuts = new Array<TranscodedOut | null>(state.slots).fill(null);
 }
 
 /**
@@ -148,6 +155,7 @@ export function forgetKeyWaits(slot: number): void {
 export function tick(now: number): void {
   nowMs = now;
   if (pendingNotices.length > 0) flushNotices();
+  if (activeTranscoders.length > 0) tickTranscoders();
 }
 
 export function currentMs(): number {
@@ -173,6 +181,10 @@ export function onPacket(slot: number, buf: Buffer, off: number, len: number, ad
   if (!learn(c)) return;
   if (!inspect(c)) return;
   if (!handle(c)) return;
+  if (c.cls === PKT_RTP && transcoders[slot] !== null) {
+    transcode(c);
+    return;
+  }
   forward(c);
 }
 
@@ -446,6 +458,98 @@ function handle(c: PacketContext): boolean {
 }
 
 /**
+ * Where a slot's transcoder sends what it makes: out of the slot the handler picked (its sink), counted
+ * like a relayed packet on the sink's send side. One per transcoder, made at configure time.
+ */
+class TranscodedOut implements RtpOut {
+  /** The output slot, set by the transcode stage before every push (the handler's choice). */
+  out = -1;
+  constructor(readonly slot: number) {}
+
+  sendRtp(buf: Buffer, off: number, len: number): void {
+    const out = this.out;
+    if (out < 0 || !emit(out, buf, off, len, PKT_RTP)) return;
+    countSentPacket(out, rtpSsrc(buf, off), rtpTimestamp(buf, off), len);
+  }
+}
+
+/** Per slot: its transcoder (SlotConfig.transcode) and where that sends, or null: relayed unchanged. */
+let transcoders: (DirectionTranscoder | null)[] = [];
+let transcodedOuts: (TranscodedOut | null)[] = [];
+/** Slots that have a transcoder (their timers run in tick()). */
+const activeTranscoders: number[] = [];
+
+/**
+ * The slot's transcoding from now on (CMD_TRANSCODE; null: none). An existing transcoder takes a new
+ * config with update(), which keeps its output SSRC, sequence numbers and timestamps continuous.
+ * False when the config cannot be built (a codec the engine lacks): the slot then relays unchanged,
+ * as before, and the caller logs it.
+ */
+export function setTranscode(slot: number, cfg: DirectionConfig | null): boolean {
+  const had = transcoders[slot]!;
+  if (cfg === null) {
+    if (had === null) return true;
+    had.close();
+    transcoders[slot] = null;
+    transcodedOuts[slot] = null;
+    activeTranscoders.splice(activeTranscoders.indexOf(slot), 1);
+    return true;
+  }
+  if (had !== null) {
+    had.update(cfg);
+    return true;
+  }
+  const out = new TranscodedOut(slot);
+  transcoders[slot] = new DirectionTranscoder(cfg, out);
+  transcodedOuts[slot] = out;
+  activeTranscoders.push(slot);
+  return true;
+}
+
+/** Number of slots with a transcoder (statistics). */
+export function transcodingSlots(): number {
+  return activeTranscoders.length;
+}
+
+function tickTranscoders(): void {
+  for (let i = 0; i < activeTranscoders.length; i++) {
+    const slot = activeTranscoders[i]!;
+    const o = transcodedOuts[slot]!;
+    o.out = S.sink[slot]!;
+    try {
+      transcoders[slot]!.tick(nowMs);
+    } catch {
+      f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
+      f64[wBase + W_ERRORS]! += 1;
+    }
+  }
+  io.flush();
+}
+
+/**
+ * Stage 5a: the slot's transcoder takes the RTP (decrypted, accounted, inspected) and sends what it
+ * makes through TranscodedOut → emit(). The input packet counts as forwarded when the transcoder took
+ * it (a frame it holds for repacketization included); a packet it cannot use (unknown payload type,
+ * undecodable) is a counted drop, as rtpengine counts them.
+ */
+function transcode(c: PacketContext): void {
+  const slot = c.slot;
+  transcodedOuts[slot]!.out = c.out;
+  let n = -1;
+  try {
+    n = transcoders[slot]!.push(c.buf, c.off, c.len, nowMs);
+  } catch {
+    f64[slot * SLOT_FIELDS + F_ERRORS]! += 1;
+    f64[wBase + W_ERRORS]! += 1;
+  }
+  if (n < 0) {
+    drop(slot);
+    return;
+  }
+  f64[slot * SLOT_FIELDS + F_FORWARDED]! += 1;
+}
+
+/**
  * Stage 6 for relayed packets: emit toward the output slot's participant, counted on the input slot;
  * RTP also on the output slot's send side (sender info of generated SRs, rtcp-generator.ts).
  */
@@ -465,15 +569,19 @@ function forward(c: PacketContext): void {
  * last one sent into its SR, not one extrapolated to the SR's wall-clock time).
  */
 function countSent(out: number, c: PacketContext): void {
-  if (S.outRtp[out] === 0 || S.outSsrc[out] !== c.ssrc) {
+  countSentPacket(out, c.ssrc, rtpTimestamp(c.buf, c.off), c.len);
+}
+
+function countSentPacket(out: number, ssrc: number, ts: number, len: number): void {
+  if (S.outRtp[out] === 0 || S.outSsrc[out] !== ssrc) {
     S.outRtp[out] = 1;
-    S.outSsrc[out] = c.ssrc;
+    S.outSsrc[out] = ssrc;
     S.outPackets[out] = 0;
     S.outOctets[out] = 0;
   }
-  S.outTs[out] = rtpTimestamp(c.buf, c.off);
+  S.outTs[out] = ts;
   S.outPackets[out]! += 1;
-  S.outOctets[out]! += c.len;
+  S.outOctets[out]! += len;
 }
 
 /**

@@ -92,6 +92,8 @@ class MediaWorker {
    * they change and the worker's contexts (ROC, replay state) survive re-INVITEs that keep them.
    */
   private readonly sentSrtp: (SlotSrtp | null)[];
+  /** Per slot: the transcoding config last sent to the worker (JSON), so it is re-sent only when it changed. */
+  private readonly sentTranscode: (string | null)[];
   /** Ring commands that did not fit (the worker is behind): written first at the next flush. */
   private readonly overflow: (() => boolean)[] = [];
   private wakePending = false;
@@ -128,6 +130,7 @@ class MediaWorker {
     this.reports = ReportRing.create(REPORT_RING_RECORDS);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
     this.sentSrtp = new Array<SlotSrtp | null>(slots).fill(null);
+    this.sentTranscode = new Array<string | null>(slots).fill(null);
     this.ringBufs = createRing();
     this.ring = new CommandWriter(this.ringBufs);
     const dtlsBufs = createDtlsChannel();
@@ -245,6 +248,16 @@ class MediaWorker {
       const srtp = this.srtpChange(c);
       if (srtp !== undefined) this.command(() => this.ring.srtp(c.slot, srtp));
     }
+    // A transcoder before the configure that may point the slot's forwarding at a sink: a packet
+    // never meets a sink that expects transcoded media while the slot still relays unchanged.
+    for (const c of configs) {
+      if (c.component !== 1) continue;
+      const json = c.transcode ? JSON.stringify(c.transcode) : null;
+      if (json === (this.sentTranscode[c.slot] ?? null)) continue;
+      this.sentTranscode[c.slot] = json;
+      const cfg = c.transcode ?? null;
+      this.command(() => this.ring.transcode(c.slot, cfg));
+    }
     for (const c of configs) this.command(() => this.ring.configure(c));
   }
 
@@ -351,7 +364,7 @@ class MediaWorker {
       return;
     }
     // The worker drops a closed slot's SRTP contexts itself; a new use of the slot starts plain.
-    for (const s of slots) this.sentSrtp[s] = null;
+    for (const s of slots) { this.sentSrtp[s] = null; this.sentTranscode[s] = null; }
     const id = this.nextCloseId++;
     this.closing.push({ id, done });
     this.command(() => this.ring.close(id, slots));
@@ -399,7 +412,7 @@ class MediaWorker {
     if (binder !== null) {
       const unadopted: CommandSink = {
         adopt: (_slot, _family, fd) => { binder.closeFd(fd); },
-        bind: () => {}, configure: () => {}, close: () => {}, srtp: () => {}, shutdown: () => {}, crash: () => {}, send: () => {},
+        bind: () => {}, configure: () => {}, close: () => {}, srtp: () => {}, shutdown: () => {}, crash: () => {}, send: () => {}, transcode: () => {},
       };
       new CommandReader(this.ringBufs).drain(unadopted);
     }

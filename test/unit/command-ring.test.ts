@@ -4,7 +4,7 @@ import {
 } from '../../daemon/media/command-ring.js';
 import type { BindRequest, SlotConfig, SrtpParams } from '../../daemon/media/messages.js';
 
-type Seen = ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]]
+type Seen = ['transcode', number, unknown] | ['adopt', number, number, number] | ['configure', Omit<RingConfig, 'ep'> & { ep: number[] }] | ['close', number, number[]]
   | ['bind', number, BindRequest[]] | ['srtp', number, SrtpParams | null, SrtpParams | null] | ['shutdown'] | ['crash'] | ['send', number, string, number, string];
 
 function recorder(): { sink: CommandSink; seen: Seen[] } {
@@ -20,6 +20,7 @@ function recorder(): { sink: CommandSink; seen: Seen[] } {
       shutdown: () => seen.push(['shutdown']),
       crash: () => seen.push(['crash']),
       send: (slot, address, port, data) => seen.push(['send', slot, address, port, data.toString('hex')]),
+      transcode: (slot, cfg) => seen.push(['transcode', slot, cfg]),
     },
   };
 }
@@ -162,6 +163,22 @@ describe('main → worker command ring', () => {
       expect(r.drain(sink)).toBe(1);
       expect(seen.at(-1)).toEqual(['close', i, slots]);
     }
+  });
+
+  it('carries a transcode command (the DirectionConfig) and its removal', () => {
+    const bufs = createRing(1024);
+    const w = new CommandWriter(bufs);
+    const r = new CommandReader(bufs);
+    const cfg = {
+      decoders: [{ pt: 0, codec: { name: 'PCMU', clock: 8000, channels: 1, bitrate: 0, fmtp: '', ptime: 20 } }],
+      encoder: { pt: 96, codec: { name: 'opus', clock: 48000, channels: 2, bitrate: 32000, fmtp: 'useinbandfec=1', ptime: 20 } },
+      passthrough: [101], dtmfIn: [{ pt: 101, clock: 8000 }], dtmfOut: null, detectInband: false, cnIn: [], cnOut: -1,
+    };
+    expect(w.transcode(7, cfg)).toBe(true);
+    expect(w.transcode(7, null)).toBe(true);
+    const { sink, seen } = recorder();
+    expect(r.drain(sink)).toBe(2);
+    expect(seen).toEqual([['transcode', 7, cfg], ['transcode', 7, null]]);
   });
 
   it('carries a send command (DTLS bytes out of a slot) with its address and bytes intact', () => {
