@@ -61,8 +61,8 @@ export function listSessions(rest: string, c: CliContext): string {
   const which = shift(rest);
   if (which === null) return MORE_PARAMS;
   const calls = [...c.calls.calls.values()];
-  if (calls.length === 0) return 'No sessions on this media relay.\n';
-  if (which === 'all' || which === 'own') return calls.map(oneLiner).join('');
+  if (which === 'all') return calls.length === 0 ? 'No sessions on this media relay.\n' : calls.map(oneLiner).join('');
+  if (which === 'own') return calls.length === 0 ? 'No own sessions on this media relay.\n' : calls.map(oneLiner).join('');
   if (which === 'foreign') return 'No foreign sessions on this media relay.\n';
   const call = c.calls.calls.get(which);
   if (!call) return `\nCall ID not found (${which}).\n\n`;
