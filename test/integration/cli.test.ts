@@ -65,6 +65,7 @@ function normalize(text: string): string {
     .replace(/127\.0\.0\.1:\d+\s*/g, '127.0.0.1:# ')
     .replace(/, \d+ ts/g, ', # ts')
     .replace(/(Port range|Last port used):.*/g, '$1: #')
+    .replace(/^(port-min|port-max) = \d+/gm, '$1 = #')
     .replace(/(per second \(\w+\)\s+:)\d+/g, '$1#')
     .replace(/(call duration|calls duration|calls duration squared|standard deviation)(\s+):\d+\.\d+/g, '$1$2:#')
     .split('\n').sort().join('\n');
@@ -141,10 +142,10 @@ const STATIC_COMMANDS = [
   'list redisallowederrors', 'list redisdisabletime', 'list redisconnecttimeout', 'list rediscmdtimeout',
   'foo', 'list foo', 'list', 'set', 'set foo 1', 'terminate', 'terminate nosuchcall', 'kslist', 'ksrm 1', 'ksadd x', 'ksrm x',
   'set maxsessions abc', 'set maxsessions -3', 'set timeout -1', 'set timeout x', 'set deletedelay x', 'set maxopenfiles 100',
-  'set loglevel', 'set loglevel core', 'active', 'standby',
+  'set loglevel', 'set loglevel core', 'active', 'standby', 'params', 'params foo', 'params start', 'params current', 'params diff',
 ];
 
-describe.skipIf(!haveCtl)('rtpengine-ctl against rtpengine-ts and rtpengine 10.5', () => {
+describe.skipIf(!haveCtl)('rtpengine-ctl against rtpengine-ts and rtpengine 10.5', { timeout: 120_000 }, () => {
   it('answers every command of an idle daemon as rtpengine does', async () => {
     for (const cmd of STATIC_COMMANDS) {
       const [o, r] = await both(cmd);
@@ -165,7 +166,8 @@ describe.skipIf(!haveCtl)('rtpengine-ctl against rtpengine-ts and rtpengine 10.5
       'list finaltimeout', 'set deletedelay 10', 'list deletedelay', 'set loglevel 7', 'list loglevel', 'set loglevel core 5',
       'list loglevel core', 'set loglevel 6', 'set redisallowederrors 5', 'list redisallowederrors',
       'set maxcpu 0', 'set maxload 0', 'set maxbw 0', 'set timeout 60', 'set silenttimeout 3600', 'set offertimeout 3600',
-      'set finaltimeout 0', 'set deletedelay 30',
+      'set finaltimeout 0', 'set deletedelay 30', 'set maxsessions 7', 'set loglevel core 7', 'params diff', 'params revert',
+      'params diff', 'list maxsessions', 'list loglevel core', 'list redisallowederrors',
     ];
     for (const cmd of seq) {
       const [o, r] = await both(cmd);

@@ -5,6 +5,7 @@
 import type { CliContext } from './cli-context.js';
 import { ksadd, kslist, ksrm } from './cli-keyspace.js';
 import { LIST_TABLE } from './cli-list.js';
+import { params } from './cli-params.js';
 import { SET_TABLE } from './cli-set.js';
 import { active, standby, terminate } from './cli-terminate.js';
 import { dispatch, level, type CliTable } from './words.js';
@@ -14,6 +15,7 @@ const TOP_TABLE: CliTable = [
   ['terminate', terminate],
   ['set', level(SET_TABLE)],
   ['get', level(LIST_TABLE)],
+  ['params', params],
   ['ksadd', ksadd],
   ['ksrm', ksrm],
   ['kslist', kslist],

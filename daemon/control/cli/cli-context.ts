@@ -7,6 +7,8 @@ import type { BEncodable } from '../../../protocol/ng/bencode.js';
 import type { CallManager } from '../../call/call-manager.js';
 import type { CallSettings, MediaContext } from '../../call/media-context.js';
 import type { LogSubsystem } from '../../config/option-table.js';
+import type { DaemonOptions } from '../../config/options.js';
+import type { Tunables } from './cli-params.js';
 import type { LoadLimitSettings } from '../load-limits.js';
 
 /** Run-time parameters that only the CLI reads back (no feature of ours uses them yet). */
@@ -26,6 +28,10 @@ export interface CliContext {
   /** max-load / max-cpu / max-bandwidth: read by LoadLimits on every new call. */
   limits: LoadLimitSettings;
   params: CliParams;
+  /** The daemon's options as started (what `params` lists besides the tunables). */
+  options: DaemonOptions;
+  /** The tunables at start-up (`params start`, `diff`, `revert`). */
+  initial: Tunables;
   /** Per-subsystem log levels (rtpengine's names); `applyLogLevels` makes the logger follow them. */
   logLevels: Record<LogSubsystem, number>;
   applyLogLevels(): void;

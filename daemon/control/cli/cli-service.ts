@@ -11,6 +11,7 @@ import { pinoLevel, type Logger } from '../../log.js';
 import type { CliContext } from './cli-context.js';
 import { runCliCommand } from './cli-commands.js';
 import { registerCliHttp } from './cli-http.js';
+import { currentTunables } from './cli-params.js';
 import { CliTcpServer } from './cli-tcp-server.js';
 
 function intOption(o: DaemonOptions, long: string, def: number): number {
@@ -27,8 +28,8 @@ export class CliService {
     o: DaemonOptions, ctx: MediaContext, calls: CallManager, statistics: () => Map<string, BEncodable>,
     private readonly log: Logger,
   ) {
-    this.context = {
-      calls, ctx, settings: ctx.settings, limits: o, logLevels: o.logLevels,
+    const context: Omit<CliContext, 'initial'> = {
+      calls, ctx, settings: ctx.settings, limits: o, logLevels: o.logLevels, options: o,
       params: {
         controlTos: intOption(o, 'control-tos', 0),
         redisAllowedErrors: intOption(o, 'redis-allowed-errors', -1),
@@ -40,6 +41,7 @@ export class CliService {
       applyLogLevels: () => { log.level = pinoLevel(o.logLevels.core); },
       statistics: () => statistics().get('statistics') as Map<string, BEncodable>,
     };
+    this.context = { ...context, initial: currentTunables(context as CliContext) };
   }
 
   run(line: string): Promise<string> {
