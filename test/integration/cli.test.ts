@@ -147,9 +147,11 @@ const STATIC_COMMANDS = [
 
 describe.skipIf(!haveCtl)('rtpengine-ctl against rtpengine-ts and rtpengine 10.5', { timeout: 120_000 }, () => {
   it('answers every command of an idle daemon as rtpengine does', async () => {
-    for (const cmd of STATIC_COMMANDS) {
-      const [o, r] = await both(cmd);
-      expect(normalize(o), cmd).toBe(normalize(r));
+    // None of these changes state, so they run a few at a time (rtpengine-ctl is a Perl start-up each).
+    for (let i = 0; i < STATIC_COMMANDS.length; i += 6) {
+      const batch = STATIC_COMMANDS.slice(i, i + 6);
+      const replies = await Promise.all(batch.map((cmd) => both(cmd)));
+      batch.forEach((cmd, k) => expect(normalize(replies[k]![0]), cmd).toBe(normalize(replies[k]![1])));
     }
     const [oj, rj] = await both('list jsonstats');
     // Times and port ranges differ by nature; `last` is the port pool's (before any allocation ours
