@@ -3,6 +3,7 @@
  * timer, and closes them in reverse order.
  */
 import { randomBytes } from 'node:crypto';
+import type { BEncodable } from '../protocol/ng/bencode.js';
 import { CallManager } from './call/call-manager.js';
 import { MediaContext } from './call/media-context.js';
 import { drainQuality } from './call/quality.js';
@@ -15,6 +16,7 @@ import { NgTcpServer } from './control/ng-tcp-server.js';
 import { NgUdpServer } from './control/ng-udp-server.js';
 import { RtpproxyCommands } from './control/rtpproxy-commands.js';
 import { RtpproxyUdpServer, TcpControlServer } from './control/rtpproxy-server.js';
+import { CliService } from './control/cli/cli-service.js';
 import type { HttpServer } from './http/http-server.js';
 import { ObservedMosTotals } from './metrics/observed-mos.js';
 import type { Logger } from './log.js';
@@ -41,6 +43,8 @@ export class Daemon {
   private readonly servers: (NgUdpServer | NgTcpServer | RtpproxyUdpServer | TcpControlServer)[] = [];
   private rtpproxy: RtpproxyCommands | null = null;
   private processor: NgProcessor | null = null;
+  /** rtpengine-ctl's commands on --listen-cli and HTTP /cli/. */
+  private cli: CliService | null = null;
   /** The `--listen-http` server (null without that option); other features add routes to it. */
   http: HttpServer | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -116,9 +120,10 @@ export class Daemon {
     const limits = new LoadLimits(o, rates);
     this.limits = limits;
     this.calls.admission = () => limits.refusal();
+    const statistics = (): Map<string, BEncodable> => statisticsReply({ ctx, calls, control: commands.control, rates, startedMs: this.startedMs });
     const commands: NgCommands = new NgCommands(
       calls,
-      () => statisticsReply({ ctx, calls, control: commands.control, rates, startedMs: this.startedMs }),
+      statistics,
       this.log,
       testHooks ? { crashWorker: (w) => pool.crashWorker(w), liveWorkers: () => pool.liveWorkers() } : null,
     );
@@ -160,6 +165,8 @@ export class Daemon {
       }));
       await this.http.listen();
     }
+    this.cli = new CliService(o, ctx, calls, statistics, this.log);
+    await this.cli.listen(o, this.http);
     // The lifecycle timer runs at each wall-clock second boundary, as rtpengine's does.
     this.alignTimer = setTimeout(() => {
       this.timer = setInterval(() => void this.tick(), 1000);
@@ -191,6 +198,7 @@ export class Daemon {
     if (this.timer) clearInterval(this.timer);
     if (this.qualityTimer) clearInterval(this.qualityTimer);
     for (const s of this.servers) s.close();
+    this.cli?.close();
     this.http?.close();
     this.processor?.close();
     this.rtpproxy?.close();

@@ -18,6 +18,8 @@ export class Call {
   generateRtcp = false;
   /** TOS byte for the call's media (offer `TOS` key, else --tos); undefined = leave the default. */
   tos: number | undefined;
+  /** The control peer (`IP:port`) whose offer created the call (the CLI's `proxy:`). */
+  createdFrom = '';
   private untaggedCount = 0;
   /** Closed: every socket released, gone from the registry. A command waiting for a bind checks it. */
   destroyed = false;

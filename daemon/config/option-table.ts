@@ -65,7 +65,7 @@ export const OPTION_TABLE: readonly OptionDef[] = [
   { long: "listen-udp", short: "u", kind: "value", metavar: "[IP46|HOSTNAME:]PORT", implemented: true, help: "UDP port to listen on" },
   { long: "listen-ng", short: "n", kind: "value", metavar: "[IP46|HOSTNAME:]PORT", implemented: true, help: "UDP port to listen on, NG protocol" },
   { long: "listen-tcp-ng", short: "N", kind: "value", metavar: "[IP46|HOSTNAME:]PORT", implemented: true, help: "TCP port to listen on, NG protocol" },
-  { long: "listen-cli", short: "c", kind: "value", metavar: "[IP46|HOSTNAME:]PORT", help: "UDP port to listen on, CLI" },
+  { long: "listen-cli", short: "c", kind: "value", metavar: "[IP46|HOSTNAME:]PORT", implemented: true, help: "UDP port to listen on, CLI" },
   { long: "graphite", short: "g", kind: "value", metavar: "IP46|HOSTNAME:PORT", help: "Address of the graphite server" },
   { long: "graphite-interval", short: "G", kind: "value", metavar: "INT", help: "Graphite send interval in seconds" },
   { long: "graphite-prefix", kind: "value", metavar: "STRING", help: "Prefix for graphite line" },

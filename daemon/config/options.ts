@@ -51,6 +51,8 @@ export interface DaemonOptions {
   /** --listen-tcp: rtpengine's TCP line-protocol sockets. */
   listenTcp?: ListenAddress[];
   listenHttp?: ListenAddress[];
+  /** `--listen-cli`: rtpengine-ctl's TCP port (daemon/control/cli/). */
+  listenCli?: ListenAddress[];
   portMin: number;
   portMax: number;
   numThreads: number;
@@ -212,6 +214,7 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
   const listenHttp = await listenOne('listen-http');
   const listenUdp = await listenOne('listen-udp');
   const listenTcp = await listenOne('listen-tcp');
+  const listenCli = await listenOne('listen-cli');
   if (listenNg.length === 0 && !listenTcpNg && !listenHttp && !listenUdp && !listenTcp && !get('listen-https')) {
     listenNg = [{ ...DEFAULT_NG_LISTEN }];
     warnings.push(
@@ -309,6 +312,7 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
   if (listenUdp) options.listenUdp = listenUdp;
   if (listenTcp) options.listenTcp = listenTcp;
   if (listenHttp) options.listenHttp = listenHttp;
+  if (listenCli) options.listenCli = listenCli;
   if (tos !== undefined) options.tos = tos;
   if (merged.configFile !== undefined) options.configFile = merged.configFile;
   const optional = [

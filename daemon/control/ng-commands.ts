@@ -49,6 +49,7 @@ export class NgCommands {
     if (log.isLevelEnabled('debug')) log.debug({ callId, sub: 'control' }, `Dump for '${command}' from ${peer}: ${dumpDict(req)}`);
     const started = performance.now();
     const reply = await this.dispatch(command, req, peer, raw);
+    if (command === 'offer') this.noteCreator(req, peer);
     const flushed = this.calls.mediaFlushed();
     if (flushed) await flushed; // the reply must not overtake what the command told the workers
     const error = reply.get('result') === 'error';
@@ -92,6 +93,13 @@ export class NgCommands {
       this.log.error({ command, err: e }, 'Internal error while processing ng command');
       return errorReply('Internal error');
     }
+  }
+
+  /** The CLI lists which control peer created a call (rtpengine's created_from). */
+  private noteCreator(req: BDict, peer: string): void {
+    const id = req.get('call-id');
+    const call = Buffer.isBuffer(id) ? this.calls.calls.get(id.toString('latin1')) : undefined;
+    if (call && call.createdFrom === '') call.createdFrom = peer;
   }
 
   /** Test hook: `worker` (default: the first live one) dies; the reply names it and the live workers before. */

@@ -54,6 +54,8 @@ const NOT_FOUND: HttpReply = { status: 404, contentType: 'text/plain', body: 'no
 
 export class HttpServer {
   private readonly routes = new Map<string, HttpHandler>();
+  /** `METHOD` + path prefix handlers (e.g. `/cli/…`), tried after the exact routes. */
+  private readonly prefixRoutes: { method: string; prefix: string; handler: HttpHandler }[] = [];
   private readonly wsProtocols = new Map<string, WebSocketHandler>();
   private readonly servers: http.Server[] = [];
   private readonly wss: WebSocketServer;
@@ -76,6 +78,12 @@ export class HttpServer {
   /** Registers (or replaces) the handler for `METHOD path`. */
   route(method: string, path: string, handler: HttpHandler): this {
     this.routes.set(`${method.toUpperCase()} ${path}`, handler);
+    return this;
+  }
+
+  /** Registers the handler for every `METHOD` request whose path starts with `prefix`. */
+  prefixRoute(method: string, prefix: string, handler: HttpHandler): this {
+    this.prefixRoutes.push({ method: method.toUpperCase(), prefix, handler });
     return this;
   }
 
@@ -121,7 +129,8 @@ export class HttpServer {
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
     const from = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const handler = this.routes.get(`${method} ${path}`);
+    const handler = this.routes.get(`${method} ${path}`)
+      ?? this.prefixRoutes.find((r) => r.method === method && path.startsWith(r.prefix))?.handler;
     this.log.debug({ method, path, from }, 'HTTP request');
     if (!handler && method !== 'GET' && method !== 'POST') {
       req.socket.destroy();

@@ -11,7 +11,7 @@
 # iproute2   `ss`, used to find free ports (present on most systems already)
 set -euo pipefail
 
-# rtpengine-utils: rtpengine-ng-client, used by test/integration/ng-client.test.ts (npm test)
+# rtpengine-utils: rtpengine-ng-client and rtpengine-ctl, used by test/integration/ng-client.test.ts and cli.test.ts (npm test)
 # libsrtp2-dev: the libsrtp2 oracle of test/unit/srtp-oracle.test.ts (npm test; fails under CI=true without it)
 # libspandsp-dev: the G.711/G.722 oracles of test/unit/g711.test.ts and g722.test.ts (likewise)
 # chromium: the real browser of npm run test:webrtc (test/webrtc/run.sh)

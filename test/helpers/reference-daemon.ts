@@ -12,13 +12,18 @@ export const REFERENCE = process.env.REFERENCE_RTPENGINE ?? process.env.RTPENGIN
 let portBase = 52000 + (process.pid % 20) * 300;
 
 export async function startEither(args: string[] = [], opts: { ports?: number; env?: Record<string, string> } = {}): Promise<DaemonHandle> {
+  if (!REFERENCE) return startDaemon(args, { ports: opts.ports ?? 200, env: opts.env });
+  return startReference(REFERENCE, args, opts);
+}
+
+/** rtpengine's binary `bin` (e.g. /usr/bin/rtpengine) with our test command line, for tests that run both side by side. */
+export async function startReference(bin: string, args: string[] = [], opts: { ports?: number } = {}): Promise<DaemonHandle> {
   const ports = opts.ports ?? 200;
-  if (!REFERENCE) return startDaemon(args, { ports, env: opts.env });
   const ngPort = await freeUdpPort();
   const portMin = portBase;
   portBase += Math.max(300, ports);
   const portMax = portMin + ports - 1;
-  const proc = spawn(REFERENCE, [
+  const proc = spawn(bin, [
     '--config-file=none', '-t', '-1', ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']), '-n', `127.0.0.1:${ngPort}`,
     '-m', String(portMin), '-M', String(portMax), '-f', '-E', '-L', '7', '--num-threads=2', ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -45,11 +45,13 @@ describe('accepted-but-ignored options', () => {
         '-x', '2', '-S', '-g', '127.0.0.1:9006', '-G', '60', '-r', '127.0.0.1:6379/5', '-w', '127.0.0.1:6379/6'],
       env,
     );
-    // -u and -l are interpreted (rtpproxy protocol, TCP line protocol): no warning, a listener each.
-    for (const long of ['listen-udp', 'listen-tcp']) expect(warnings).not.toContain(ignored(long));
+    // -u and -l are interpreted (rtpproxy protocol, TCP line protocol), and -c (rtpengine-ctl's CLI):
+    // no warning, a listener each.
+    for (const long of ['listen-udp', 'listen-tcp', 'listen-cli']) expect(warnings).not.toContain(ignored(long));
     expect(options.listenUdp?.map((l) => `${l.address}:${l.port}`)).toEqual(['0.0.0.0:2222', ':::2222']);
     expect(options.listenTcp?.map((l) => `${l.address}:${l.port}`)).toEqual(['0.0.0.0:25060', ':::25060']);
-    for (const long of ['listen-cli', 'no-fallback', 'subscribe-keyspace',
+    expect(options.listenCli?.map((l) => `${l.address}:${l.port}`)).toEqual(['0.0.0.0:12345', ':::12345']);
+    for (const long of ['no-fallback', 'subscribe-keyspace',
       'no-redis-required', 'redis-delete-async', 'b2b-url', 'xmlrpc-format', 'save-interface-ports', 'graphite',
       'graphite-interval', 'redis', 'redis-write']) {
       expect(warnings).toContain(ignored(long));

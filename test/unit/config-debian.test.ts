@@ -89,7 +89,8 @@ describe('Debian default config', () => {
       table: 0, timeout: 60, silentTimeout: 3600, tos: 184, portMin: 30000, portMax: 40000,
       recordingDir: '/var/spool/rtpengine', recordingMethod: 'proc', foreground: false, logLevel: 6,
     });
-    expect(warnings).toEqual(['option --listen-cli is accepted for compatibility and ignored']);
+    expect(o.listenCli?.map((l) => l.port)).toContain(2224);
+    expect(warnings).toEqual([]);
   });
 
   it('loads with the Debian service command line', async () => {

@@ -54,7 +54,8 @@ describe('command line', () => {
     );
     expect(o.listenNg).toEqual([{ address: '127.0.0.1', port: 22222, family: 'IP4' }]);
     expect([o.portMin, o.portMax, o.table, o.logLevel, o.foreground, o.logStderr]).toEqual([30000, 30999, -1, 7, true, true]);
-    expect(warnings).toEqual(['option --listen-cli is accepted for compatibility and ignored']);
+    expect(o.listenCli).toEqual([{ address: '127.0.0.1', port: 22224, family: 'IP4' }]);
+    expect(warnings).toEqual([]);
   });
 
   it('builds lists from repeated options and keeps the last value of single ones', async () => {
