@@ -2,8 +2,8 @@
  * Prometheus exposition (`GET /metrics` on --listen-http) via prom-client, registry and text format
  * only: every value is read at scrape time from the same counters `statistics` uses (the workers'
  * SharedArrayBuffers, the call manager's session counters), so nothing here runs per packet.
- * Metric names, labels and help texts of rtpengine 10.5's own /metrics come first; rtpengine-ts
- * additions use the `rtpengine_ts_` prefix. Every metric is documented in docs/metrics.md.
+ * rtpengine 10.5's own families come first (rtpengine-families.ts: its names, labels and help texts,
+ * checked against the real daemon); rtpengine-ts additions use the `rtpengine_ts_` prefix. Every metric is documented in docs/metrics.md.
  */
 import client from 'prom-client';
 import type { BEncodable } from '../../protocol/ng/bencode.js';
@@ -15,7 +15,9 @@ import {
   W_ACTIVE_SLOTS, W_BYTES, W_DROPS, W_DTLS_RECORDS, W_ERRORS, W_NON_MEDIA_DROPS, W_PACKETS, W_SRTP_AUTH_FAILURES, W_SRTP_MALFORMED,
   W_SRTP_PROTECTED, W_SRTP_REPLAY_DROPS, W_SRTP_UNPROTECTED,
 } from '../media/stream-table.js';
-import { mediaInUse, type TrafficRates } from '../control/statistics.js';
+import type { TrafficRates } from '../control/statistics.js';
+import type { ControlStats } from '../control/control-stats.js';
+import { RtpengineFamilies } from './rtpengine-families.js';
 import type { DtlsCounters } from '../dtls/dtls-service.js';
 import { C_FULL_DROPS, C_RATE_DROPS } from '../media/dtls-channel.js';
 
@@ -24,6 +26,8 @@ export interface MetricSources {
   /** DTLS-SRTP handshake counters (daemon/dtls/dtls-service.ts); absent: reported as 0. */
   dtls?: { counters: DtlsCounters } | null;
   calls: CallManager;
+  /** ng requests per control peer (rtpengine_requests_total, _request_seconds_total, _errors_total); absent: not exported. */
+  control?: ControlStats | null;
   rates: TrafficRates;
   startedMs: number;
 }
@@ -33,6 +37,7 @@ const MOS_BUCKETS = [1.5, 2.0, 2.5, 3.0, 3.3, 3.6, 3.9, 4.1, 4.3, 4.5];
 
 export class Metrics {
   readonly registry = new client.Registry();
+  private readonly rtpengine: RtpengineFamilies;
   /** RTCP-based MOS samples (observed on the main thread when a report block yields a MOS). */
   readonly mosHistogram: client.Histogram;
   /** Estimated MOS of RTP streams that had no RTCP-based MOS, observed when their call ends. */
@@ -46,59 +51,9 @@ export class Metrics {
     const counter = (name: string, help: string, labelNames: string[], collect: (c: client.Counter) => void): void => {
       new client.Counter({ name, help, labelNames, registers: [r], collect() { this.reset(); collect(this); } });
     };
-    const c = s.calls.counters;
-    const workerField = (f: number): number => s.ctx.pool.workerCounter(f);
+    this.rtpengine = new RtpengineFamilies(s);
 
-    // --- rtpengine 10.5's metrics (same names, labels and help) ---
-    gauge('rtpengine_sessions', 'Owned sessions', ['type'], (g) => {
-      g.set({ type: 'own' }, s.calls.calls.size);
-      g.set({ type: 'foreign' }, 0);
-    });
-    gauge('rtpengine_transcoded_media', 'Transcoded media', [], (g) => g.set(0));
-    gauge('rtpengine_mediastreams', 'Userspace-only media streams', ['type'], (g) => {
-      g.set({ type: 'userspace' }, mediaInUse(s.calls));
-      g.set({ type: 'kernel' }, 0);
-      g.set({ type: 'mixed' }, 0);
-    });
-    gauge('rtpengine_uptime_seconds', 'Uptime of rtpengine', [], (g) => g.set(Math.floor((Date.now() - s.startedMs) / 1000)));
-    counter('rtpengine_sessions_total', 'Total managed sessions', [], (m) => m.inc(c.managed));
-    counter('rtpengine_closed_sessions_total', 'Total rejected sessions', ['reason'], (m) => {
-      m.inc({ reason: 'rejected' }, c.rejected);
-      m.inc({ reason: 'timeout' }, c.timeout);
-      m.inc({ reason: 'silent_timeout' }, c.silentTimeout);
-      m.inc({ reason: 'final_timeout' }, c.finalTimeout);
-      m.inc({ reason: 'offer_timeout' }, c.offerTimeout);
-      m.inc({ reason: 'terminated' }, c.regular);
-      m.inc({ reason: 'force_terminated' }, c.forced);
-    });
-    counter('rtpengine_packets_total', 'Total relayed packets (userspace)', ['type'], (m) => {
-      m.inc({ type: 'userspace' }, workerField(W_PACKETS));
-      m.inc({ type: 'kernel' }, 0);
-    });
-    counter('rtpengine_packet_errors_total', 'Total relayed packet errors (userspace)', ['type'], (m) => {
-      m.inc({ type: 'userspace' }, workerField(W_ERRORS));
-      m.inc({ type: 'kernel' }, 0);
-    });
-    counter('rtpengine_bytes_total', 'Total relayed bytes (userspace)', ['type'], (m) => {
-      m.inc({ type: 'userspace' }, workerField(W_BYTES));
-      m.inc({ type: 'kernel' }, 0);
-    });
-    counter('rtpengine_zero_packet_streams_total', 'Total number of streams with no relayed packets', [], (m) => m.inc(c.zeroWay));
-    counter('rtpengine_one_way_sessions_total', 'Total number of 1-way streams', [], (m) => m.inc(c.oneWay));
-    gauge('rtpengine_call_duration_avg', 'Average call duration', [], (g) => g.set(c.managed ? c.durationSum / c.managed : 0));
-    counter('rtpengine_call_duration_total', 'Total calls duration', [], (m) => m.inc(c.durationSum));
-    counter('rtpengine_call_duration2_total', 'Total calls duration squared', [], (m) => m.inc(c.durationSquares));
-    counter('rtpengine_mos_total', 'Sum of all MOS values sampled', [], (m) => m.inc(s.ctx.mosTotals.summary().total));
-    counter('rtpengine_mos2_total', 'Sum of all MOS square values sampled', [], (m) => m.inc(s.ctx.mosTotals.summary().total2));
-    counter('rtpengine_mos_samples_total', 'Total number of MOS samples', [], (m) => m.inc(s.ctx.mosTotals.summary().samples));
-    const perInterface = (name: string, value: (used: number, size: number) => number): void =>
-      gauge(name, name, ['name', 'address'], (g) => {
-        for (const l of s.ctx.interfaces.all) g.set({ name: l.name, address: l.address }, value(l.pool.usedCount, l.pool.size));
-      });
-    perInterface('rtpengine_ports_used', (used) => used);
-    perInterface('rtpengine_ports_free', (used, size) => size - used);
-    perInterface('rtpengine_ports', (_used, size) => size);
-
+    // rtpengine 10.5's own families are written by RtpengineFamilies (rtpengine-families.ts), ahead of these.
     // --- rtpengine-ts additions ---
     const perWorker = (kind: 'counter' | 'gauge', name: string, help: string, field: number): void => {
       const read = (set: (labels: { worker: string }, v: number) => void): void => {
@@ -142,8 +97,9 @@ export class Metrics {
     });
   }
 
+  /** rtpengine's families first (as its /metrics), then ours. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return this.rtpengine.text() + (await this.registry.metrics());
   }
 }
 
