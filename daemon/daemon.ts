@@ -157,7 +157,7 @@ export class Daemon {
       ]);
       this.http = new HttpServer(o.listenHttp, this.log);
       registerNgHttp(this.http, processor, this.log);
-      const metrics = new Metrics({ ctx, calls: this.calls, rates, startedMs: this.startedMs, dtls: this.dtls });
+      const metrics = new Metrics({ ctx, calls: this.calls, control: commands.control, rates, startedMs: this.startedMs, dtls: this.dtls });
       mosTotals.observer = (mos) => metrics.mosHistogram.observe(mos);
       this.calls.onCallEnd = (call) => observeEstimates(metrics, ctx, call);
       this.http.route('GET', '/metrics', async () => ({
