@@ -1,0 +1,158 @@
+/**
+ * /metrics against rtpengine 10.5 (issue 15 item 5): the real daemon and ours, both with
+ * --listen-http, get the same ng requests and RTP; both are scraped before and after, and
+ * rtpengine's families must match: names, types, HELP (or its absence), label names and label
+ * values, and the values that are deterministic (as deltas where a counter already moved at start).
+ * Skipped only when /usr/bin/rtpengine is not installed.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from '../helpers/daemon-process.js';
+import { startReference } from '../helpers/reference-daemon.js';
+import { freeTcpPort } from '../helpers/ng-transports.js';
+import { str } from '../helpers/ng-client.js';
+import { RtpPeer, rtpPacket } from '../helpers/rtp-peer.js';
+import { twoPartyCall } from '../helpers/calls.js';
+import { parseFamilies, sampleValue, type PromFamily } from '../helpers/prom-text.js';
+
+const RTPENGINE = process.env.REFERENCE_RTPENGINE ?? '/usr/bin/rtpengine';
+const haveRtpengine = existsSync(RTPENGINE);
+
+interface Side {
+  name: string;
+  d: DaemonHandle;
+  http: number;
+}
+
+type Scrape = Map<string, PromFamily>;
+
+async function scrape(s: Side): Promise<Scrape> {
+  const res = await fetch(`http://127.0.0.1:${s.http}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  const all = parseFamilies(await res.text());
+  // rtpengine's families only; ours (rtpengine_ts_*) are checked in metrics.test.ts.
+  return new Map([...all].filter(([n]) => !n.startsWith('rtpengine_ts_')));
+}
+
+/** The same request sequence a proxy would send, plus two failing requests; RTP both ways. */
+async function drive(s: Side): Promise<void> {
+  const ng = s.d.ng;
+  expect(str((await ng.request({ command: 'ping' })).get('result'))).toBe('pong');
+  const [a, aRtcp] = await RtpPeer.pair();
+  const [b, bRtcp] = await RtpPeer.pair();
+  try {
+    const { toA, toB } = await twoPartyCall(s.d, 'mc-1', a.port, b.port);
+    for (let i = 0; i < 20; i++) {
+      a.send(rtpPacket(0, i, i * 160, 0x1111), toA);
+      b.send(rtpPacket(0, i, i * 160, 0x2222), toB);
+    }
+    await Promise.all([a.waitFor(20), b.waitFor(20)]);
+  } finally {
+    for (const p of [a, aRtcp, b, bRtcp]) p.close();
+  }
+  expect(str((await ng.request({ command: 'query', 'call-id': 'mc-1' })).get('result'))).toBe('ok');
+  expect(str((await ng.request({ command: 'query', 'call-id': 'no-such-call' })).get('result'))).toBe('error');
+  expect(str((await ng.request({ command: 'no such command' })).get('result'))).toBe('error');
+  expect(str((await ng.request({ command: 'list' })).get('result'))).toBe('ok');
+  expect(str((await ng.request({ command: 'statistics' })).get('result'))).toBe('ok');
+}
+
+/** Family → label name → sorted label values; plus type and help. The shape that must be equal. */
+function shape(s: Scrape): Record<string, { type: string; help: string | null; labels: Record<string, string[]> }> {
+  const out: Record<string, { type: string; help: string | null; labels: Record<string, string[]> }> = {};
+  for (const [name, f] of [...s].sort(([x], [y]) => x.localeCompare(y))) {
+    const labels: Record<string, Set<string>> = {};
+    for (const smp of f.samples) for (const [k, v] of smp.labels) (labels[k] ??= new Set()).add(v);
+    out[name] = {
+      type: f.type, help: f.help,
+      labels: Object.fromEntries(Object.entries(labels).sort().map(([k, v]) => [k, [...v].sort()])),
+    };
+  }
+  return out;
+}
+
+/** Deterministic values: counters as the change over the run, gauges as read at the end. */
+function values(before: Scrape, after: Scrape): Record<string, number> {
+  const out: Record<string, number> = {};
+  const delta = (fam: string, labels: Record<string, string> = {}): void => {
+    const key = fam + JSON.stringify(labels);
+    out[key] = (sampleValue(after.get(fam), labels) ?? NaN) - (sampleValue(before.get(fam), labels) ?? 0);
+  };
+  const gauge = (fam: string, labels: Record<string, string> = {}): void => {
+    out[fam + JSON.stringify(labels)] = sampleValue(after.get(fam), labels) ?? NaN;
+  };
+  for (const t of ['own', 'foreign']) gauge('rtpengine_sessions', { type: t });
+  for (const t of ['userspace', 'kernel', 'mixed']) gauge('rtpengine_mediastreams', { type: t });
+  gauge('rtpengine_transcoded_media');
+  delta('rtpengine_sessions_total');
+  for (const r of ['rejected', 'timeout', 'silent_timeout', 'final_timeout', 'offer_timeout', 'terminated', 'force_terminated']) {
+    delta('rtpengine_closed_sessions_total', { reason: r });
+  }
+  for (const t of ['userspace', 'kernel']) {
+    delta('rtpengine_packets_total', { type: t });
+    delta('rtpengine_bytes_total', { type: t });
+    delta('rtpengine_packet_errors_total', { type: t });
+  }
+  delta('rtpengine_zero_packet_streams_total');
+  delta('rtpengine_one_way_sessions_total');
+  delta('rtpengine_mos_samples_total');
+  for (const f of after.get('rtpengine_requests_total')?.samples ?? []) {
+    delta('rtpengine_requests_total', { proxy: f.labels.get('proxy')!, request: f.labels.get('request')! });
+  }
+  delta('rtpengine_errors_total', { proxy: '127.0.0.1' });
+  for (const fam of ['rtpengine_ports_used', 'rtpengine_ports_free', 'rtpengine_ports']) gauge(fam, { name: 'default', address: '127.0.0.1' });
+  return out;
+}
+
+describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
+  const sides: Side[] = [];
+  beforeAll(async () => {
+    const refHttp = await freeTcpPort();
+    sides.push({ name: 'rtpengine', d: await startReference(RTPENGINE, [`--listen-http=127.0.0.1:${refHttp}`], { ports: 100 }), http: refHttp });
+    const ourHttp = await freeTcpPort();
+    sides.push({ name: 'rtpengine-ts', d: await startDaemon([`--listen-http=127.0.0.1:${ourHttp}`], { ports: 100 }), http: ourHttp });
+  });
+  afterAll(async () => { await Promise.all(sides.map((s) => s.d.close())); });
+
+  it('has rtpengine\'s families, types, help and labels, and the same values after the same calls', async () => {
+    const runs: { before: Scrape; during: Scrape; after: Scrape }[] = [];
+    for (const s of sides) {
+      const before = await scrape(s);
+      await drive(s);
+      const during = await scrape(s);
+      const del = await s.d.ng.request({ command: 'delete', 'call-id': 'mc-1', 'delete-delay': 0 });
+      expect(str(del.get('result'))).toBe('ok');
+      runs.push({ before, during, after: await scrape(s) });
+    }
+    const [ref, ours] = runs as [typeof runs[0], typeof runs[0]];
+    // Every family rtpengine 10.5 prints without transcoding (its 4 transcoder families come with a chain: docs/metrics.md).
+    expect(Object.keys(shape(ref.after)).length).toBe(23);
+    for (const k of ['before', 'during', 'after'] as const) expect(shape(ours[k]), k).toEqual(shape(ref[k]));
+    expect(values(ours.before, ours.during)).toEqual(values(ref.before, ref.during));
+    expect(values(ours.before, ours.after)).toEqual(values(ref.before, ref.after));
+    // The run's own numbers, so a change on both sides at once is noticed too.
+    const v = values(ref.before, ref.after);
+    expect(v['rtpengine_requests_total{"proxy":"127.0.0.1","request":"query"}']).toBe(2);
+    expect(v['rtpengine_requests_total{"proxy":"127.0.0.1","request":"delete"}']).toBe(1);
+    expect(v['rtpengine_errors_total{"proxy":"127.0.0.1"}']).toBe(2);
+    expect(v['rtpengine_packets_total{"type":"userspace"}']).toBe(40);
+    expect(v['rtpengine_closed_sessions_total{"reason":"terminated"}']).toBe(1);
+    expect(values(ref.before, ref.during)['rtpengine_ports_used{"name":"default","address":"127.0.0.1"}']).toBe(4);
+  });
+
+  // Known difference: rtpengine counts an undecodable datagram as an error of its proxy; ours answers
+  // it from ng-processor.ts without recording it (also missing from `statistics` errorcount). This
+  // test starts passing (and `fails` then reports it) once that is fixed; then drop `.fails`.
+  it.fails('counts undecodable ng data in rtpengine_errors_total, as rtpengine does', async () => {
+    const deltas: number[] = [];
+    for (const s of sides) {
+      const before = sampleValue((await scrape(s)).get('rtpengine_errors_total'), { proxy: '127.0.0.1' }) ?? 0;
+      const reply = (await s.d.ng.raw(`garbage-${s.name}`, 'not bencode')).toString('latin1');
+      expect(reply).toContain('Invalid NG data format');
+      deltas.push((sampleValue((await scrape(s)).get('rtpengine_errors_total'), { proxy: '127.0.0.1' }) ?? 0) - before);
+    }
+    expect(deltas[0]).toBe(1);
+    expect(deltas[1]).toBe(deltas[0]);
+  });
+});
