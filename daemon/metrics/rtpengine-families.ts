@@ -59,8 +59,9 @@ export function codecLabel(c: CodecSpec): string {
 
 /**
  * Transcoding now in effect, from signalling (each media direction's DirectionConfig): how many
- * media transcode (rtpengine_transcoded_media) and how many decoder→encoder chains of each kind run
- * (rtpengine_transcoders{chain}). A decoder whose payload type passes through unchanged is no chain.
+ * media transcode (rtpengine_transcoded_media: as rtpengine, both medias of a section count when
+ * either direction is transcoded) and how many decoder→encoder chains of each kind run
+ * (rtpengine_transcoders{chain}; a decoder whose payload type passes through unchanged is no chain).
  */
 export function activeTranscoding(calls: CallManager): { media: number; chains: Map<string, number> } {
   let media = 0;
@@ -69,15 +70,14 @@ export function activeTranscoding(calls: CallManager): { media: number; chains: 
     for (const m of call.monologues) {
       for (const md of m.medias) {
         const t = md.transcode;
+        const peerTranscodes = m.subscribers.some((s) => s.medias.some((x) => x.index === md.index && x.transcode !== null));
+        if (md.hasSockets && (t !== null || peerTranscodes)) media++;
         if (!t) continue;
-        let any = false;
         for (const d of t.decoders) {
           if (t.passthrough.includes(d.pt)) continue;
-          any = true;
           const chain = `${codecLabel(d.codec)} -> ${codecLabel(t.encoder.codec)}`;
           chains.set(chain, (chains.get(chain) ?? 0) + 1);
         }
-        if (any) media++;
       }
     }
   }

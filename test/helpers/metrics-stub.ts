@@ -1,6 +1,6 @@
 /**
- * MetricSources without a daemon, for unit tests of /metrics: one call whose single media transcodes
- * PCMU → PCMA (and passes telephone-event through), one control peer, one interface, fixed worker
+ * MetricSources without a daemon, for unit tests of /metrics: one call whose media transcodes PCMU → PCMA
+ * from A to B (and passes telephone-event through), B to A untranscoded, one control peer, one interface, fixed worker
  * counters. Only the fields /metrics reads are filled in.
  */
 import { ControlStats } from '../../daemon/control/control-stats.js';
@@ -23,8 +23,13 @@ export function stubSources(opts: { transcode?: DirectionConfig | null } = {}): 
   control.record('192.0.2.7', 'offer', 0.0015, false);
   control.record('192.0.2.7', 'query', 0.0005, true);
   control.record('192.0.2.7', 'no such command', 0, true);
-  const media = { index: 1, hasSockets: true, initialized: true, transcode: opts.transcode === undefined ? transcodeConfig() : opts.transcode };
-  const call = { monologues: [{ medias: [media], subscribers: [] }] };
+  // A → B transcoded, B → A not: rtpengine counts both medias as transcoded.
+  const mediaA = { index: 1, hasSockets: true, initialized: true, transcode: opts.transcode === undefined ? transcodeConfig() : opts.transcode };
+  const mediaB = { index: 1, hasSockets: true, initialized: true, transcode: null };
+  const a = { medias: [mediaA], subscribers: [] as unknown[] };
+  const b = { medias: [mediaB], subscribers: [a] };
+  a.subscribers.push(b);
+  const call = { monologues: [a, b] };
   const counters = {
     managed: 2, durationSum: 3.5, durationSquares: 6.25, zeroWay: 0, oneWay: 1,
     rejected: 0, timeout: 1, silentTimeout: 0, finalTimeout: 0, offerTimeout: 0, regular: 1, forced: 0,

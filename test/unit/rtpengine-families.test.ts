@@ -30,7 +30,7 @@ describe('rtpengine families', () => {
 
   it('counts transcoding chains as rtpengine labels them, and keeps a chain once seen', () => {
     const s = stubSources();
-    expect(activeTranscoding(s.calls)).toEqual({ media: 1, chains: new Map([['PCMU/8000 -> PCMA/8000', 1]]) });
+    expect(activeTranscoding(s.calls)).toEqual({ media: 2, chains: new Map([['PCMU/8000 -> PCMA/8000', 1]]) });
     expect(codecLabel({ name: 'opus', clock: 48000, channels: 2, bitrate: 0, fmtp: '', ptime: 20 })).toBe('opus/48000/2');
     const fams = new RtpengineFamilies(s);
     expect(fams.text()).toContain('# TYPE rtpengine_transcoders gauge\nrtpengine_transcoders{chain="PCMU/8000 -> PCMA/8000"} 1\n');
