@@ -189,8 +189,12 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
       } finally {
         for (const p of [a, aRtcp, b, bRtcp]) p.close();
       }
+      // rtpengine's transcoded_media is sampled by its once-a-second call timer (measured: 1 as often as 2
+      // right after the media, still 2 right after the delete): scrape after one tick.
+      await new Promise((r) => setTimeout(r, 1100));
       const during = await scrape(s);
       await s.d.ng.request({ command: 'delete', 'call-id': 'mc-x', 'delete-delay': 0 });
+      await new Promise((r) => setTimeout(r, 1100)); // the same timer, after the delete
       per.push({ during, after: await scrape(s) });
     }
     // Not exported by rtpengine-ts yet (needs per-chain counters from the workers): docs/metrics.md.
