@@ -15,7 +15,7 @@ import type { CallManager } from '../call/call-manager.js';
 import type { MediaContext } from '../call/media-context.js';
 import type { CodecSpec } from '../../transcode/types.js';
 import { NG_COMMANDS, type ControlStats } from '../control/control-stats.js';
-import { mediaInUse } from '../control/statistics.js';
+import { mediaInUse, transcodedMedia } from '../control/statistics.js';
 import { W_BYTES, W_ERRORS, W_PACKETS } from '../media/stream-table.js';
 
 export interface RtpengineFamilySources {
@@ -58,20 +58,18 @@ export function codecLabel(c: CodecSpec): string {
 }
 
 /**
- * Transcoding now in effect, from signalling (each media direction's DirectionConfig): how many
- * media transcode (rtpengine_transcoded_media: as rtpengine, both medias of a section count when
- * either direction is transcoded) and how many decoder→encoder chains of each kind run
- * (rtpengine_transcoders{chain}; a decoder whose payload type passes through unchanged is no chain).
+ * Transcoding now in effect, from signalling: how many media transcode (rtpengine_transcoded_media,
+ * the `statistics` transcodedmedia figure: both medias of a section count when either direction is
+ * transcoded, as rtpengine's) and how many decoder→encoder chains of each kind run
+ * (rtpengine_transcoders{chain}, from each direction's DirectionConfig; a decoder whose payload type
+ * passes through unchanged is no chain).
  */
 export function activeTranscoding(calls: CallManager): { media: number; chains: Map<string, number> } {
-  let media = 0;
   const chains = new Map<string, number>();
   for (const call of calls.calls.values()) {
     for (const m of call.monologues) {
       for (const md of m.medias) {
         const t = md.transcode;
-        const peerTranscodes = m.subscribers.some((s) => s.medias.some((x) => x.index === md.index && x.transcode !== null));
-        if (md.hasSockets && (t !== null || peerTranscodes)) media++;
         if (!t) continue;
         for (const d of t.decoders) {
           if (t.passthrough.includes(d.pt)) continue;
@@ -81,7 +79,7 @@ export function activeTranscoding(calls: CallManager): { media: number; chains: 
       }
     }
   }
-  return { media, chains };
+  return { media: transcodedMedia(calls), chains };
 }
 
 export class RtpengineFamilies {

@@ -24,8 +24,9 @@ export function stubSources(opts: { transcode?: DirectionConfig | null } = {}): 
   control.record('192.0.2.7', 'query', 0.0005, true);
   control.record('192.0.2.7', 'no such command', 0, true);
   // A → B transcoded, B → A not: rtpengine counts both medias as transcoded.
-  const mediaA = { index: 1, hasSockets: true, initialized: true, transcode: opts.transcode === undefined ? transcodeConfig() : opts.transcode };
-  const mediaB = { index: 1, hasSockets: true, initialized: true, transcode: null };
+  const transcode = opts.transcode === undefined ? transcodeConfig() : opts.transcode;
+  const mediaA = { index: 1, hasSockets: true, initialized: true, transcode, transcoding: transcode !== null };
+  const mediaB = { index: 1, hasSockets: true, initialized: true, transcode: null, transcoding: transcode !== null };
   const a = { medias: [mediaA], subscribers: [] as unknown[] };
   const b = { medias: [mediaB], subscribers: [a] };
   a.subscribers.push(b);

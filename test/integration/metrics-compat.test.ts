@@ -167,8 +167,8 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
   });
 
   // rtpengine's transcoder families (measured: `chain="PCMU/8000 -> PCMA/8000"` and back, transcoded_media 2,
-  // the gauges back at 0 but listed after the call). Needs our codec negotiation to set CallMedia.transcode
-  // (branch xcode-sdp): until it is on main, our offer keeps only PCMU and this case is skipped with that reason.
+  // the gauges back at 0 but listed after the call). Skipped, with that reason, only if our daemon does not
+  // transcode (the offer to B lacks PCMA).
   it('has rtpengine\'s transcoder families for a transcoded call', async (tc) => {
     const per: { during: Scrape; after: Scrape }[] = [];
     for (const s of sides) {
@@ -179,7 +179,7 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
           offer: { sdp: phoneSdp('a', a.port, { pts: [0] }), codec: { transcode: ['PCMA'] } }, bPts: [8],
         });
         if (s.name === 'rtpengine-ts' && !/^m=audio \d+ RTP\/AVP 0 8\r?$/m.test(str(call.offer.get('sdp')))) {
-          tc.skip('rtpengine-ts does not transcode on this branch yet (offer to B lacks PCMA)');
+          tc.skip('rtpengine-ts did not transcode (offer to B lacks PCMA)');
         }
         for (let i = 0; i < 10; i++) {
           a.send(rtpPacket(0, i, i * 160, 0x3333), call.toA);

@@ -36,6 +36,7 @@ describe('rtpengine families', () => {
     expect(fams.text()).toContain('# TYPE rtpengine_transcoders gauge\nrtpengine_transcoders{chain="PCMU/8000 -> PCMA/8000"} 1\n');
     const media = [...s.calls.calls.values()][0]!.monologues[0]!.medias[0]!;
     media.transcode = null;
+    for (const m of [...s.calls.calls.values()][0]!.monologues) m.medias[0]!.transcoding = false;
     const after = fams.text();
     expect(after).toContain('rtpengine_transcoded_media 0\n');
     expect(after).toContain('rtpengine_transcoders{chain="PCMU/8000 -> PCMA/8000"} 0\n');
