@@ -3,7 +3,8 @@
  * only: every value is read at scrape time from the same counters `statistics` uses (the workers'
  * SharedArrayBuffers, the call manager's session counters), so nothing here runs per packet.
  * rtpengine 10.5's own families come first (rtpengine-families.ts: its names, labels and help texts,
- * checked against the real daemon); rtpengine-ts additions use the `rtpengine_ts_` prefix. Every metric is documented in docs/metrics.md.
+ * checked against the real daemon); rtpengine-ts additions use the `rtpengine_ts_` prefix. Every
+ * metric is documented in docs/metrics.md.
  */
 import client from 'prom-client';
 import type { BEncodable } from '../../protocol/ng/bencode.js';
