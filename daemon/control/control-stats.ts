@@ -35,6 +35,16 @@ export class ControlStats {
     if (error) p.errors++;
   }
 
+  /** Undecodable ng data from `peer`: an error without a command (rtpengine 10.5 counts it so). */
+  recordError(peer: string): void {
+    let p = this.peers.get(peer);
+    if (!p) {
+      p = { count: new Map(), seconds: new Map(), errors: 0 };
+      this.peers.set(peer, p);
+    }
+    p.errors++;
+  }
+
   total(command: string): number {
     let n = 0;
     for (const p of this.peers.values()) n += p.count.get(command) ?? 0;

@@ -9,7 +9,7 @@
 import { encodeNgReply, errorReply, parseNgDatagram } from '../../protocol/ng/message.js';
 import type { Logger } from '../log.js';
 import { CookieCache } from './cookie-cache.js';
-import type { NgCommands } from './ng-commands.js';
+import { recordUndecodable, type NgCommands } from './ng-commands.js';
 
 export class NgProcessor {
   private readonly cache: CookieCache;
@@ -39,6 +39,7 @@ export class NgProcessor {
       if (req.kind === 'error') {
         // rtpengine 10.5 logs what it could not decode with its source and the bytes (measured form).
         this.log.warn({ sub: 'control' }, `Protocol error in packet from ${from}: ${req.reason} [${dumpBytes(msg.subarray(msg.indexOf(0x20) + 1))}]`);
+        recordUndecodable(this.commands, from);
       }
       const reply: Promise<Buffer> = req.kind === 'error'
         ? Promise.resolve(encodeNgReply(req.cookie, req.format, errorReply(req.reason)))
