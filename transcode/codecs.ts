@@ -5,20 +5,19 @@
 // PCM rates: PCMU/PCMA 8000 (RFC 3551 §4.5.14), G722 16000 (its RTP clock says 8000, RFC 3551
 // §4.5.2), L16 its clock rate (§4.5.11), opus any of 8/12/16/24/48 kHz: libopus decodes to and
 // encodes from those rates natively, so an opus stream facing PCMU is decoded straight to 8 kHz and
-// encoded from 8 kHz, with no resampling (the `preferredRate` arguments).
+// encoded from 8 kHz, with no resampling (the `preferredRate` arguments; a rate libopus lacks gets
+// the next one up, opus.ts opusPcmRate).
 
 import type { AudioDecoder, AudioEncoder } from './codec.js';
 import type { CodecSpec } from './types.js';
 import { ALAW_DECODE, ALAW_ENCODE, ULAW_DECODE, ULAW_ENCODE } from './g711.js';
 import { G722Decoder, G722Encoder } from './g722.js';
-import { OpusDecoder, OpusEncoder, opusBitrate, opusFmtpWantsFec } from './opus.js';
+import {
+  OPUS_DEFAULT_COMPLEXITY, OPUS_RATES, OpusDecoder, OpusEncoder, opusBitrate, opusFmtpWantsFec, opusPcmRate,
+} from './opus.js';
 
 /** The longest packet a decoder takes: 120 ms (Opus's longest; AudioDecoder's buffer contract). */
 export const MAX_PACKET_MS = 120;
-/** libopus's sample rates (RFC 6716 §2: NB 8, MB 12, WB 16, SWB 24, FB 48 kHz). */
-const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
-/** Opus encoder complexity (0-10): 10, as ffmpeg's libopus wrapper (rtpengine's) uses by default. */
-export const OPUS_COMPLEXITY = 10;
 
 export type CodecKind = 'PCMU' | 'PCMA' | 'G722' | 'L16' | 'OPUS';
 
@@ -46,8 +45,9 @@ export function naturalRate(spec: CodecSpec): number {
   }
 }
 
+/** The Opus PCM rate facing PCM at `preferred`: the lowest libopus rate that carries all of it (opus.ts). */
 function opusRateFor(preferred: number | undefined): number {
-  return preferred !== undefined && OPUS_RATES.includes(preferred) ? preferred : 48000;
+  return preferred !== undefined && preferred > 0 ? opusPcmRate(preferred) : 48000;
 }
 
 /** A numeric a=fmtp parameter (`name=value` among `;`-separated pairs, RFC 7587 §6.1), or -1. */
@@ -208,7 +208,9 @@ export function createEncoder(spec: CodecSpec, inRate?: number): AudioEncoder | 
       let bitrate = opusBitrate(spec.bitrate, spec.channels);
       const maxAvg = fmtpNumber(spec.fmtp, 'maxaveragebitrate');
       if (maxAvg >= 6000 && maxAvg < bitrate) bitrate = maxAvg;
-      return new OpusEncoder(opusEncoderRate(spec, inRate), 1, bitrate, OPUS_COMPLEXITY, { inbandFec: opusFmtpWantsFec(spec.fmtp) });
+      return new OpusEncoder(opusEncoderRate(spec, inRate), 1, bitrate, OPUS_DEFAULT_COMPLEXITY, {
+        inbandFec: opusFmtpWantsFec(spec.fmtp),
+      });
     }
     default:
       return null;

@@ -322,7 +322,16 @@ export class DirectionTranscoder implements EventWriter {
       const ts = this.fifoTs;
       // In-band DTMF is played into, or detected in, the PCM right before it is encoded; events it
       // sends go out (and take their sequence numbers) before this frame.
-      if (this.dtmf !== null) this.dtmf.processPcm(this.fifo, at, fs, ts, nowMs);
+      if (this.dtmf !== null) {
+        this.dtmf.processPcm(this.fifo, at, fs, ts, nowMs);
+        // While a re-timed event is in progress rtpengine 10.5 sends none of the sender's audio (dtmf.ts).
+        if (this.dtmf.audioSuppressed(nowMs)) {
+          at += fs;
+          this.fifoTs = (this.fifoTs + this.frameTicks) >>> 0;
+          this.advanceTimeline(ts, this.frameTicks);
+          continue;
+        }
+      }
       const pl = enc.encode(this.fifo, at, fs, this.outBuf, RTP_HEADER_MIN);
       at += fs;
       this.fifoTs = (this.fifoTs + this.frameTicks) >>> 0;

@@ -34,6 +34,7 @@ let loading: Promise<void> | null = null;
 export function initResamplerWasm(): Promise<void> {
   if (loading === null) {
     loading = (SpeexResamplerModule() as Promise<SpeexModule>).then((m) => { mod = m; });
+    loading.catch(() => (loading = null)); // a failed load may be retried
   }
   return loading;
 }

@@ -303,6 +303,20 @@ describe('other payload types', () => {
     expect(r.filter((x) => x.pt === 8)).toHaveLength(30);
   });
 
+  test('while a re-timed event is in progress the sender\'s audio is not sent (rtpengine 10.5), numbers stay consecutive', () => {
+    const { t, sink } = run(directionConfig(PCMU, PCMA, { dtmfIn: [{ pt: 101, clock: 8000 }], dtmfOut: { pt: 101, clock: 8000 } }));
+    t.push(rtp(0, 1, 160, SSRC, ulawFrame(0)), 0, 172, 0);
+    const ev = (seq: number, dur: number, end: boolean, marker = false): Buffer =>
+      rtp(101, seq, 320, SSRC, Uint8Array.of(1, end ? 0x8a : 0x0a, dur >> 8, dur & 0xff), { marker });
+    expect(t.push(ev(2, 160, false, true), 0, 16, 20)).toBe(1);
+    expect(t.push(rtp(0, 3, 480, SSRC, ulawFrame(2)), 0, 172, 40)).toBe(0);
+    expect(t.push(ev(4, 480, true), 0, 16, 60)).toBe(1);
+    expect(t.push(rtp(0, 5, 800, SSRC, ulawFrame(4)), 0, 172, 80)).toBe(1);
+    expect(sink.packets.map((p) => [parseRtp(p).pt, parseRtp(p).seq, parseRtp(p).ts])).toEqual([
+      [8, 1, 160], [101, 2, 320], [101, 3, 320], [8, 4, 800],
+    ]);
+  });
+
   test('a telephone-event the DtmfProcessor refuses (too short) is a counted drop', () => {
     const { t, sink } = run(directionConfig(PCMU, PCMA, { dtmfIn: [{ pt: 101, clock: 8000 }], dtmfOut: { pt: 101, clock: 8000 } }));
     const ev = rtp(101, 2, 8160, SSRC, Uint8Array.of(5, 0x0a));

@@ -23,14 +23,15 @@ describe('factory', () => {
     expect(naturalRate(spec('L16', 44100))).toBe(44100);
   });
 
-  test('opus decodes and encodes at the other side\'s rate when libopus has it, else at 48 kHz', () => {
+  test('opus decodes and encodes at the other side\'s rate, or the next libopus rate above it', () => {
     const o = spec('opus', 48000, 2);
     expect(createDecoder(o, 8000)!.rate).toBe(8000);
     expect(createDecoder(o, 16000)!.rate).toBe(16000);
     expect(createDecoder(o, 44100)!.rate).toBe(48000);
     expect(createDecoder(o)!.rate).toBe(48000);
     expect(createEncoder(o, 8000)!.rate).toBe(8000);
-    expect(createEncoder(o, 22050)!.rate).toBe(48000);
+    expect(createEncoder(o, 22050)!.rate).toBe(24000);
+    expect(createEncoder(o, 32000)!.rate).toBe(48000);
   });
 
   test('opus fmtp: maxplaybackrate caps the encoder rate; maxaveragebitrate caps the bit rate (smaller packets)', () => {
