@@ -9,10 +9,12 @@
 //
 // RTP header out (RFC 3550 §5.1): V=2, no CSRC, no extension, no padding; PT the encoder's; marker
 // from the input (carried to the next packet out when a repacketized input gives none; rtpengine
-// 10.5 drops it, measured); SSRC one of our own per input SSRC (as rtpengine 10.5); sequence numbers from one RtpSequencer per direction (output =
-// input while frames match); timestamp = the input's scaled to the encoder's clock, through a base
-// that is moved whenever the input clock, the SSRC or the encoder changes, so the output timeline
-// continues across codec switches and update().
+// 10.5 drops it, measured); SSRC one of our own per input SSRC (as rtpengine 10.5, measured);
+// sequence numbers from one RtpSequencer per direction (output = input while frames match, as
+// rtpengine 10.5); timestamp = the input's scaled to the encoder's clock, through a base that is
+// moved whenever the input clock or the encoder changes, so the output timeline continues across
+// codec switches and update() (a new input SSRC starts a new one). Input loss stays a gap in both
+// sequence number and timestamp (rtpengine 10.5 closes it in the timestamp, measured).
 //
 // DTMF (transcode/dtmf.ts's DtmfProcessor): telephone-events are re-timed onto the recipient's PT or
 // played in-band; in-band digits may become events; the processor sees every PCM frame right before
