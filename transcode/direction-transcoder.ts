@@ -71,6 +71,9 @@ export interface DirectionStats {
   cnDropped: number;
 }
 
+/** In-band DTMF frames made for one event packet at most (RFC 4733 §2.5.1.2 updates come every 50 ms). */
+const MAX_FILL_FRAMES = 6;
+
 /** How many input SSRC → output SSRC pairs a direction remembers. */
 const SSRC_MAP = 4;
 
@@ -119,6 +122,8 @@ export class DirectionTranscoder implements EventWriter {
   private cnActive = false;
   private cnNextMs = 0;
   private cnLastMs = 0;
+  /** In-band DTMF frames were made for an event (fillForEvent) and no newer audio has come since. */
+  private fillerActive = false;
   private ptimeMs = 20;
 
   // ---- buffers ----
@@ -305,6 +310,15 @@ export class DirectionTranscoder implements EventWriter {
     const outTs = this.mapTimestamp(inTs, slot.clock);
     this.dtmf?.setClockMap(slot.clock, inTs, outTs);
     this.cnActive = false; // audio again: the sender's silence is over
+    if (this.fillerActive) {
+      if (((outTs - this.nextOutTs) | 0) < 0) {
+        // Audio for a time that in-band DTMF frames already went out for: not sent twice.
+        this.seq.begin(inSeq);
+        this.seq.end();
+        return 0;
+      }
+      this.fillerActive = false;
+    }
 
     let src = this.decBuf;
     let m = n;
@@ -318,6 +332,13 @@ export class DirectionTranscoder implements EventWriter {
 
     this.emitted = 0;
     this.seq.begin(inSeq, queued);
+    this.drainFifo(enc, nowMs);
+    this.seq.end();
+    return this.emitted;
+  }
+
+  /** Encodes and sends every whole frame in the FIFO (inside the caller's seq.begin … end). */
+  private drainFifo(enc: AudioEncoder, nowMs: number): void {
     const fs = this.frameSamples;
     let at = 0;
     while (this.fifoLen - at >= fs) {
@@ -342,12 +363,10 @@ export class DirectionTranscoder implements EventWriter {
       this.advanceTimeline(ts, this.frameTicks);
       this.pendingMarker = false;
     }
-    this.seq.end();
     if (at > 0) {
       this.fifo.copyWithin(0, at, this.fifoLen);
       this.fifoLen -= at;
     }
-    return this.emitted;
   }
 
   /** G.711 → G.711, one frame in, one out: 256-byte map from one law to the other, no PCM. No DTMF processing. */
@@ -381,9 +400,43 @@ export class DirectionTranscoder implements EventWriter {
     this.emitted = 0;
     this.seq.begin(inSeq);
     const ok = dtmf.onEventPacket(buf, pOff, pLen, pt, inTs, marker, nowMs);
+    if (ok && this.cfg.dtmfOut === null && this.encoder !== null && pLen >= 4) {
+      this.fillForEvent(this.encoder, buf, pOff, this.dtmfIn[pt]!.clock, inTs, nowMs);
+    }
     this.seq.end();
     if (!ok) { this.stats.dtmfDropped++; return -1; }
     return this.emitted;
+  }
+
+  /**
+   * In-band DTMF for a sender that sends events and no audio meanwhile (RFC 4733 §2.5.1 allows it):
+   * frames of silence from where the audio timeline stands up to the event's current end, which
+   * the DtmfProcessor fills with the tone (processPcm) before they are encoded. Audio that arrives
+   * for that time later is not sent (pushAudio). At most MAX_FILL_FRAMES per event packet.
+   */
+  private fillForEvent(enc: AudioEncoder, buf: Buffer, pOff: number, evClock: number, inTs: number, nowMs: number): void {
+    const dur = (buf[pOff + 2]! << 8) | buf[pOff + 3]!;
+    // The event's output timestamp: the audio's affine map, the difference in the event's clock (as dtmf.ts).
+    const evOut = this.haveBase
+      ? (this.baseOut + Math.round((((inTs - this.baseIn) | 0) * this.encClock) / evClock)) >>> 0
+      : scaleTs(inTs, evClock, this.encClock);
+    const evEnd = (evOut + Math.round((dur * this.encClock) / evClock)) >>> 0;
+    let cursor: number;
+    if (this.fifoLen > 0) cursor = (this.fifoTs + Math.round((this.fifoLen * this.encClock) / this.encRate)) >>> 0;
+    else if (this.sentAny && ((evOut - this.nextOutTs) | 0) <= 0) cursor = this.nextOutTs;
+    else cursor = evOut; // the sender paused before the event: start at the event
+    let frames = Math.floor(((evEnd - cursor) | 0) / this.frameTicks);
+    if (frames <= 0) return;
+    if (frames > MAX_FILL_FRAMES) frames = MAX_FILL_FRAMES;
+    const fs = this.frameSamples;
+    const z = this.rsBuf;
+    z.fill(0, 0, fs);
+    for (let k = 0; k < frames; k++) {
+      this.fifoAppend(z, fs, cursor);
+      cursor = (cursor + this.frameTicks) >>> 0;
+    }
+    this.fillerActive = true;
+    this.drainFifo(enc, nowMs);
   }
 
   /**

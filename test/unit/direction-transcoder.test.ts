@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DirectionTranscoder } from '../../transcode/direction-transcoder.js';
+import { createDecoder } from '../../transcode/codecs.js';
 import { ALAW_DECODE, ULAW_ENCODE, ULAW_TO_ALAW } from '../../transcode/g711.js';
 import { initResamplerWasm } from '../../transcode/resampler.js';
 import { initCodecWasm } from '../../transcode/wasm-init.js';
@@ -265,20 +266,44 @@ describe('other payload types', () => {
     expect(r[1]!.ssrc).toBe(r[0]!.ssrc);
   });
 
-  test('telephone-event without one on the recipient side is played in-band (DtmfProcessor) into the audio', () => {
+  test('telephone-event without one on the recipient side is played in-band: frames up to the event\'s end, audio for that time not sent twice', () => {
     const { t, sink } = run(directionConfig(PCMU, PCMA, { dtmfIn: [{ pt: 101, clock: 8000 }] }));
     const silence = new Uint8Array(160).fill(0xff); // µ-law 0
     t.push(rtp(0, 1, 8000, SSRC, silence), 0, 172, 0);
-    const ev = rtp(101, 2, 8160, SSRC, Uint8Array.of(5, 0x0a, 0x01, 0x40), { marker: true });
-    expect(t.push(ev, 0, ev.length, 20)).toBe(0);
-    // The sender keeps sending (silent) audio during the event: the tone goes into it.
-    for (let k = 3; k < 8; k++) expect(t.push(rtp(0, k, 8000 + 160 * (k - 1), SSRC, silence), 0, 172, 20 * k)).toBe(1);
+    const ev = rtp(101, 2, 8160, SSRC, Uint8Array.of(5, 0x0a, 0x01, 0x40), { marker: true }); // 320 ticks so far
+    expect(t.push(ev, 0, ev.length, 20)).toBe(2);
+    // The sender also sends (silent) audio: what the tone frames covered is not sent again.
+    const counts: number[] = [];
+    for (let k = 3; k < 7; k++) counts.push(t.push(rtp(0, k, 8000 + 160 * (k - 1), SSRC, silence), 0, 172, 20 * k));
+    expect(counts).toEqual([0, 1, 1, 1]);
     const r = sink.packets.map(parseRtp);
-    // No event packet goes out, the audio keeps consecutive sequence numbers, and carries the tone.
-    expect(r.map((x) => [x.pt, x.seq])).toEqual([[8, 1], [8, 2], [8, 3], [8, 4], [8, 5], [8, 6]]);
-    const loud = r.slice(1).filter((x) => x.payload.some((b) => (b ^ 0x55) < 0x40 || ((b ^ 0x55) & 0x7f) > 0x30)).length;
-    expect(loud).toBeGreaterThanOrEqual(2);
-    expect(r[0]!.payload.every((b) => b === 0xd5)).toBe(true);
+    // No event packet goes out; audio keeps consecutive sequence numbers and timestamps, the tone in it.
+    expect(r.map((x) => [x.pt, x.seq, x.ts])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [8, 1 + i, 8000 + 160 * i]));
+    const rms = (p: Buffer): number => Math.sqrt(p.reduce((e, b) => { const v = ALAW_DECODE[b]!; return e + v * v; }, 0) / p.length);
+    expect(rms(r[0]!.payload)).toBeLessThan(10);
+    expect(rms(r[1]!.payload)).toBeGreaterThan(1000);
+    expect(rms(r[2]!.payload)).toBeGreaterThan(1000);
+  });
+
+  test('a sender that sends only events meanwhile: the tone frames carry the audio timeline until it resumes', () => {
+    const { t, sink } = run(directionConfig(PCMU, G722, { dtmfIn: [{ pt: 101, clock: 8000 }] }));
+    const silence = new Uint8Array(160).fill(0xff);
+    t.push(rtp(0, 1, 8000, SSRC, silence), 0, 172, 0);
+    t.push(rtp(0, 2, 8160, SSRC, silence), 0, 172, 20);
+    const ev = (seq: number, dur: number, end: boolean, marker = false): Buffer =>
+      rtp(101, seq, 8320, SSRC, Uint8Array.of(1, (end ? 0x80 : 0) | 10, dur >> 8, dur & 0xff), { marker });
+    const counts = [t.push(ev(3, 400, false, true), 0, 16, 50), t.push(ev(4, 800, false), 0, 16, 100), t.push(ev(5, 960, true), 0, 16, 120)];
+    t.push(ev(6, 960, true), 0, 16, 121); // retransmitted end: nothing new
+    expect(t.push(rtp(0, 7, 8320 + 960, SSRC, silence), 0, 172, 140)).toBe(1);
+    expect(t.push(rtp(0, 8, 8320 + 1120, SSRC, silence), 0, 172, 160)).toBe(1);
+    expect(counts).toEqual([2, 3, 1]);
+    const r = sink.packets.map(parseRtp);
+    expect(r.map((x) => [x.pt, x.seq, x.ts])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => [9, 1 + i, 8000 + 160 * i]));
+    const dec = createDecoder(G722.codec)!;
+    const pcm = new Int16Array(320);
+    const level = r.map((x) => { dec.decode(x.payload, 0, 160, pcm, 0); return Math.sqrt(pcm.reduce((e, v) => e + v * v, 0) / 320); });
+    expect(level.slice(2, 8).every((v) => v > 1000)).toBe(true); // the 120 ms tone
+    expect(level[9]).toBeLessThan(300); // (frame 8 still has the codecs' decay of it)
   });
 
   test('in-band DTMF in the sender\'s audio becomes RFC 4733 events on dtmfOut (detectInband), in the same sequence space', () => {
