@@ -202,8 +202,11 @@ export class DirectionTranscoder implements EventWriter {
     for (const pt of cfg.cnIn) if (pt >= 0 && pt < 128) this.cnIn[pt] = 1;
     this.dtmfIn = new Array<DtmfPt | null>(128).fill(null);
     for (const d of cfg.dtmfIn) if (d.pt >= 0 && d.pt < 128) this.dtmfIn[d.pt] = d;
-    this.dtmf = cfg.dtmfIn.length > 0 || (cfg.detectInband && cfg.dtmfOut !== null)
-      ? new DtmfProcessor(cfg, this.encRate, this) : null;
+    // A DtmfProcessor only where events are not simply passed on (or digits are detected): without
+    // one, G.711 ↔ G.711 takes the byte-map path.
+    let eventsToProcess = false;
+    for (const d of cfg.dtmfIn) if (this.passthrough[d.pt] !== 1) eventsToProcess = true;
+    this.dtmf = eventsToProcess || (cfg.detectInband && cfg.dtmfOut !== null) ? new DtmfProcessor(cfg, this.encRate, this) : null;
     this.cn = cfg.cnIn.length > 0 && cfg.cnOut < 0 ? new ComfortNoise(this.encRate) : null;
     this.cnActive = false;
 

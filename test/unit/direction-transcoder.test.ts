@@ -239,7 +239,8 @@ describe('switches', () => {
 
 describe('other payload types', () => {
   test('passthrough PT: only sequence number and SSRC change, and it shares the sequence space', () => {
-    const { t, sink } = run(directionConfig(PCMU, PCMA, { passthrough: [101] }));
+    // telephone-event on both sides at the same PT and clock: listed in dtmfIn and passthrough (types.ts)
+    const { t, sink } = run(directionConfig(PCMU, PCMA, { passthrough: [101], dtmfIn: [{ pt: 101, clock: 8000 }], dtmfOut: { pt: 101, clock: 8000 } }));
     t.push(rtp(0, 10, 1600, SSRC, ulawFrame(0)), 0, 172, 0);
     const ev = rtp(101, 11, 1760, SSRC, Uint8Array.of(1, 0x0a, 0, 160), { marker: true });
     const copy = Buffer.from(ev);
