@@ -9,15 +9,14 @@ import type { AudioDecoder, AudioEncoder } from './codec.js';
 import { opusWasm, type OpusWasm } from './opus-wasm.js';
 
 // opus_defines.h request and value constants (https://opus-codec.org/docs/opus_api-1.3.1/).
-const OPUS_APPLICATION_VOIP = 2048;
+/** rtpengine 10.5 encodes through ffmpeg's libopus wrapper, whose default application is `audio`. */
+const OPUS_APPLICATION_AUDIO = 2049;
 const OPUS_SET_BITRATE = 4002;
 const OPUS_SET_VBR = 4006;
 const OPUS_SET_COMPLEXITY = 4010;
 const OPUS_SET_INBAND_FEC = 4012;
 const OPUS_SET_PACKET_LOSS_PERC = 4014;
 const OPUS_SET_DTX = 4016;
-const OPUS_SET_SIGNAL = 4024;
-const OPUS_SIGNAL_VOICE = 3001;
 const OPUS_GET_LOOKAHEAD = 4027;
 
 /** PCM rates libopus runs at (RFC 6716 §2: the decoder may output any of these). */
@@ -119,11 +118,10 @@ export class OpusEncoder implements AudioEncoder {
     this.outPtr = f.malloc(ENC_OUT_BYTES);
     const fec = opts.inbandFec === true;
     const err =
-      f.opus_encoder_init(this.st, rate, channels, OPUS_APPLICATION_VOIP) ||
+      f.opus_encoder_init(this.st, rate, channels, OPUS_APPLICATION_AUDIO) ||
       f.opus_encoder_ctl_set(this.st, OPUS_SET_BITRATE, opusBitrate(bitrate)) ||
       f.opus_encoder_ctl_set(this.st, OPUS_SET_COMPLEXITY, complexity) ||
       f.opus_encoder_ctl_set(this.st, OPUS_SET_VBR, 1) ||
-      f.opus_encoder_ctl_set(this.st, OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE) ||
       f.opus_encoder_ctl_set(this.st, OPUS_SET_DTX, 0) ||
       f.opus_encoder_ctl_set(this.st, OPUS_SET_INBAND_FEC, fec ? 1 : 0) ||
       f.opus_encoder_ctl_set(this.st, OPUS_SET_PACKET_LOSS_PERC, fec ? (opts.packetLossPerc ?? 10) : 0);

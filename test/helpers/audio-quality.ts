@@ -244,21 +244,21 @@ export const QUALITY_PAIRS: QualityPair[] = [
   { a: 'PCMU', b: 'PCMA', metric: 'snr', min: { tone1k: 30, tone400: 30, speech: 30 } }, // measured 54.7 / 39.0 / 37.5
   { a: 'PCMU', b: 'G722', metric: 'snr', min: { tone1k: 48, tone400: 36, speech: 18 } }, // measured 51.1 / 39.0 / 21.4
   { a: 'PCMU', b: 'L16', metric: 'snr', min: { tone1k: 52, tone400: 36, speech: 34 } }, // measured 55.4 / 39.0 / 37.5
-  { a: 'PCMU', b: 'opus', metric: 'spectral', min: { tone1k: 37, tone400: 29, speech: 16 } }, // measured 40.8 / 32.3 / 19.0
+  { a: 'PCMU', b: 'opus', metric: 'spectral', min: { tone1k: 42, tone400: 34, speech: 28 } }, // measured 45.9 / 37.6 / 31.0
   { a: 'PCMA', b: 'PCMU', metric: 'snr', min: { tone1k: 30, tone400: 30, speech: 30 } }, // measured 34.8 / 32.9 / 36.1
   { a: 'PCMA', b: 'G722', metric: 'snr', min: { tone1k: 42, tone400: 39, speech: 19 } }, // measured 45.1 / 42.5 / 22.2
   { a: 'PCMA', b: 'L16', metric: 'snr', min: { tone1k: 42, tone400: 39, speech: 34 } }, // measured 45.9 / 42.5 / 37.6
-  { a: 'PCMA', b: 'opus', metric: 'spectral', min: { tone1k: 35, tone400: 31, speech: 16 } }, // measured 38.7 / 34.2 / 19.0
+  { a: 'PCMA', b: 'opus', metric: 'spectral', min: { tone1k: 39, tone400: 35, speech: 28 } }, // measured 42.9 / 38.5 / 31.2
   { a: 'G722', b: 'PCMU', metric: 'snr', min: { tone1k: 42, tone400: 36, speech: 16 } }, // measured 45.5 / 39.2 / 19.5
   { a: 'G722', b: 'PCMA', metric: 'snr', min: { tone1k: 35, tone400: 41, speech: 16 } }, // measured 38.5 / 44.0 / 19.5
   { a: 'G722', b: 'L16', metric: 'snr', min: { tone1k: 41, tone400: 52, speech: 17 } }, // measured 44.2 / 55.3 / 20.4
-  { a: 'G722', b: 'opus', metric: 'spectral', min: { tone1k: 38, tone400: 39, speech: 15 } }, // measured 41.6 / 42.2 / 18.2
+  { a: 'G722', b: 'opus', metric: 'spectral', min: { tone1k: 33, tone400: 38, speech: 19 } }, // measured 36.3 / 41.2 / 22.7
   { a: 'L16', b: 'PCMU', metric: 'snr', min: { tone1k: 52, tone400: 36, speech: 35 } }, // measured 55.2 / 39.5 / 38.0
   { a: 'L16', b: 'PCMA', metric: 'snr', min: { tone1k: 42, tone400: 41, speech: 35 } }, // measured 45.8 / 44.3 / 38.0
   { a: 'L16', b: 'G722', metric: 'snr', min: { tone1k: 44, tone400: 55, speech: 18 } }, // measured 47.2 / 58.9 / 21.2
-  { a: 'L16', b: 'opus', metric: 'spectral', min: { tone1k: 39, tone400: 39, speech: 16 } }, // measured 42.7 / 42.5 / 19.2
-  { a: 'opus', b: 'PCMU', metric: 'spectral', min: { tone1k: 34, tone400: 31, speech: 5 } }, // measured 37.6 / 34.1 / 8.8
-  { a: 'opus', b: 'PCMA', metric: 'spectral', min: { tone1k: 35, tone400: 30, speech: 5 } }, // measured 38.7 / 33.6 / 8.8
-  { a: 'opus', b: 'G722', metric: 'spectral', min: { tone1k: 38, tone400: 32, speech: 6 } }, // measured 41.3 / 35.2 / 9.2
-  { a: 'opus', b: 'L16', metric: 'spectral', min: { tone1k: 37, tone400: 32, speech: 6 } }, // measured 40.2 / 35.1 / 9.2
+  { a: 'L16', b: 'opus', metric: 'spectral', min: { tone1k: 40, tone400: 36, speech: 22 } }, // measured 43.0 / 39.2 / 25.9
+  { a: 'opus', b: 'PCMU', metric: 'spectral', min: { tone1k: 32, tone400: 30, speech: 20 } }, // measured 35.1 / 33.5 / 23.9
+  { a: 'opus', b: 'PCMA', metric: 'spectral', min: { tone1k: 32, tone400: 31, speech: 20 } }, // measured 35.7 / 34.1 / 23.7
+  { a: 'opus', b: 'G722', metric: 'spectral', min: { tone1k: 32, tone400: 29, speech: 17 } }, // measured 35.8 / 32.7 / 20.2
+  { a: 'opus', b: 'L16', metric: 'spectral', min: { tone1k: 35, tone400: 30, speech: 19 } }, // measured 38.2 / 33.5 / 22.1
 ];

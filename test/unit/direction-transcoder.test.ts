@@ -81,8 +81,9 @@ describe('frame for frame', () => {
     for (let k = 0; k < 10; k++) expect(a.t.push(rtp(0, 50 + k, 4000 + 160 * k, SSRC, ulawFrame(k)), 0, 172, 0)).toBe(1);
     const r = a.sink.packets.map(parseRtp);
     expect(r.map((x) => [x.pt, x.seq, x.ts])).toEqual(r.map((_, k) => [96, 50 + k, 24000 + 960 * k]));
-    // TOC byte (RFC 6716 §3.1): config 0-3 = SILK narrowband, 20 ms at config 1
-    expect(r.every((x) => x.payload[0]! >> 3 === 1)).toBe(true);
+    // TOC byte (RFC 6716 §3.1): narrowband, 20 ms: SILK config 1 or CELT config 19 (the `audio`
+    // application rtpengine's ffmpeg encoder uses picks either by signal)
+    expect(r.every((x) => x.payload[0]! >> 3 === 1 || x.payload[0]! >> 3 === 19)).toBe(true);
     const b = run(directionConfig(OPUS, PCMU));
     for (const p of a.sink.packets) expect(b.t.push(p, 0, p.length, 0)).toBe(1);
     expect(b.sink.packets.map((p) => [parseRtp(p).pt, parseRtp(p).seq, parseRtp(p).ts, p.length]))
@@ -101,8 +102,8 @@ describe('frame for frame', () => {
       for (let i = 0; i < 960; i++) pl.writeInt16BE(pcm[k * 960 + i]!, 2 * i);
       expect(t.push(rtp(98, k, 960 * k, SSRC, pl), 0, 12 + 1920, 0)).toBe(1);
     }
-    // TOC config 8-11 = SILK wideband (RFC 6716 §3.1, table 2)
-    expect(sink.packets.every((p) => p[12]! >> 3 >= 8 && p[12]! >> 3 <= 11)).toBe(true);
+    // TOC: wideband (RFC 6716 §3.1, table 2): SILK WB configs 8-11 or CELT WB 20-23
+    expect(sink.packets.every((p) => (p[12]! >> 3 >= 8 && p[12]! >> 3 <= 11) || (p[12]! >> 3 >= 20 && p[12]! >> 3 <= 23))).toBe(true);
     t.close();
   });
 
