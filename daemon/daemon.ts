@@ -18,6 +18,7 @@ import { RtpproxyCommands } from './control/rtpproxy-commands.js';
 import { RtpproxyUdpServer, TcpControlServer } from './control/rtpproxy-server.js';
 import { CliService } from './control/cli/cli-service.js';
 import type { HttpServer } from './http/http-server.js';
+import type { DashboardService } from './http/dashboard/dashboard-service.js';
 import { ObservedMosTotals } from './metrics/observed-mos.js';
 import type { Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
@@ -47,6 +48,8 @@ export class Daemon {
   private cli: CliService | null = null;
   /** The `--listen-http` server (null without that option); other features add routes to it. */
   http: HttpServer | null = null;
+  /** GET /dashboard and its WebSocket (with --listen-http). */
+  private dashboard: DashboardService | null = null;
   private timer: NodeJS.Timeout | null = null;
   private alignTimer: NodeJS.Timeout | null = null;
   private qualityTimer: NodeJS.Timeout | null = null;
@@ -155,6 +158,7 @@ export class Daemon {
       const [{ HttpServer }, { registerNgHttp }, { Metrics, observeEstimates }] = await Promise.all([
         import('./http/http-server.js'), import('./control/ng-http.js'), import('./metrics/prometheus.js'),
       ]);
+      const { DashboardService } = await import('./http/dashboard/dashboard-service.js');
       this.http = new HttpServer(o.listenHttp, this.log);
       registerNgHttp(this.http, processor, this.log);
       const metrics = new Metrics({ ctx, calls: this.calls, control: commands.control, rates, startedMs: this.startedMs, dtls: this.dtls });
@@ -163,6 +167,7 @@ export class Daemon {
       this.http.route('GET', '/metrics', async () => ({
         status: 200, contentType: metrics.registry.contentType, body: await metrics.text(),
       }));
+      this.dashboard = new DashboardService(this.http, { ctx, calls: this.calls, rates, startedMs: this.startedMs }, this.log);
       await this.http.listen();
     }
     this.cli = new CliService(o, ctx, calls, statistics, this.log);
@@ -199,6 +204,7 @@ export class Daemon {
     if (this.qualityTimer) clearInterval(this.qualityTimer);
     for (const s of this.servers) s.close();
     this.cli?.close();
+    this.dashboard?.close();
     this.http?.close();
     this.processor?.close();
     this.rtpproxy?.close();
