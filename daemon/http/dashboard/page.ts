@@ -16,6 +16,8 @@ main { padding: 12px 16px; }
 section { background: #fff; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; box-shadow: 0 1px 2px #0002; }
 h2 { font-size: 14px; margin: 4px 0 8px; }
 table { border-collapse: collapse; width: 100%; }
+#workers { width: auto; }
+td { white-space: nowrap; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
 th { font-weight: 600; color: #555; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
