@@ -158,7 +158,9 @@ export class Daemon {
       const [{ HttpServer }, { registerNgHttp }, { Metrics, observeEstimates }] = await Promise.all([
         import('./http/http-server.js'), import('./control/ng-http.js'), import('./metrics/prometheus.js'),
       ]);
-      const { DashboardService } = await import('./http/dashboard/dashboard-service.js');
+      const [{ DashboardService }, { DashboardSnapshots }] = await Promise.all([
+        import('./http/dashboard/dashboard-service.js'), import('./http/dashboard/snapshot.js'),
+      ]);
       this.http = new HttpServer(o.listenHttp, this.log);
       registerNgHttp(this.http, processor, this.log);
       const metrics = new Metrics({ ctx, calls: this.calls, control: commands.control, rates, startedMs: this.startedMs, dtls: this.dtls });
@@ -167,7 +169,9 @@ export class Daemon {
       this.http.route('GET', '/metrics', async () => ({
         status: 200, contentType: metrics.registry.contentType, body: await metrics.text(),
       }));
-      this.dashboard = new DashboardService(this.http, { ctx, calls: this.calls, rates, startedMs: this.startedMs }, this.log);
+      this.dashboard = new DashboardService(
+        this.http, new DashboardSnapshots({ ctx, calls: this.calls, rates, startedMs: this.startedMs }), this.log,
+      );
       await this.http.listen();
     }
     this.cli = new CliService(o, ctx, calls, statistics, this.log);

@@ -6,25 +6,38 @@
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../log.js';
-import type { HttpServer } from '../http-server.js';
+import type { HttpReply, HttpServer } from '../http-server.js';
 import { DASHBOARD_PAGE } from './page.js';
-import { DashboardSnapshots, type DashboardSources } from './snapshot.js';
+import type { DashboardSnapshot } from './snapshot.js';
 
 export const DASHBOARD_PROTOCOL = 'dashboard.rtpengine-ts';
 const PERIOD_MS = 1000;
 
+/** Where snapshots come from (DashboardSnapshots in the daemon). */
+export interface SnapshotSource {
+  build(nowMs?: number): DashboardSnapshot;
+}
+
+/** The parts of HttpServer the dashboard registers with. */
+type Routes = Pick<HttpServer, 'route' | 'websocket'>;
+
 export class DashboardService {
   private readonly clients = new Set<WebSocket>();
-  private readonly snapshots: DashboardSnapshots;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(http: HttpServer, sources: DashboardSources, private readonly log: Logger) {
-    this.snapshots = new DashboardSnapshots(sources);
-    http.route('GET', '/dashboard', () => ({
+  constructor(http: Routes, private readonly snapshots: SnapshotSource, private readonly log: Logger) {
+    const page = (): HttpReply => ({
       status: 200, contentType: 'text/html; charset=utf-8', headers: { 'cache-control': 'no-store' }, body: DASHBOARD_PAGE,
-    }));
+    });
+    http.route('GET', '/dashboard', page);
+    http.route('GET', '/dashboard/', page);
     http.websocket(DASHBOARD_PROTOCOL, (ws, req, from) => this.accept(ws, req.url ?? '', from));
+  }
+
+  /** Connected dashboard clients. */
+  get clientCount(): number {
+    return this.clients.size;
   }
 
   private accept(ws: WebSocket, url: string, from: string): void {
