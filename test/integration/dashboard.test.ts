@@ -63,7 +63,7 @@ beforeAll(async () => {
   }, 20);
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
+}, 60_000); // chromium's start takes >10 s on a loaded 2-core machine
 
 afterAll(async () => {
   if (sender) clearInterval(sender);
@@ -119,5 +119,5 @@ describe.skipIf(!haveChromium && !ci)('GET /dashboard in chromium', () => {
     }
     expect(workers.some((n) => n > 0)).toBe(true);
     await page.close();
-  });
+  }, 60_000);
 });
