@@ -9,11 +9,16 @@
 // Options (all --name=value): pcap, kamlog, uac-stat, calls, ng (host:port), control (ng|rtpproxy),
 // kam-port, uas-sip-port, uac-sip-port, uas-media-port, uac-media-min,
 // uac-media-max, daemon-min, daemon-max, media-ip, min-media-secs, sink
-// (rtp-sink.mjs counts), rtcp (rtcp-inject.mjs summary).
+// (rtp-sink.mjs counts), rtcp (rtcp-inject.mjs summary), and for run.sh's
+// transcoding mode transcode (dict|flags: how Kamailio passed the codec flags)
+// and ref-pcap (g711a.pcap). In that mode the packet-for-packet relay checks
+// give way to transcode-check.mjs's checks (codecs, payload types, samples in
+// = samples out, decoded audio), and RTCP/MOS are not checked (no injector).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ngRequest } from './ng.mjs';
+import { transcodeChecks } from './transcode-check.mjs';
 
 const opt = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -43,6 +48,8 @@ const [NG_HOST, NG_PORT] = (() => {
 })();
 const MEDIA_IP = opt['media-ip'] ?? '127.0.0.1';
 const MIN_MEDIA_SECS = Number(opt['min-media-secs'] ?? 10);
+const TRANSCODE = opt.transcode || null; // 'dict' | 'flags' | null
+if (TRANSCODE && !['dict', 'flags'].includes(TRANSCODE)) throw new Error(`bad --transcode=${TRANSCODE}`);
 
 const out = (kind, msg) => console.log(`${kind}: ${msg}`);
 const pass = (m) => out('PASS', m);
@@ -112,12 +119,16 @@ function parseSip(hex) {
 function parseSdp(body) {
   const c = [];
   const m = [];
+  const rtpmap = {}; // payload type -> "encoding/clock rate[/channels]" (all media)
   for (const l of body.split(/\r?\n/)) {
     let r;
     if ((r = /^c=IN IP[46] (\S+)/.exec(l))) c.push(r[1]);
-    if ((r = /^m=(\S+) (\d+)/.exec(l))) m.push({ type: r[1], port: Number(r[2]) });
+    if ((r = /^m=(\S+) (\d+)(?:\/\d+)? (\S+)((?: \S+)*)/.exec(l))) {
+      m.push({ type: r[1], port: Number(r[2]), proto: r[3], fmts: r[4].trim().split(/\s+/).filter(Boolean) });
+    }
+    if ((r = /^a=rtpmap:(\d+) (\S+)/.exec(l))) rtpmap[r[1]] = r[2];
   }
-  return { c, m };
+  return { c, m, rtpmap };
 }
 
 const calls = new Map(); // call-id -> record
@@ -227,9 +238,9 @@ try {
 } catch (e) {
   info(`RTP sink counts unavailable (${opt.sink}): ${e.message}`);
 }
-let rtcpInj = null; // rtcp-inject.mjs summary
+let rtcpInj = null; // rtcp-inject.mjs summary (no injector when transcoding)
 try {
-  rtcpInj = JSON.parse(readFileSync(opt.rtcp, 'utf8'));
+  if (!TRANSCODE) rtcpInj = JSON.parse(readFileSync(opt.rtcp, 'utf8'));
 } catch (e) {
   info(`RTCP injector summary unavailable (${opt.rtcp}): ${e.message}`);
 }
@@ -261,13 +272,13 @@ info(`RTP packets (capture): UAC->daemon ${tot('a')}, daemon->UAS ${tot('b')}, U
       firstFew(stray.map(([k, f]) => `${k} x${f.n}`), 10));
   }
 }
-{
+if (!TRANSCODE) {
   const bad = callList.filter((c) => !(c.a.n > 0 && c.b.n === c.a.n)).map((c) => `${c.id}: UAC sent ${c.a.n}, UAS got ${c.b.n}`);
   check(callList.length === CALLS && bad.length === 0,
     `RTP UAC->daemon->UAS: all ${tot('a')} packets the UAC sent were relayed to the UAS (${tot('b')}) ` +
     `in ${callList.length - bad.length}/${CALLS} calls${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
 }
-{
+if (!TRANSCODE) {
   const bad = callList.filter((c) => !(c.c.n > 0 && c.d.n === c.c.n && c.sunk === c.d.n))
     .map((c) => `${c.id}: UAS sent ${c.c.n}, daemon sent to UAC ${c.d.n}, UAC socket read ${c.sunk}`);
   const sunk = sum(callList.map((c) => c.sunk));
@@ -287,7 +298,10 @@ info(`RTP packets (capture): UAC->daemon ${tot('a')}, daemon->UAS ${tot('b')}, U
     `media duration per call >= ${MIN_MEDIA_SECS} s: UAC sent ${rng(ups)}, UAC received back ${rng(downs)} ` +
     `(first to last packet)${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
 }
-{
+if (TRANSCODE) {
+  transcodeChecks({ pcap: opt.pcap, refPcap: opt['ref-pcap'], ngPort: NG_PORT, mode: TRANSCODE, calls: CALLS,
+    callList, check, info, firstFew });
+} else {
   // RTCP sent by rtcp-inject.mjs for each side must be relayed to the other side as is.
   const bad = callList.filter((c) => !(c.ra.n > 0 && c.rb.n === c.ra.n && c.rc.n > 0 && c.rd.n === c.rc.n))
     .map((c) => `${c.id}: UAC sent ${c.ra.n}, UAS got ${c.rb.n}; UAS sent ${c.rc.n}, UAC got ${c.rd.n}`);
@@ -397,10 +411,11 @@ function rtpStream(q, tag) {
 // call must have a valid mos_average/mos_min/mos_max ("4.3"), samples >= 1,
 // min <= average <= max, and integer companions with a round trip > 0.
 // --control=rtpproxy (kamailio-rtpproxy.cfg): calls are deleted over the rtpproxy protocol, which
-// carries no MOS, so the rtpengine module never fills these pvs: the check does not apply.
+// carries no MOS, so the rtpengine module never fills these pvs: the check does not apply. Nor in
+// the transcoding mode (no RTCP injected).
 if (opt.control === 'rtpproxy') {
   info('MOS pvs not checked: calls are deleted over the rtpproxy protocol (no statistics in its replies)');
-} else {
+} else if (!TRANSCODE) {
   const mos = new Map();
   for (const l of tagged('E2E-MOS')) {
     const m = /E2E-MOS ci=(\S+) (.*)$/.exec(l);
