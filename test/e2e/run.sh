@@ -4,11 +4,17 @@
 #
 #   bash test/e2e/run.sh                                   # rtpengine-ts (node dist/daemon/main.js)
 #   E2E_DAEMON_CMD=/usr/bin/rtpengine bash test/e2e/run.sh # the real rtpengine
+#   E2E_TRANSCODE=1 bash test/e2e/run.sh                   # transcoding call (PCMA caller, PCMU callee)
 #
 # Environment:
 #   E2E_DAEMON_CMD   daemon command line, run by bash from the repo root with the
 #                    rtpengine options appended (default: node dist/daemon/main.js)
-#   E2E_CALLS        number of calls (default 20, at most 70)
+#   E2E_TRANSCODE    unset/0: plain relaying. 1 or dict: Kamailio offers with
+#                    "codec-mask=all codec-transcode=PCMU"; flags: with
+#                    "codec-mask-all codec-transcode-PCMU". The UAS answers PCMU
+#                    only (uas-pcmu.xml), the audio is decoded and compared both
+#                    ways (transcode-check.mjs); no RTCP injection / MOS checks.
+#   E2E_CALLS        number of calls (default 20, 5 when transcoding; at most 70)
 #   E2E_RATE         calls per second (default 5)
 #   E2E_MIN_MEDIA_SECS  minimum media duration per call (default 10)
 #   E2E_PORT_BASE    first port of the 1000-port block to use (default: random free block)
@@ -23,13 +29,32 @@ ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT"
 
 DAEMON_CMD=${E2E_DAEMON_CMD:-node dist/daemon/main.js}
-CALLS=${E2E_CALLS:-20}
+case ${E2E_TRANSCODE:-0} in
+0 | "") TRANSCODE= ;;
+1 | dict) TRANSCODE=dict ;;
+flags) TRANSCODE=flags ;;
+*)
+	echo "E2E_TRANSCODE must be 0, 1, dict or flags" >&2
+	exit 2
+	;;
+esac
+if [[ -n $TRANSCODE ]]; then
+	CALLS=${E2E_CALLS:-5}
+	UAS_SCENARIO=uas-pcmu.xml
+else
+	CALLS=${E2E_CALLS:-20}
+	UAS_SCENARIO=uas.xml
+fi
 RATE=${E2E_RATE:-5}
 MIN_MEDIA_SECS=${E2E_MIN_MEDIA_SECS:-10}
 PCAP_DIR=${E2E_PCAP_DIR:-/usr/share/sip-tester}
 KEEP=${E2E_KEEP:-0}
 MEDIA_IP=127.0.0.1
 CONTROL=${E2E_CONTROL:-ng}
+if [[ -n $TRANSCODE && $CONTROL != ng ]]; then
+	echo "E2E_TRANSCODE needs E2E_CONTROL=ng (the rtpproxy protocol carries no codec flags)" >&2
+	exit 2
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtpengine-e2e.XXXXXX")
 PASSED=0
@@ -173,6 +198,8 @@ D_MAX=$((B + 999))
 # (With rtpproxy the daemon keeps its ng socket too: the harness reads counters over it.)
 KAM_CFG=kamailio.cfg
 declare -a KAM_DEFS=() CONTROL_OPTS=()
+# transcoding mode: kamailio.cfg's offer flags with the codec flags
+[[ -z $TRANSCODE ]] || KAM_DEFS=(-A "TRANSCODE_${TRANSCODE^^}")
 if [[ $CONTROL == rtpproxy ]]; then
 	RTPP_PORT=$((B + 6))
 	KAM_CFG=kamailio-rtpproxy.cfg
@@ -181,6 +208,11 @@ if [[ $CONTROL == rtpproxy ]]; then
 fi
 info "workdir $WORK; ports: kamailio $KAM_PORT, UAS $UAS_SIP (media $UAS_MEDIA), UAC $UAC_SIP (media $UAC_MEDIA_MIN+), ng $NG_PORT, daemon media $D_MIN-$D_MAX"
 info "daemon: $DAEMON_CMD"
+if [[ $TRANSCODE == dict ]]; then
+	info "transcoding: the UAC offers PCMA, Kamailio adds 'codec-mask=all codec-transcode=PCMU', the UAS answers PCMU"
+elif [[ $TRANSCODE == flags ]]; then
+	info "transcoding: the UAC offers PCMA, Kamailio adds 'codec-mask-all codec-transcode-PCMU', the UAS answers PCMU"
+fi
 
 wait_udp_bound() { # port timeout_tenths pidname
 	local i
@@ -233,9 +265,9 @@ else
 fi
 
 # ------------------------------------------------------------------ SIPp UAS
-cp "$HERE/uas.xml" "$HERE/uac.xml" "$WORK/"
+cp "$HERE/$UAS_SCENARIO" "$HERE/uac.xml" "$WORK/"
 ln -s "$PCAP_DIR" "$WORK/pcap"
-start sipp-uas sipp -sf "$WORK/uas.xml" -i 127.0.0.1 -p "$UAS_SIP" -mi "$MEDIA_IP" -mp "$UAS_MEDIA" \
+start sipp-uas sipp -sf "$WORK/$UAS_SCENARIO" -i 127.0.0.1 -p "$UAS_SIP" -mi "$MEDIA_IP" -mp "$UAS_MEDIA" \
 	-rtp_echo -nostdin -cp "$UAS_CP" -trace_err -error_file "$WORK/sipp-uas-errors.log"
 wait_udp_bound "$UAS_SIP" 100 sipp-uas || abort "SIPp UAS did not bind 127.0.0.1:$UAS_SIP"
 
@@ -270,9 +302,14 @@ fi
 sleep 0.5
 
 # ------------------------------------------------------------------ UAC media sink
+# (RTP only, as rtcp-inject.mjs binds the RTCP ports, except when transcoding:
+# then no injector runs and the sink takes the RTCP ports too, so RTCP the
+# daemon may send on its own is received, not answered by ICMP)
 sink_ports=()
 for ((n = 1; n <= CALLS; n++)); do sink_ports+=($((UAC_MEDIA_MIN + 4 * n))); done
-start rtp-sink node "$HERE/rtp-sink.mjs" --rtp-only "$WORK/rtp-sink.json" 300 "${sink_ports[@]}"
+sink_opts=(--rtp-only)
+[[ -z $TRANSCODE ]] || sink_opts=()
+start rtp-sink node "$HERE/rtp-sink.mjs" "${sink_opts[@]}" "$WORK/rtp-sink.json" 300 "${sink_ports[@]}"
 for ((i = 0; i < 50; i++)); do
 	grep -q '^ready' "$WORK/rtp-sink.log" && break
 	alive "$(pid_of rtp-sink)" || break
@@ -284,14 +321,19 @@ grep -q '^ready' "$WORK/rtp-sink.log" || abort "rtp-sink.mjs could not bind the 
 # Sends SR/RR on behalf of both SIPp sides from their RTCP ports (UAS echo
 # port + 1, each UAC call's media port + 1) while each call's media flows, so
 # the daemon computes MOS; it also receives the RTCP the daemon relays.
-start rtcp-inject node "$HERE/rtcp-inject.mjs" --ng="127.0.0.1:$NG_PORT" --uas-media="$UAS_MEDIA" \
-	--uac-media="$(IFS=,; echo "${sink_ports[*]}")" --out="$WORK/rtcp-inject.json" --max-secs=$((CALLS / RATE + 90))
-for ((i = 0; i < 50; i++)); do
-	grep -q '^ready' "$WORK/rtcp-inject.log" && break
-	alive "$(pid_of rtcp-inject)" || break
-	sleep 0.1
-done
-grep -q '^ready' "$WORK/rtcp-inject.log" || abort "rtcp-inject.mjs could not bind the SIPp sides' RTCP ports"
+# Not when transcoding: its reports name the SSRC each side would receive if
+# the UAS echoed the UAC's own stream, but a transcoding daemon sends its own
+# SSRCs (rtpengine 10.5 does), so the plain mode alone covers RTCP and MOS.
+if [[ -z $TRANSCODE ]]; then
+	start rtcp-inject node "$HERE/rtcp-inject.mjs" --ng="127.0.0.1:$NG_PORT" --uas-media="$UAS_MEDIA" \
+		--uac-media="$(IFS=,; echo "${sink_ports[*]}")" --out="$WORK/rtcp-inject.json" --max-secs=$((CALLS / RATE + 90))
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^ready' "$WORK/rtcp-inject.log" && break
+		alive "$(pid_of rtcp-inject)" || break
+		sleep 0.1
+	done
+	grep -q '^ready' "$WORK/rtcp-inject.log" || abort "rtcp-inject.mjs could not bind the SIPp sides' RTCP ports"
+fi
 
 # ------------------------------------------------------------------ SIPp UAC
 info "placing $CALLS calls at $RATE calls/s, each playing g711a.pcap twice (~14.2 s of PCMA)"
@@ -320,6 +362,7 @@ analysis=$(node "$HERE/analyze.mjs" --pcap="$WORK/capture.pcapng" --kamlog="$WOR
 	--uas-media-port="$UAS_MEDIA" --uac-media-min="$UAC_MEDIA_MIN" --uac-media-max="$UAC_MEDIA_MAX" \
 	--daemon-min="$D_MIN" --daemon-max="$D_MAX" --media-ip="$MEDIA_IP" \
 	--min-media-secs="$MIN_MEDIA_SECS" --sink="$WORK/rtp-sink.json" --rtcp="$WORK/rtcp-inject.json" --control="$CONTROL" \
+	${TRANSCODE:+--transcode="$TRANSCODE" --ref-pcap="$PCAP_DIR/g711a.pcap"} \
 	2>"$WORK/analyze.log") || {
 	fail "analysis script failed (see analyze.log)"
 	analysis=
