@@ -197,20 +197,38 @@ function sendStalls(list) {
 
 // A daemon's output stream in RTP sequence order (as a receiver's jitter
 // buffer plays it; packets may leave in another order, rtpengine 10.5's
-// transcoder sometimes sends two back to back swapped). The UAC's own stream
-// stays in send order: SIPp restarts the pcap's sequence numbers on the second play.
+// transcoder sometimes sends two back to back swapped). Only local
+// reordering is undone: a sequence jump of more than REORDER starts a new run
+// kept in send order, as a daemon that keeps the UAC's sequence numbers
+// repeats SIPp's restart of them on the second pcap play. The UAC's own
+// stream stays in send order.
+const REORDER = 16;
 function inSeqOrder(list) {
+  const out = [];
+  let run = [];
   let ext = 0;
-  let prev = null;
-  const keyed = list.map((p, i) => {
-    if (prev !== null) ext += ((p.seq - prev + 0x8000) & 0xffff) - 0x8000;
-    prev = p.seq;
-    return { p, ext, i };
+  const flush = () => {
+    run.sort((a, b) => a.ext - b.ext || a.i - b.i);
+    for (const k of run) out.push(k.p);
+    run = [];
+  };
+  list.forEach((p, i) => {
+    const d = i === 0 ? 0 : ((p.seq - list[i - 1].seq + 0x8000) & 0xffff) - 0x8000;
+    if (Math.abs(d) > REORDER) {
+      flush();
+      ext = 0;
+    } else {
+      ext += d;
+    }
+    run.push({ p, ext, i });
   });
-  keyed.sort((a, b) => a.ext - b.ext || a.i - b.i);
-  return keyed.map((k) => k.p);
+  flush();
+  return out;
 }
-const outOfOrder = (list) => list.reduce((n, p, i) => n + (i > 0 && ((p.seq - list[i - 1].seq) & 0xffff) > 0x8000 ? 1 : 0), 0);
+const outOfOrder = (list) => list.reduce((n, p, i) => {
+  const d = i === 0 ? 1 : ((p.seq - list[i - 1].seq + 0x8000) & 0xffff) - 0x8000;
+  return n + (d < 0 && d >= -REORDER ? 1 : 0);
+}, 0);
 const decode = (list) => list.map((p) => {
   const tab = DECODER[p.pt];
   const out = new Int16Array(p.payload.length);
