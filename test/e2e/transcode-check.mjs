@@ -16,6 +16,8 @@
 //   - the audio itself: the payloads are decoded (G.711 per ITU-T G.711, tables
 //     below) and compared with the decoded PCMA the UAC sent, packet by packet
 //     at the matching position of the UAC's sample stream, giving an SNR.
+// Audio skipped or inserted is allowed only where the daemon's input stalled
+// (SIPp on a busy machine), see "judging a call".
 // The UAC's own stream is also compared with g711a.pcap's payloads (twice), so
 // the reference really is the pcap's audio.
 
@@ -25,9 +27,10 @@ import { bdecode } from './ng.mjs';
 
 // ------------------------------------------------------------ G.711 decoding
 // ITU-T G.711 expansion to 16-bit linear PCM (the A-law value is 13 bits and
-// the µ-law value 14 bits, both scaled up to 16).
+// the µ-law value 14 bits, both scaled up to 16). The tables agree with
+// transcode/g711.ts's, written separately.
 function alawToLinear(a) {
-  a ^= 0x55; // even bits are inverted on the wire (G.711 §A.2)
+  a ^= 0x55; // A-law: the even bits are inverted on the wire
   const seg = (a & 0x70) >> 4;
   let t = (a & 0x0f) << 4;
   if (seg === 0) t += 8;
