@@ -303,19 +303,27 @@ sleep 0.5
 
 # ------------------------------------------------------------------ UAC media sink
 # (RTP only, as rtcp-inject.mjs binds the RTCP ports, except when transcoding:
-# then no injector runs and the sink takes the RTCP ports too, so RTCP the
-# daemon may send on its own is received, not answered by ICMP)
+# then no injector runs, and the sink takes the UAC's RTCP ports too and a
+# second one the UAS's (B+11), so RTCP the daemon may send on its own is
+# received, not answered by ICMP)
 sink_ports=()
 for ((n = 1; n <= CALLS; n++)); do sink_ports+=($((UAC_MEDIA_MIN + 4 * n))); done
 sink_opts=(--rtp-only)
 [[ -z $TRANSCODE ]] || sink_opts=()
 start rtp-sink node "$HERE/rtp-sink.mjs" "${sink_opts[@]}" "$WORK/rtp-sink.json" 300 "${sink_ports[@]}"
-for ((i = 0; i < 50; i++)); do
-	grep -q '^ready' "$WORK/rtp-sink.log" && break
-	alive "$(pid_of rtp-sink)" || break
-	sleep 0.1
+sinks=(rtp-sink)
+if [[ -n $TRANSCODE ]]; then
+	start rtcp-sink-uas node "$HERE/rtp-sink.mjs" --rtp-only "$WORK/rtcp-sink-uas.json" 300 $((UAS_MEDIA + 1))
+	sinks+=(rtcp-sink-uas)
+fi
+for s in "${sinks[@]}"; do
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^ready' "$WORK/$s.log" && break
+		alive "$(pid_of "$s")" || break
+		sleep 0.1
+	done
+	grep -q '^ready' "$WORK/$s.log" || abort "rtp-sink.mjs ($s) could not bind its ports"
 done
-grep -q '^ready' "$WORK/rtp-sink.log" || abort "rtp-sink.mjs could not bind the UAC media ports"
 
 # ------------------------------------------------------------------ RTCP injector
 # Sends SR/RR on behalf of both SIPp sides from their RTCP ports (UAS echo
@@ -352,6 +360,7 @@ for name in kamailio daemon; do
 done
 stop rtcp-inject
 stop rtp-sink
+stop rtcp-sink-uas
 stop tshark INT
 grep -E "dropped|captured" "$WORK/tshark.log" | sed 's/^/INFO: tshark: /' || true
 
