@@ -44,7 +44,6 @@ function ulawToLinear(u) {
 }
 const ALAW = Int16Array.from({ length: 256 }, (_, i) => alawToLinear(i));
 const ULAW = Int16Array.from({ length: 256 }, (_, i) => ulawToLinear(i));
-const DECODER = { 8: ALAW, 0: ULAW };
 
 // ------------------------------------------------------------ RTP parsing
 // RFC 3550 §5.1 fixed header, CSRCs (§5.1 CC), header extension (§5.3.1),
@@ -232,18 +231,16 @@ const outOfOrder = (list) => list.reduce((n, p, i) => {
   const d = i === 0 ? 1 : ((p.seq - list[i - 1].seq + 0x8000) & 0xffff) - 0x8000;
   return n + (d < 0 && d >= -REORDER ? 1 : 0);
 }, 0);
-const decode = (list) => list.map((p) => {
-  const tab = DECODER[p.pt];
-  const out = new Int16Array(p.payload.length);
-  if (tab) for (let i = 0; i < out.length; i++) out[i] = tab[p.payload[i]];
-  return out;
-});
+// Each side decodes what it gets with the codec it negotiated (the UAS only
+// knows PCMU, the UAC PCMA), whatever payload type the packets carry: the
+// payload type check is a separate one.
+const decode = (list, table) => list.map((p) => Int16Array.from(p.payload, (b) => table[b]));
 const frameOf = (list) => Math.max(1, ...list.map((p) => p.payload.length));
 const referenceOf = (uacPackets) => Int16Array.from(Buffer.concat(uacPackets.map((p) => p.payload)), (b) => ALAW[b]);
 
 function judgeForward(ref, uacPackets, outPackets) {
   const ordered = inSeqOrder(outPackets);
-  const cmp = compare(ref, decode(ordered));
+  const cmp = compare(ref, decode(ordered, ULAW));
   const events = slipEvents(cmp);
   const stalls = sendStalls(uacPackets);
   for (const ev of events) {
@@ -253,7 +250,7 @@ function judgeForward(ref, uacPackets, outPackets) {
   return { cmp, events, ordered };
 }
 function judgeBack(ref, fwd, fwdPackets, echoPackets, outPackets) {
-  const cmp = compare(ref, decode(inSeqOrder(outPackets)));
+  const cmp = compare(ref, decode(inSeqOrder(outPackets), ALAW));
   const events = slipEvents(cmp);
   // echo stalls, placed in the reference: the echoed packet is the one the
   // daemon sent the UAS with the same sequence number
@@ -357,7 +354,7 @@ export function selfTest(refPcap, minSnr = 30) {
   // the loudest 20 ms packet: a drop there cannot hide in silence
   let loud = 0;
   pcmu.forEach((p, i) => {
-    const e = (q) => decode([q])[0].reduce((n, v) => n + v * v, 0);
+    const e = (q) => decode([q], ULAW)[0].reduce((n, v) => n + v * v, 0);
     if (e(p) > e(pcmu[loud])) loud = i;
   });
   const without = (list, i) => list.filter((_, k) => k !== i);
@@ -585,11 +582,12 @@ export function transcodeChecks({ pcap, refPcap, ngPort, mode, calls, callList, 
       exact += ex;
       total += tot;
       snrs.push(snr);
-      const evs = events.map(evText).join(', ');
+      const evs = events.slice(0, 3).map(evText).join(', ') + (events.length > 3 ? `, ... (${events.length} slips)` : '');
       notes.push(`${fmtDb(snr)}${evs ? ` [${evs}; ${skipped} packets left out]` : ''}`);
       const badEv = events.filter((e) => !e.ok);
       if (!audioOk(c[k], minSnr)) {
-        bad.push(`${c.id}: SNR ${fmtDb(snr)}, ${cmp.per.length} packets${badEv.length ? `, ${badEv.map(evText).join(', ')}` : ''}` +
+        bad.push(`${c.id}: SNR ${fmtDb(snr)}, ${cmp.per.length} packets${badEv.length ? `, ${badEv.slice(0, 2).map(evText).join(', ')}` +
+          `${badEv.length > 2 ? `, ... (${badEv.length} untolerated slips)` : ''}` : ''}` +
           `${beyond ? `, ${beyond} samples past the end of the UAC's audio` : ''}`);
       }
     }
