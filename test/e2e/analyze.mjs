@@ -385,6 +385,24 @@ function rtpStream(q, tag) {
     `daemon per-direction counters (ng query on BYE) match the capture: received from UAC ${callerPk} (capture ${tot('a')}), ` +
     `from UAS ${calleePk} (capture ${tot('c')}) packets; bytes and local ports agree${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
 }
+if (TRANSCODE) {
+  // rtpengine 10.5's query on a transcoded call: each participant's media
+  // shows the codec it speaks and carries the `transcoding` flag.
+  const bad = [];
+  for (const c of callList) {
+    const r = queries.get(c.id);
+    const m = (tag) => r?.q?.tags?.[tag]?.medias?.[0];
+    const [caller, callee] = r && !r.err ? [m(r.ft), m(r.tt)] : [];
+    if (!caller || !callee) { bad.push(`${c.id}: ${r?.err ?? 'no query logged'}`); continue; }
+    const flagged = (x) => Array.isArray(x.flags) && x.flags.includes('transcoding');
+    if (caller.codec !== 'PCMA/8000' || callee.codec !== 'PCMU/8000' || !flagged(caller) || !flagged(callee)) {
+      bad.push(`${c.id}: caller codec ${caller.codec} flags ${JSON.stringify(caller.flags)}, callee codec ${callee.codec} flags ${JSON.stringify(callee.flags)}`);
+    }
+  }
+  check(callList.length === CALLS && bad.length === 0,
+    `daemon's query on BYE shows the caller's media as PCMA/8000 and the callee's as PCMU/8000, both flagged 'transcoding', ` +
+    `in ${callList.length - bad.length}/${CALLS} calls${bad.length ? ` -- ${firstFew(bad)}` : ''}`);
+}
 {
   const bad = [];
   let pk = 0;
