@@ -8,12 +8,12 @@
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NgClient, type NgDict } from './lib/ng-client.js';
-import type { BValue } from './lib/bencode.js';
+import { NgClient } from './lib/ng-client.js';
+import { queryStats } from './lib/ng-query-stats.js';
 import { sampleProcess } from './lib/proc.js';
 import { RunningTarget, rtpengineInstalled, type TargetConfig } from './lib/targets.js';
 import { Component, MAX_CALLS_TOTAL, ROOT, SipStack, deleteMos, pickPorts, sippTotals, sleep } from './lib/sipp-stack.js';
-import { gridSvg, plotSvg, type Panel, type Series } from './lib/svg-plot.js';
+import { gridSvg, plotSvg, type Panel } from './lib/svg-plot.js';
 
 const HELP = `npm run bench:sipp -- [options]
   --rate N        calls per second (default 1)
@@ -89,26 +89,6 @@ interface RunResult {
   dir: string;
 }
 
-const asDict = (v: BValue | undefined): NgDict | undefined =>
-  v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-
-/** RTP+RTCP packets the daemon received for a call, and its SSRCs' average MOS (x10 on the wire). */
-function fromQuery(q: NgDict): { packets: number; mos: number[] } {
-  let packets = 0;
-  const totals = asDict(q['totals']);
-  for (const k of ['RTP', 'RTCP']) {
-    const p = asDict(totals?.[k])?.['packets'];
-    if (typeof p === 'number') packets += p;
-  }
-  const mos: number[] = [];
-  const ssrcs = asDict(q['SSRC']);
-  for (const s of Object.values(ssrcs ?? {})) {
-    const m = asDict(asDict(s)?.['average MOS'])?.['MOS'];
-    if (typeof m === 'number' && m > 0) mos.push(m / 10);
-  }
-  return { packets, mos };
-}
-
 const median = (xs: number[]): number => {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
@@ -162,7 +142,7 @@ async function runOne(o: Opts, target: string, rep: number): Promise<RunResult> 
         try {
           const q = await ng.request({ command: 'query', 'call-id': id });
           if (q.dict['result'] !== 'ok') return;
-          const r = fromQuery(q.dict);
+          const r = queryStats(q.dict);
           seen.set(id, r.packets);
           delta += r.packets - (prevPackets.get(id) ?? 0);
           mos.push(...r.mos);
@@ -213,20 +193,47 @@ async function runOne(o: Opts, target: string, rep: number): Promise<RunResult> 
   };
 }
 
+const LABEL: Record<string, string> = { ts: 'rtpengine-ts', rtpengine: 'rtpengine 10.5' };
+const METRICS: Array<{ key: string; title: string; yLabel: string; f: (s: Sample) => number | null; yMin: number; yMax?: number }> = [
+  { key: 'calls', title: 'Calls up (ng list)', yLabel: 'calls', f: (s) => s.calls, yMin: 0 },
+  { key: 'pps', title: 'Packets/s received (ng query totals)', yLabel: 'packets/s', f: (s) => s.pps, yMin: 0 },
+  { key: 'cpu', title: 'Daemon CPU (/proc utime+stime)', yLabel: '% of one core', f: (s) => s.cpuPct, yMin: 0 },
+  { key: 'mos', title: 'MOS (mean of live calls, ng query)', yLabel: 'MOS', f: (s) => s.mos, yMin: 1, yMax: 4.5 },
+];
+
+/** One column per target (its reps overlaid), one row per metric, the same y range across a row. */
+function sideBySide(runs: RunResult[], targets: string[]): Panel[] {
+  const out: Panel[] = [];
+  for (const m of METRICS) {
+    const ys = runs.flatMap((r) => r.samples.map(m.f)).filter((y): y is number => y !== null);
+    const yMax = Math.max(m.yMax ?? 0, ...ys);
+    for (const t of targets) {
+      const mine = runs.filter((r) => r.target === t);
+      out.push({
+        title: `${LABEL[t] ?? t}: ${m.title}`, xLabel: 'seconds', yLabel: m.yLabel, yMin: m.yMin, yMax,
+        series: mine.map((r) => ({
+          name: `${LABEL[t] ?? t} #${r.rep}`,
+          color: (COLORS[t] ?? ['#2ca02c', '#98df8a', '#006d2c'])[(r.rep - 1) % 3]!,
+          points: r.samples.map((s) => [s.t, m.f(s)] as [number, number | null]),
+        })),
+      });
+    }
+  }
+  return out;
+}
+
 const COLORS: Record<string, string[]> = { ts: ['#1f77b4', '#6baed6', '#08519c'], rtpengine: ['#d62728', '#fc9272', '#a50f15'] };
 
+/** One panel per metric, every run overlaid. */
 function panels(runs: RunResult[]): Panel[] {
-  const ser = (f: (s: Sample) => number | null): Series[] => runs.map((r) => ({
-    name: `${r.target === 'ts' ? 'rtpengine-ts' : 'rtpengine 10.5'}${runs.filter((x) => x.target === r.target).length > 1 ? ` #${r.rep}` : ''}`,
-    color: (COLORS[r.target] ?? ['#2ca02c', '#98df8a', '#006d2c'])[(r.rep - 1) % 3]!,
-    points: r.samples.map((s) => [s.t, f(s)] as [number, number | null]),
+  return METRICS.map((m) => ({
+    title: m.title, xLabel: 'seconds', yLabel: m.yLabel, yMin: m.yMin, yMax: m.yMax,
+    series: runs.map((r) => ({
+      name: `${LABEL[r.target] ?? r.target}${runs.filter((x) => x.target === r.target).length > 1 ? ` #${r.rep}` : ''}`,
+      color: (COLORS[r.target] ?? ['#2ca02c', '#98df8a', '#006d2c'])[(r.rep - 1) % 3]!,
+      points: r.samples.map((s) => [s.t, m.f(s)] as [number, number | null]),
+    })),
   }));
-  return [
-    { title: 'Calls up (ng list)', xLabel: 'seconds', yLabel: 'calls', series: ser((s) => s.calls), yMin: 0 },
-    { title: 'Packets per second received (ng query totals)', xLabel: 'seconds', yLabel: 'packets/s', series: ser((s) => s.pps), yMin: 0 },
-    { title: 'Daemon CPU (/proc utime+stime)', xLabel: 'seconds', yLabel: '% of one core', series: ser((s) => s.cpuPct), yMin: 0 },
-    { title: 'MOS (mean of live calls, ng query)', xLabel: 'seconds', yLabel: 'MOS', series: ser((s) => s.mos), yMin: 1, yMax: 4.5 },
-  ];
 }
 
 async function main(): Promise<void> {
@@ -251,9 +258,11 @@ async function main(): Promise<void> {
   const ps = panels(runs);
   writeFileSync(join(o.out, 'sipp.json'), JSON.stringify({ options: { ...o, totalCalls }, date: new Date().toISOString(), runs }, null, 1));
   writeFileSync(join(o.out, 'sipp.svg'), gridSvg(ps, 2));
-  const names = ['calls', 'pps', 'cpu', 'mos'];
+  const names = METRICS.map((m) => m.key);
   ps.forEach((p, i) => writeFileSync(join(o.out, `sipp-${names[i]}.svg`), plotSvg(p)));
-  console.log(`wrote ${join(o.out, 'sipp.json')}, sipp.svg (all four panels), sipp-{${names.join(',')}}.svg`);
+  writeFileSync(join(o.out, 'sipp-side-by-side.svg'), gridSvg(sideBySide(runs, o.targets), o.targets.length));
+  console.log(`wrote ${join(o.out, 'sipp.json')}; plots: sipp.svg (four panels, daemons overlaid), ` +
+    `sipp-side-by-side.svg (one column per daemon), sipp-{${names.join(',')}}.svg`);
 }
 
 main().catch((e: unknown) => {
