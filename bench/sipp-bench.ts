@@ -6,6 +6,7 @@
  * CPU (/proc/PID/stat) and MOS (`query`'s per-SSRC average MOS); at BYE Kamailio logs the `delete`
  * reply's MOS. Writes bench/out/<stamp>/sipp.json and SVG plots. See bench/README.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NgClient } from './lib/ng-client.js';
@@ -89,6 +90,16 @@ interface RunResult {
   dir: string;
 }
 
+/** The fd limit the daemons get: the hard limit (prlimit cannot raise it without CAP_SYS_RESOURCE), at most 65536. */
+function hardNofile(): number {
+  try {
+    const v = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+    return v === 'unlimited' ? 65536 : Math.min(65536, Number(v) || 4096);
+  } catch {
+    return 4096;
+  }
+}
+
 const median = (xs: number[]): number => {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
@@ -105,7 +116,7 @@ async function runOne(o: Opts, target: string, rep: number): Promise<RunResult> 
   const maxSecs = Math.ceil(totalCalls / o.rate) + 60;
   const cfg: TargetConfig = {
     ngPort: ports.ng, portMin: ports.daemonMin, portMax: ports.daemonMax, threads: o.threads, rtpengineThreads: o.threads,
-    cpu: '', nofile: 4096, logDir: dir, rtpengineBin: o.rtpengine, extraArgs: [],
+    cpu: '', nofile: hardNofile(), logDir: dir, rtpengineBin: o.rtpengine, extraArgs: [],
   };
   const daemon = RunningTarget.start(target, cfg, 'daemon');
   const ng = new NgClient('127.0.0.1', ports.ng, 500, 2);
