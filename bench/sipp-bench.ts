@@ -108,6 +108,17 @@ const median = (xs: number[]): number => {
 };
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
+/** Stops the run in progress (set while one runs). */
+let active: (() => Promise<void>) | null = null;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`\nsipp bench: ${sig}, stopping\n`);
+    const stop = active;
+    active = null;
+    void (stop ? stop() : Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function runOne(o: Opts, target: string, rep: number): Promise<RunResult> {
   const ports = pickPorts();
   const dir = join(o.out, `${target}-${rep}`);
@@ -122,6 +133,11 @@ async function runOne(o: Opts, target: string, rep: number): Promise<RunResult> 
   const ng = new NgClient('127.0.0.1', ports.ng, 500, 2);
   await ng.open();
   const stack = new SipStack({ dir, ports, totalCalls, rate: o.rate, concurrency: o.calls, pcapDir: '/usr/share/sip-tester', rtcp: o.rtcp, maxSecs });
+  // Ctrl-C / SIGTERM: the SIP side runs in process groups of its own, so stop them here.
+  active = async (): Promise<void> => {
+    await stack.close();
+    await daemon.stop();
+  };
   const samples: Sample[] = [];
   const mosAll: number[] = [];
   let uac: Component | null;
@@ -178,6 +194,7 @@ async function runOne(o: Opts, target: string, rep: number): Promise<RunResult> 
     if (process.stderr.isTTY) process.stderr.write('\n');
     await sleep(1000);
   } finally {
+    active = null;
     await stack.close();
     ng.close();
     await daemon.stop();
