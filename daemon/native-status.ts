@@ -23,6 +23,7 @@ export function nativeAddonNotices(): string[] {
   if (missing.length === 0) return [];
   return [
     `Native addons not loaded, running on fallbacks: ${missing.join('; ')}. ` +
-      'Rebuild them with `npm rebuild rtpengine-ts` (global: `npm rebuild -g rtpengine-ts`; needs a C compiler and python3).',
+      'Rebuild them (needs a C compiler, python3 and Node\'s headers) with `npm rebuild -g rtpengine-ts` after a global ' +
+      'install, `npm rebuild rtpengine-ts` in the directory it was installed into, `npm install` in a checkout.',
   ];
 }
