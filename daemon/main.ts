@@ -20,6 +20,7 @@ import { helpText, isHelpRequest, isVersionRequest, loadOptions } from './config
 import { createLogger, pinoLevel } from './log.js';
 import { Daemon } from './daemon.js';
 import { VERSION } from './version.js';
+import { nativeAddonNotices } from './native-status.js';
 
 async function main(argv: string[]): Promise<number> {
   if (isHelpRequest(argv)) {
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
     facility: options.logFacility, markPrefix: options.logMarkPrefix, markSuffix: options.logMarkSuffix,
   });
   for (const w of warnings) log.warn(w);
+  for (const n of nativeAddonNotices()) log.warn(n);
   if (options.numThreads <= 0) options.numThreads = availableParallelism();
 
   const daemon = new Daemon(options, log);

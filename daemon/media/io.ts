@@ -185,15 +185,16 @@ export interface BatchNative {
   stop(): number;
 }
 
-/** Loads the addon: the optional dependency, else the source tree's build. Null if neither loads. */
+/** Loads the addon: the package's build (dist/../daemon/media/native), else the source tree's when run from .ts. Null if neither loads. */
 export function loadBatchNative(): { native: BatchNative | null; error: string } {
   const require = createRequire(import.meta.url);
   let error = '';
-  for (const id of ['rtpengine-ts-batch-io', '../../../daemon/media/native/index.cjs', './native/index.cjs']) {
+  for (const id of ['../../../daemon/media/native/index.cjs', './native/index.cjs']) {
     try {
       return { native: require(id) as BatchNative, error: '' };
     } catch (e) {
-      error = (e as Error).message.split('\n')[0]!;
+      // The first failure is the telling one (the installed package's, e.g. the .node not built).
+      if (error === '') error = (e as Error).message.split('\n')[0]!;
     }
   }
   return { native: null, error };

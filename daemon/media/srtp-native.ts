@@ -106,14 +106,13 @@ let cached: { primitives: SrtpPrimitives | null; error: string } | null = null;
 
 /**
  * The native primitives of this thread (the addon loads once per thread), or null and why not:
- * the optional dependency's build, else the source tree's (as media/io.ts finds batch_io).
+ * the package's build, else the source tree's when run from .ts (as media/io.ts finds batch_io).
  */
 export function loadNativeSrtpPrimitives(): { primitives: SrtpPrimitives | null; error: string } {
   if (cached !== null) return cached;
   const require = createRequire(import.meta.url);
   let error = '';
   for (const id of [
-    'rtpengine-ts-batch-io/srtp.cjs',
     '../../../daemon/media/native/srtp.cjs',
     './native/srtp.cjs',
   ]) {

@@ -17,7 +17,7 @@ export function loadServiceNative(): { native: ServiceNative | null; error: stri
   if (cached !== null) return cached;
   const require = createRequire(import.meta.url);
   let error = '';
-  for (const id of ['rtpengine-ts-batch-io/service.cjs', '../../../daemon/media/native/service.cjs', '../media/native/service.cjs']) {
+  for (const id of ['../../../daemon/media/native/service.cjs', '../media/native/service.cjs']) {
     try {
       cached = { native: require(id) as ServiceNative, error: '' };
       return cached;
