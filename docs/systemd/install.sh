@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs rtpengine-ts as a systemd service, as root: the package on PATH (npm install -g of this
-# checkout, so /usr/local/bin/rtpengine-ts), /etc/rtpengine-ts/rtpengine.conf (kept if it exists),
+# Installs rtpengine-ts as a systemd service, as root: this checkout built and on PATH (npm ci, then
+# npm link: a link in npm's global bin directory), /etc/rtpengine-ts/rtpengine.conf (kept if it exists),
 # and the rtpengine-ts.service unit; then enables and starts it.
 #
 #   sudo bash docs/systemd/install.sh            # install, enable, start
@@ -11,7 +11,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 START=1
 [[ ${1:-} == --no-start ]] && START=0
 cd "$ROOT"
-npm install -g --foreground-scripts .
+npm ci                      # dist/ and the native addons
+npm link --ignore-scripts   # rtpengine-ts on PATH (a link to this checkout)
 BIN=$(command -v rtpengine-ts)
 install -d /etc/rtpengine-ts
 [[ -e /etc/rtpengine-ts/rtpengine.conf ]] || install -m 0644 "$HERE/rtpengine.conf" /etc/rtpengine-ts/rtpengine.conf
