@@ -20,7 +20,7 @@ import { CliService } from './control/cli/cli-service.js';
 import type { HttpServer } from './http/http-server.js';
 import type { DashboardService } from './http/dashboard/dashboard-service.js';
 import { ObservedMosTotals } from './metrics/observed-mos.js';
-import type { Logger } from './log.js';
+import { SubsystemLogs, type Logger } from './log.js';
 import { WorkerPool } from './media/worker-pool.js';
 import { createCertificate } from './dtls/certificate.js';
 import { DaemonDtls } from './dtls/dtls-service.js';
@@ -64,7 +64,12 @@ export class Daemon {
   private readonly startedMs = Date.now();
   private closed = false;
 
-  constructor(private readonly options: DaemonOptions, private readonly log: Logger) {}
+  /** The per-subsystem loggers (`--log-level-SUBSYSTEM`); main.ts shifts them on SIGUSR1/SIGUSR2. */
+  readonly logs: SubsystemLogs;
+
+  constructor(private readonly options: DaemonOptions, private readonly log: Logger) {
+    this.logs = new SubsystemLogs(log, options.logLevel, options.logLevels);
+  }
 
   /** What every ng transport feeds (null before start): bench/ng-path.ts drives it directly. */
   get ngProcessor(): NgProcessor | null {
@@ -111,11 +116,11 @@ export class Daemon {
     if (o.dtls.ciphers !== undefined) this.log.warn('--dtls-ciphers is not applied: the DTLS stack has a fixed cipher list (ECDHE with AES-128-GCM)');
     // Test hook: a shorter handshake time limit, so the give-up path can be tested in seconds.
     const timeoutHook = testHooks ? Number(process.env.RTPENGINE_TS_DTLS_TIMEOUT_MS) : NaN;
-    this.dtls = new DaemonDtls(ctx, { cert, handshakeTimeoutMs: timeoutHook > 0 ? timeoutHook : DTLS_HANDSHAKE_TIMEOUT_MS }, this.log);
+    this.dtls = new DaemonDtls(ctx, { cert, handshakeTimeoutMs: timeoutHook > 0 ? timeoutHook : DTLS_HANDSHAKE_TIMEOUT_MS }, this.logs.get('crypto'));
     ctx.dtls = this.dtls;
-    this.ice = new DaemonIce(ctx, this.log);
+    this.ice = new DaemonIce(ctx, this.logs.get('ice'));
     ctx.ice = this.ice;
-    this.calls = new CallManager(ctx, this.log);
+    this.calls = new CallManager(ctx, this.logs.get('core'));
     const rates = new TrafficRates();
     this.rates = rates;
     this.ctx = ctx;
@@ -127,29 +132,29 @@ export class Daemon {
     const commands: NgCommands = new NgCommands(
       calls,
       statistics,
-      this.log,
+      this.logs.get('control'),
       testHooks ? { crashWorker: (w) => pool.crashWorker(w), liveWorkers: () => pool.liveWorkers() } : null,
     );
-    const processor = (this.processor = new NgProcessor(commands, this.log));
+    const processor = (this.processor = new NgProcessor(commands, this.logs.get('control')));
     for (const l of o.listenNg) {
-      const s = new NgUdpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.log);
+      const s = new NgUdpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.logs.get('control'));
       this.servers.push(s);
       await s.listen();
     }
     for (const l of o.listenTcpNg ?? []) {
-      const s = new NgTcpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.log);
+      const s = new NgTcpServer(l.address, l.port, l.ipv6Only ?? false, processor, this.logs.get('control'));
       this.servers.push(s);
       await s.listen();
     }
     // The rtpproxy protocol (--listen-udp) and rtpengine's TCP line protocol (--listen-tcp).
-    if (o.listenUdp) this.rtpproxy = new RtpproxyCommands(calls, o.silentTimeout, this.log);
+    if (o.listenUdp) this.rtpproxy = new RtpproxyCommands(calls, o.silentTimeout, this.logs.get('control'));
     for (const l of o.listenUdp ?? []) {
-      const s = new RtpproxyUdpServer(l.address, l.port, l.ipv6Only ?? false, this.rtpproxy!, this.log);
+      const s = new RtpproxyUdpServer(l.address, l.port, l.ipv6Only ?? false, this.rtpproxy!, this.logs.get('control'));
       this.servers.push(s);
       await s.listen();
     }
     for (const l of o.listenTcp ?? []) {
-      const s = new TcpControlServer(l.address, l.port, l.ipv6Only ?? false, calls, this.log);
+      const s = new TcpControlServer(l.address, l.port, l.ipv6Only ?? false, calls, this.logs.get('control'));
       this.servers.push(s);
       await s.listen();
     }
@@ -161,8 +166,8 @@ export class Daemon {
       const [{ DashboardService }, { DashboardSnapshots }] = await Promise.all([
         import('./http/dashboard/dashboard-service.js'), import('./http/dashboard/snapshot.js'),
       ]);
-      this.http = new HttpServer(o.listenHttp, this.log);
-      registerNgHttp(this.http, processor, this.log);
+      this.http = new HttpServer(o.listenHttp, this.logs.get('http'));
+      registerNgHttp(this.http, processor, this.logs.get('http'));
       const metrics = new Metrics({ ctx, calls: this.calls, control: commands.control, rates, startedMs: this.startedMs, dtls: this.dtls });
       mosTotals.observer = (mos) => metrics.mosHistogram.observe(mos);
       this.calls.onCallEnd = (call) => observeEstimates(metrics, ctx, call);

@@ -139,3 +139,42 @@ export function createLogger(settings: LogSettings | number): Logger {
   if (notice !== '') log.warn(notice);
   return log;
 }
+
+/**
+ * rtpengine's per-subsystem log levels (`--log-level-core`, `--log-level-control`, ...; each defaults to
+ * `--log-level`): one child logger per subsystem with its own level, tagged `[subsystem]` in the line.
+ * SIGUSR1/SIGUSR2 move every level by one, as rtpengine's signal handler does.
+ */
+export class SubsystemLogs {
+  private readonly levels = new Map<string, number>();
+  private readonly loggers = new Map<string, Logger>();
+
+  constructor(readonly root: Logger, private rootLevel: number, levels: Readonly<Record<string, number>>) {
+    for (const [sub, level] of Object.entries(levels)) this.levels.set(sub, level);
+  }
+
+  /** The logger of `sub` (made once; a level below 0 — `internals` by default — logs nothing). */
+  get(sub: string): Logger {
+    let l = this.loggers.get(sub);
+    if (l === undefined) {
+      const level = this.levels.get(sub) ?? this.rootLevel;
+      l = this.root.child({ sub }, { level: level < 0 ? 'silent' : pinoLevel(level) });
+      this.loggers.set(sub, l);
+    }
+    return l;
+  }
+
+  /** Every level by `delta` (clamped to 0..7); returns the root's new level. */
+  shift(delta: number): number {
+    this.rootLevel = Math.min(7, Math.max(0, this.rootLevel + delta));
+    this.root.level = pinoLevel(this.rootLevel);
+    for (const [sub, level] of this.levels) {
+      if (level < 0) continue;
+      const next = Math.min(7, Math.max(0, level + delta));
+      this.levels.set(sub, next);
+      const l = this.loggers.get(sub);
+      if (l !== undefined) l.level = pinoLevel(next);
+    }
+    return this.rootLevel;
+  }
+}

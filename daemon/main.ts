@@ -17,7 +17,7 @@ import { detach, reportReady } from './service/detach.js';
 import { notifySystemd } from './service/native.js';
 import { ConfigError } from './config/errors.js';
 import { helpText, isHelpRequest, isVersionRequest, loadOptions } from './config/options.js';
-import { createLogger, pinoLevel } from './log.js';
+import { createLogger } from './log.js';
 import { Daemon } from './daemon.js';
 import { VERSION } from './version.js';
 import { nativeAddonNotices } from './native-status.js';
@@ -65,11 +65,10 @@ async function main(argv: string[]): Promise<number> {
   notifySystemd(`READY=1\nMAINPID=${process.pid}`);
   reportReady();
 
-  // rtpengine 10.5: SIGUSR1 lowers every log level by one, SIGUSR2 raises it; SIGHUP does nothing.
-  let level = options.logLevel;
+  // rtpengine 10.5: SIGUSR1 lowers every log level (all subsystems) by one, SIGUSR2 raises it; SIGHUP
+  // does nothing.
   const adjust = (by: number): void => {
-    level = Math.min(7, Math.max(0, level + by));
-    log.level = pinoLevel(level);
+    const level = daemon.logs.shift(by);
     log.warn(`${by < 0 ? 'Decreased' : 'Increased'} log level to ${level}`);
   };
   process.on('SIGUSR1', () => adjust(-1));

@@ -108,7 +108,7 @@ export class CallManager {
         }
         call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker(), this.ctx);
         this.calls.add(call);
-        this.log.info({ callId, sub: 'core' }, 'Creating new call');
+        this.log.info({ callId }, 'Creating new call');
       }
       call.deleteAtMs = null;
       call.lastSignalMs = now;

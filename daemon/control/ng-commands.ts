@@ -45,8 +45,8 @@ export class NgCommands {
     const cid = req.get('call-id');
     const callId = Buffer.isBuffer(cid) ? cid.toString('latin1') : undefined;
     const log = this.log;
-    log.info({ callId, sub: 'control' }, `Received command '${command}' from ${peer}`);
-    if (log.isLevelEnabled('debug')) log.debug({ callId, sub: 'control' }, `Dump for '${command}' from ${peer}: ${dumpDict(req)}`);
+    log.info({ callId }, `Received command '${command}' from ${peer}`);
+    if (log.isLevelEnabled('debug')) log.debug({ callId }, `Dump for '${command}' from ${peer}: ${dumpDict(req)}`);
     const started = performance.now();
     const reply = await this.dispatch(command, req, peer, raw);
     if (command === 'offer') this.noteCreator(req, peer);
@@ -56,8 +56,8 @@ export class NgCommands {
     const elapsed = (performance.now() - started) / 1000;
     this.control.record(peerAddress(peer), command, elapsed, error);
     if (!error) {
-      log.info({ callId, sub: 'control' }, `Replying to '${command}' from ${peer} (elapsed time ${elapsed.toFixed(6)} sec)`);
-      if (log.isLevelEnabled('debug')) log.debug({ callId, sub: 'control' }, `Response dump for '${command}' to ${peer}: ${dumpDict(reply)}`);
+      log.info({ callId }, `Replying to '${command}' from ${peer} (elapsed time ${elapsed.toFixed(6)} sec)`);
+      if (log.isLevelEnabled('debug')) log.debug({ callId }, `Response dump for '${command}' to ${peer}: ${dumpDict(reply)}`);
     }
     return reply;
   }
@@ -82,7 +82,7 @@ export class NgCommands {
       return reply;
     } catch (e) {
       if (e instanceof NgError) {
-        this.log.warn({ callId: opts?.callId, sub: 'control' }, `Protocol error in packet from ${peer}: ${e.reason}${raw ? ` [${dumpBytes(raw)}]` : ''}`);
+        this.log.warn({ callId: opts?.callId }, `Protocol error in packet from ${peer}: ${e.reason}${raw ? ` [${dumpBytes(raw)}]` : ''}`);
         return errorReply(e.reason);
       }
       if (e instanceof NgLoadLimit) {

@@ -28,7 +28,7 @@ export class NgProcessor {
     try {
       const req = parseNgDatagram(msg);
       if (req.kind === 'no-cookie') {
-        this.log.warn({ sub: 'control' }, `Received invalid data on NG port (no cookie) from ${from}: ${dumpBytes(msg)}`);
+        this.log.warn(`Received invalid data on NG port (no cookie) from ${from}: ${dumpBytes(msg)}`);
         return Promise.resolve(null);
       }
       const cached = this.cache.get(req.cookie);
@@ -38,7 +38,7 @@ export class NgProcessor {
       }
       if (req.kind === 'error') {
         // rtpengine 10.5 logs what it could not decode with its source and the bytes (measured form).
-        this.log.warn({ sub: 'control' }, `Protocol error in packet from ${from}: ${req.reason} [${dumpBytes(msg.subarray(msg.indexOf(0x20) + 1))}]`);
+        this.log.warn(`Protocol error in packet from ${from}: ${req.reason} [${dumpBytes(msg.subarray(msg.indexOf(0x20) + 1))}]`);
         recordUndecodable(this.commands, from);
       }
       const reply: Promise<Buffer> = req.kind === 'error'

@@ -167,4 +167,17 @@ describe('control logging (rtpengine 10.5 lines, measured)', () => {
       await d.close();
     }
   });
+
+  it('honours --log-level-SUBSYSTEM: control at 4 hides the command lines while -L 7 keeps the rest', async () => {
+    const d = await startDaemon(['--log-level-control=4']);
+    try {
+      await d.ng.request({ command: 'offer', 'call-id': 'log-2', 'from-tag': 'a', sdp: phoneSdp('alice', 5000) });
+      await new Promise((r) => setTimeout(r, 200));
+      const log = d.log();
+      expect(log).not.toContain("Received command 'offer'");
+      expect(log).toMatch(/INFO: \[log-2\]: \[core\] Creating new call$/m);
+    } finally {
+      await d.close();
+    }
+  });
 });
