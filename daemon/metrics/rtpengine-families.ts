@@ -167,9 +167,9 @@ export class RtpengineFamilies {
     if (this.chainsSeen.size > 0) {
       const tr = fam('transcoders', 'gauge', null);
       for (const chain of this.chainsSeen) tr.add(xcode.chains.get(chain) ?? 0, [['chain', chain]]);
-      // TODO(transcoding engine): rtpengine_transcode_packets_total / _bytes_total / _samples_total{chain}
-      // need per-chain counters from the media workers, which the engine does not keep yet; not
-      // exported rather than exported as a false 0.
+      // rtpengine_transcode_packets_total / _bytes_total / _samples_total{chain} are not exported: they
+      // need per-chain counters from the media workers, which do not keep them (issue 15 notes the
+      // next step); absent rather than a false 0.
     }
     return fams.map((f) => f.text()).join('');
   }
