@@ -3,6 +3,7 @@
 // tests run the pairs through DirectionTranscoder in-process; an integration test can reuse the
 // signals, the packetizer/depacketizer and measureSnr() on what came through the daemon.
 
+import { fft } from '../../bench/lib/audio-quality.js';
 import { createDecoder, createEncoder } from '../../transcode/codecs.js';
 import { DirectionTranscoder } from '../../transcode/direction-transcoder.js';
 import type { CodecSpec, DirectionConfig, PtCodec, RtpOut } from '../../transcode/types.js';
@@ -101,28 +102,6 @@ export function measureSnr(ref: Int16Array, out: Int16Array, maxLag: number, ski
   return { snrDb: 10 * Math.log10(rr / Math.max(err, 1e-9)), lag: bestLag, gain };
 }
 
-/** In-place radix-2 FFT (re, im of length 2^k). */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) { [re[i], re[j]] = [re[j]!, re[i]!]; [im[i], im[j]] = [im[j]!, im[i]!]; }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
-        const ar = re[i + k + len / 2]!, ai = im[i + k + len / 2]!;
-        const tr = ar * wr - ai * wi, ti = ar * wi + ai * wr;
-        re[i + k + len / 2] = re[i + k]! - tr; im[i + k + len / 2] = im[i + k]! - ti;
-        re[i + k] = re[i + k]! + tr; im[i + k] = im[i + k]! + ti;
-      }
-    }
-  }
-}
 
 /**
  * Spectral SNR in dB: magnitude spectra of 32 ms Hann-windowed frames (half overlap) of ref and of

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBatchNative } from '../../daemon/media/io.js';
-import type { SrtpParams } from '../../daemon/media/messages.js';
+import type { SlotConfig, SrtpParams } from '../../daemon/media/messages.js';
 import { F_DROPPED, F_FORWARDED } from '../../daemon/media/stream-table.js';
 import { SrtpContext } from '../../protocol/srtp/srtp-context.js';
 import { ALAW_DECODE, encodeUlaw } from '../../transcode/g711.js';
@@ -71,13 +71,28 @@ describe.each(backends)('transcode stage, %s media I/O', (io) => {
   beforeAll(async () => { h = await startPool(io); });
   afterAll(async () => { await h.close(); });
 
-  it('turns PCMU into PCMA frame for frame: PT 8, same sequence numbers and timestamps, an SSRC of its own, the tone intact', async () => {
+  /**
+   * Two phones and the two slots between them, configured (A's RTP transcoded with `aCfg`, B's slot
+   * with `bMore`); runs `body`, then closes the phones.
+   */
+  async function withPair(
+    aCfg: DirectionConfig, bMore: Partial<SlotConfig>,
+    body: (a: RtpPeer, b: RtpPeer, sa: { slot: number; port: number }, sb: { slot: number; port: number }) => Promise<void>,
+  ): Promise<void> {
     const a = await RtpPeer.open();
     const b = await RtpPeer.open();
     try {
       const sa = await h.open();
       const sb = await h.open();
-      await h.configure([slotConfig(sa.slot, sb.slot, a.port, { transcode: ulawToAlaw() }), slotConfig(sb.slot, sa.slot, b.port)]);
+      await h.configure([slotConfig(sa.slot, sb.slot, a.port, { transcode: aCfg }), slotConfig(sb.slot, sa.slot, b.port, bMore)]);
+      await body(a, b, sa, sb);
+    } finally {
+      a.close(); b.close();
+    }
+  }
+
+  it('turns PCMU into PCMA frame for frame: PT 8, same sequence numbers and timestamps, an SSRC of its own, the tone intact', async () => {
+    await withPair(ulawToAlaw(), {}, async (a, b, sa) => {
       for (let seq = 100; seq < 150; seq++) a.send(tonePacket(0, seq, 0xabcdef01, seq === 100), sa.port);
       await b.waitFor(50);
       const got = b.received.map((r) => r.data);
@@ -94,18 +109,11 @@ describe.each(backends)('transcode stage, %s media I/O', (io) => {
         expect(alawToneSnr(p.subarray(12), p.readUInt32BE(4))).toBeGreaterThan(30);
       }
       expect(h.table().get(sa.slot, F_FORWARDED)).toBe(50);
-    } finally {
-      a.close(); b.close();
-    }
+    });
   });
 
   it('repacketizes 20 ms PCMU into 40 ms PCMA (ptime), with sequence numbers of its own and no held audio lost', async () => {
-    const a = await RtpPeer.open();
-    const b = await RtpPeer.open();
-    try {
-      const sa = await h.open();
-      const sb = await h.open();
-      await h.configure([slotConfig(sa.slot, sb.slot, a.port, { transcode: ulawToAlaw(40) }), slotConfig(sb.slot, sa.slot, b.port)]);
+    await withPair(ulawToAlaw(40), {}, async (a, b, sa) => {
       for (let seq = 0; seq < 20; seq++) a.send(tonePacket(0, seq, 0x1111), sa.port);
       await b.waitFor(10);
       await settle();
@@ -117,18 +125,11 @@ describe.each(backends)('transcode stage, %s media I/O', (io) => {
       const ts = got.map((p) => p.readUInt32BE(4));
       for (let i = 1; i < ts.length; i++) expect((ts[i]! - ts[i - 1]! + 2 ** 32) % 2 ** 32).toBe(320);
       for (const p of got) expect(alawToneSnr(p.subarray(12), p.readUInt32BE(4))).toBeGreaterThan(30);
-    } finally {
-      a.close(); b.close();
-    }
+    });
   });
 
   it('drops (counted) payload types it has no decoder for and malformed RTP, and goes on transcoding', async () => {
-    const a = await RtpPeer.open();
-    const b = await RtpPeer.open();
-    try {
-      const sa = await h.open();
-      const sb = await h.open();
-      await h.configure([slotConfig(sa.slot, sb.slot, a.port, { transcode: ulawToAlaw() }), slotConfig(sb.slot, sa.slot, b.port)]);
+    await withPair(ulawToAlaw(), {}, async (a, b, sa) => {
       a.send(tonePacket(18, 1, 0x2222), sa.port); // G729: not among the decoders
       const shortCsrc = tonePacket(0, 2, 0x2222).subarray(0, 20);
       shortCsrc[0] = 0x8f; // 15 CSRCs announced, 8 bytes there
@@ -140,25 +141,15 @@ describe.each(backends)('transcode stage, %s media I/O', (io) => {
       expect(b.received[0]!.data[1]! & 0x7f).toBe(8);
       expect(h.table().get(sa.slot, F_DROPPED)).toBe(2);
       expect(h.table().get(sa.slot, F_FORWARDED)).toBe(1);
-    } finally {
-      a.close(); b.close();
-    }
+    });
   });
 
   it('protects transcoded output with the sink slot SRTP keys (RTP/AVP PCMU in, SRTP PCMA out)', async () => {
-    const a = await RtpPeer.open();
-    const b = await RtpPeer.open();
-    try {
-      const sa = await h.open();
-      const sb = await h.open();
-      const key: SrtpParams = {
-        suite: 'AES_CM_128_HMAC_SHA1_80', key: new Uint8Array(16).fill(7), salt: new Uint8Array(14).fill(9), mki: null, kdr: 0,
-        unencryptedSrtp: false, unencryptedSrtcp: false, unauthenticatedSrtp: false,
-      };
-      await h.configure([
-        slotConfig(sa.slot, sb.slot, a.port, { transcode: ulawToAlaw() }),
-        slotConfig(sb.slot, sa.slot, b.port, { srtp: { rx: null, tx: key } }),
-      ]);
+    const key: SrtpParams = {
+      suite: 'AES_CM_128_HMAC_SHA1_80', key: new Uint8Array(16).fill(7), salt: new Uint8Array(14).fill(9), mki: null, kdr: 0,
+      unencryptedSrtp: false, unencryptedSrtcp: false, unauthenticatedSrtp: false,
+    };
+    await withPair(ulawToAlaw(), { srtp: { rx: null, tx: key } }, async (a, b, sa) => {
       for (let seq = 0; seq < 5; seq++) a.send(tonePacket(0, seq, 0x3333), sa.port);
       await b.waitFor(5);
       const rx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', Buffer.from(key.key), Buffer.from(key.salt));
@@ -169,18 +160,11 @@ describe.each(backends)('transcode stage, %s media I/O', (io) => {
         expect(p[1]! & 0x7f).toBe(8);
         expect(alawToneSnr(p.subarray(12, n), p.readUInt32BE(4))).toBeGreaterThan(30);
       }
-    } finally {
-      a.close(); b.close();
-    }
+    });
   });
 
   it('a slot whose transcoding is removed relays unchanged again', async () => {
-    const a = await RtpPeer.open();
-    const b = await RtpPeer.open();
-    try {
-      const sa = await h.open();
-      const sb = await h.open();
-      await h.configure([slotConfig(sa.slot, sb.slot, a.port, { transcode: ulawToAlaw() }), slotConfig(sb.slot, sa.slot, b.port)]);
+    await withPair(ulawToAlaw(), {}, async (a, b, sa, sb) => {
       a.send(tonePacket(0, 1, 0x4444), sa.port);
       await b.waitFor(1);
       await h.configure([slotConfig(sa.slot, sb.slot, a.port, { transcode: null }), slotConfig(sb.slot, sa.slot, b.port)]);
@@ -189,8 +173,6 @@ describe.each(backends)('transcode stage, %s media I/O', (io) => {
       await b.waitFor(2);
       expect(b.received[0]!.data[1]! & 0x7f).toBe(8);
       expect(Buffer.compare(b.received[1]!.data, sent)).toBe(0);
-    } finally {
-      a.close(); b.close();
-    }
+    });
   });
 });
