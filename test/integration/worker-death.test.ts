@@ -97,7 +97,7 @@ describe.each(backends)('a media worker dies under load, %s media I/O', (io) => 
     expect(survivors.length).toBe(4);
     expect(d.log()).toMatch(/media worker 0 died \(uncaught exception: media worker 0: crash requested by a test hook\): \d+ calls deleted/);
     for (const c of gone) {
-      expect(d.log()).toContain(`WARNING: [${c.id}]: Call deleted: media worker died`);
+      expect(d.log()).toContain(`WARNING: [${c.id}]: [core] Call deleted: media worker died`);
       const q = await d.ng.request({ command: 'query', 'call-id': c.id });
       expect(str(q.get('result'))).toBe('error');
       expect(str(q.get('error-reason'))).toBe('Unknown call-id');
