@@ -10,38 +10,14 @@
 // Measured (rtpengine 10.5): retime: event ts = the audio map (input offset x 6), durations x 6, duration 0
 // and decreasing durations passed on, the sender's audio not sent while an event is open; inband: pair peak
 // 23040 / 10496 / 3264 in PCMA at volume 3 / 10 / 20 (= 32767 x 10^(-volume/20)), 100 ms = 799 samples.
-import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { bdecode, bencode } from '../../dist/protocol/ng/bencode.js';
+import { ngClient, sleep, socket as probeSocket, startRtpengine } from './rtpengine-probe-lib.mjs';
 import { ALAW_DECODE } from '../../dist/transcode/g711.js';
 
 const MODE = process.argv[2] ?? 'retime';
 const NG = 27833;
-const daemon = spawn('/usr/bin/rtpengine', ['--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${NG}`,
-  '-m', '28100', '-M', '28199', '-f', '-E', '-L', '3', '--num-threads=1'], { stdio: 'ignore' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let cookie = 0;
-function ng(dict) {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    const t = setTimeout(() => { s.close(); reject(new Error('no ng reply')); }, 1000);
-    s.on('message', (m) => {
-      clearTimeout(t);
-      s.close();
-      const out = {};
-      for (const [k, v] of bdecode(m.subarray(m.indexOf(' ') + 1))) out[k] = Buffer.isBuffer(v) ? v.toString('latin1') : v;
-      resolve(out);
-    });
-    s.send(Buffer.concat([Buffer.from(`probe-${++cookie} `), bencode(new Map(Object.entries(dict)))]), NG, '127.0.0.1');
-  });
-}
-async function socket() {
-  const s = dgram.createSocket('udp4');
-  const got = [];
-  s.on('message', (m) => got.push({ m, t: Date.now() }));
-  await new Promise((r) => s.bind(0, '127.0.0.1', r));
-  return { s, got, port: s.address().port };
-}
+const daemon = startRtpengine(NG, 28100, 28199);
+const ng = ngClient(NG);
+const socket = () => probeSocket(true);
 try {
   for (let i = 0; ; i++) {
     try { await ng({ command: 'ping' }); break; } catch (e) { if (i > 20) throw e; await sleep(100); }

@@ -3,40 +3,12 @@
 // RTP/SAVP with AES_CM_128_HMAC_SHA1_80, sends plain RTP and RTCP from A, and unprotects what B gets
 // with the key rtpengine offered. Prints each packet's result, the SRTCP E flag and index.
 //   npm run build && node test/dev/srtp-rtpengine-probe.mjs
-import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { bdecode, bencode } from '../../dist/protocol/ng/bencode.js';
+import { ngClient, sleep, socket, startRtpengine } from './rtpengine-probe-lib.mjs';
 import { SrtpContext } from '../../dist/protocol/srtp/srtp-context.js';
 
 const NG = 27823;
-const daemon = spawn('/usr/bin/rtpengine', ['--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${NG}`,
-  '-m', '27900', '-M', '27999', '-f', '-E', '-L', '3', '--num-threads=1'], { stdio: 'ignore' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let cookie = 0;
-function ng(dict) {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    const t = setTimeout(() => { s.close(); reject(new Error('no ng reply')); }, 1000);
-    s.on('message', (m) => {
-      clearTimeout(t);
-      s.close();
-      const out = {};
-      for (const [k, v] of bdecode(m.subarray(m.indexOf(' ') + 1))) out[k] = Buffer.isBuffer(v) ? v.toString('latin1') : v;
-      resolve(out);
-    });
-    // A fresh cookie per request: rtpengine answers a repeated cookie from its cache.
-    s.send(Buffer.concat([Buffer.from(`probe-${++cookie} `), bencode(new Map(Object.entries(dict)))]), NG, '127.0.0.1');
-  });
-}
-
-async function socket() {
-  const s = dgram.createSocket('udp4');
-  const got = [];
-  s.on('message', (m) => got.push(m));
-  await new Promise((r) => s.bind(0, '127.0.0.1', r));
-  return { s, got, port: s.address().port };
-}
+const daemon = startRtpengine(NG, 27900, 27999);
+const ng = ngClient(NG);
 
 try {
   for (let i = 0; ; i++) {

@@ -5,11 +5,9 @@
 // Optional a=crypto extras on B's answer test MKI (`|2^31|1:4`) and session parameters (KDR=1,
 // UNENCRYPTED_SRTCP, ...) the same way. Prints one line per direction and case.
 //   npm run build && node test/dev/srtp-suites-probe.mjs [SUITE ...]
-import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import dgram from 'node:dgram';
-import { bdecode, bencode } from '../../dist/protocol/ng/bencode.js';
+import { ngClient, sleep, socket, startRtpengine } from './rtpengine-probe-lib.mjs';
 import { loadNativeSrtpPrimitives } from '../../dist/daemon/media/srtp-native.js';
 import { jsPrimitives } from '../../dist/protocol/srtp/primitives.js';
 import { SrtpContext } from '../../dist/protocol/srtp/srtp-context.js';
@@ -17,38 +15,14 @@ import { findSrtpSuite } from '../../dist/protocol/srtp/suites.js';
 
 const NG = randomInt(20000, 29000);
 const MIN = randomInt(41000, 49000);
-const daemon = spawn('/usr/bin/rtpengine', ['--config-file=none', '-t', '-1', '-i', '127.0.0.1', '-n', `127.0.0.1:${NG}`,
-  '-m', String(MIN), '-M', String(MIN + 199), '-f', '-E', '-L', '3', '--num-threads=1'], {
+const daemon = startRtpengine(NG, MIN, MIN + 199, {
   // In /tmp: rtpengine 10.5 crashes on NULL_HMAC_SHA1_* media, and its core file must not land in the tree.
   cwd: tmpdir(),
   stdio: ['ignore', 'ignore', process.env.PROBE_LOG ? 'inherit' : 'ignore'],
 });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ng = ngClient(NG);
+let calls = 0;
 const prims = process.env.RTPENGINE_TS_SRTP === 'js' ? jsPrimitives : (loadNativeSrtpPrimitives().primitives ?? jsPrimitives);
-
-let cookie = 0;
-function ng(dict) {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    const t = setTimeout(() => { s.close(); reject(new Error('no ng reply')); }, 1000);
-    s.on('message', (m) => {
-      clearTimeout(t);
-      s.close();
-      const out = {};
-      for (const [k, v] of bdecode(m.subarray(m.indexOf(' ') + 1))) out[k] = Buffer.isBuffer(v) ? v.toString('latin1') : v;
-      resolve(out);
-    });
-    s.send(Buffer.concat([Buffer.from(`probe-${++cookie} `), bencode(new Map(Object.entries(dict)))]), NG, '127.0.0.1');
-  });
-}
-
-async function socket() {
-  const s = dgram.createSocket('udp4');
-  const got = [];
-  s.on('message', (m) => got.push(m));
-  await new Promise((r) => s.bind(0, '127.0.0.1', r));
-  return { s, got, port: s.address().port };
-}
 
 const sdp = (u, p, rtcp, proto, extra = '') =>
   `v=0\r\no=${u} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${p} ${proto} 0\r\na=rtcp:${rtcp}\r\n${extra}`;
@@ -67,7 +41,7 @@ function rtpPacket(seq) {
 async function probe(suite, label, extra, params, ours, offerFlags = [], theirs = {}) {
   const s = findSrtpSuite(suite);
   const [a, aRtcp, b, bRtcp] = await Promise.all([socket(), socket(), socket(), socket()]);
-  const callId = `probe-${suite}-${label}-${cookie}`;
+  const callId = `probe-${suite}-${label}-${++calls}`;
   try {
     const offer = await ng({ command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: sdp('a', a.port, aRtcp.port, 'RTP/AVP'), 'transport-protocol': 'RTP/SAVP', flags: offerFlags });
     if (offer.result !== 'ok') throw new Error(`offer: ${offer.result} ${offer['error-reason'] ?? ''}`);
