@@ -25,11 +25,7 @@ export class ControlStats {
   readonly peers = new Map<string, PeerStats>();
 
   record(peer: string, command: string, seconds: number, error: boolean): void {
-    let p = this.peers.get(peer);
-    if (!p) {
-      p = { count: new Map(), seconds: new Map(), errors: 0 };
-      this.peers.set(peer, p);
-    }
+    const p = this.of(peer);
     p.count.set(command, (p.count.get(command) ?? 0) + 1);
     p.seconds.set(command, (p.seconds.get(command) ?? 0) + seconds);
     if (error) p.errors++;
@@ -37,12 +33,16 @@ export class ControlStats {
 
   /** Undecodable ng data from `peer`: an error without a command (rtpengine 10.5 counts it so). */
   recordError(peer: string): void {
+    this.of(peer).errors++;
+  }
+
+  private of(peer: string): PeerStats {
     let p = this.peers.get(peer);
     if (!p) {
       p = { count: new Map(), seconds: new Map(), errors: 0 };
       this.peers.set(peer, p);
     }
-    p.errors++;
+    return p;
   }
 
   total(command: string): number {

@@ -45,7 +45,9 @@ export class NgCommands {
     const cid = req.get('call-id');
     const callId = Buffer.isBuffer(cid) ? cid.toString('latin1') : undefined;
     const log = this.log;
-    log.info({ callId }, `Received command '${command}' from ${peer}`);
+    // Built only when written: at -L 4 and below the ng path pays nothing for these lines.
+    const info = log.isLevelEnabled('info');
+    if (info) log.info({ callId }, `Received command '${command}' from ${peer}`);
     if (log.isLevelEnabled('debug')) log.debug({ callId }, `Dump for '${command}' from ${peer}: ${dumpDict(req)}`);
     const started = performance.now();
     const reply = await this.dispatch(command, req, peer, raw);
@@ -56,7 +58,7 @@ export class NgCommands {
     const elapsed = (performance.now() - started) / 1000;
     this.control.record(peerAddress(peer), command, elapsed, error);
     if (!error) {
-      log.info({ callId }, `Replying to '${command}' from ${peer} (elapsed time ${elapsed.toFixed(6)} sec)`);
+      if (info) log.info({ callId }, `Replying to '${command}' from ${peer} (elapsed time ${elapsed.toFixed(6)} sec)`);
       if (log.isLevelEnabled('debug')) log.debug({ callId }, `Response dump for '${command}' to ${peer}: ${dumpDict(reply)}`);
     }
     return reply;
