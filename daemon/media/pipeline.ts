@@ -464,7 +464,6 @@ function handle(c: PacketContext): boolean {
 class TranscodedOut implements RtpOut {
   /** The output slot, set by the transcode stage before every push (the handler's choice). */
   out = -1;
-  constructor(readonly slot: number) {}
 
   sendRtp(buf: Buffer, off: number, len: number): void {
     const out = this.out;
@@ -482,33 +481,27 @@ const activeTranscoders: number[] = [];
 /**
  * The slot's transcoding from now on (CMD_TRANSCODE; null: none). An existing transcoder takes a new
  * config with update(), which keeps its output SSRC, sequence numbers and timestamps continuous.
- * False when the config cannot be built (a codec the engine lacks): the slot then relays unchanged,
- * as before, and the caller logs it.
+ * Throws when the config cannot be built (a codec the engine lacks); the caller then sets null and
+ * logs it, and the slot relays unchanged.
  */
-export function setTranscode(slot: number, cfg: DirectionConfig | null): boolean {
+export function setTranscode(slot: number, cfg: DirectionConfig | null): void {
   const had = transcoders[slot]!;
   if (cfg === null) {
-    if (had === null) return true;
+    if (had === null) return;
     had.close();
     transcoders[slot] = null;
     transcodedOuts[slot] = null;
     activeTranscoders.splice(activeTranscoders.indexOf(slot), 1);
-    return true;
+    return;
   }
   if (had !== null) {
     had.update(cfg);
-    return true;
+    return;
   }
-  const out = new TranscodedOut(slot);
+  const out = new TranscodedOut();
   transcoders[slot] = new DirectionTranscoder(cfg, out);
   transcodedOuts[slot] = out;
   activeTranscoders.push(slot);
-  return true;
-}
-
-/** Number of slots with a transcoder (statistics). */
-export function transcodingSlots(): number {
-  return activeTranscoders.length;
 }
 
 function tickTranscoders(): void {
