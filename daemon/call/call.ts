@@ -20,6 +20,8 @@ export class Call {
   tos: number | undefined;
   /** The control peer (`IP:port`) whose offer created the call (the CLI's `proxy:`). */
   createdFrom = '';
+  /** Per-call debug logging, switched by the CLI's `debug <callid> on|off` / `call <callid> debug`. */
+  debug = false;
   private untaggedCount = 0;
   /** Closed: every socket released, gone from the registry. A command waiting for a bind checks it. */
   destroyed = false;

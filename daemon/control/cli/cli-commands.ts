@@ -2,7 +2,9 @@
  * The CLI command table (rtpengine 10.5's `rtpengine-ctl` language): one text command in, the reply
  * text out. Shared by the `--listen-cli` TCP listener and HTTP `/cli/`.
  */
+import { callCommand } from './cli-call.js';
 import type { CliContext } from './cli-context.js';
+import { debug } from './cli-debug.js';
 import { ksadd, kslist, ksrm } from './cli-keyspace.js';
 import { LIST_TABLE } from './cli-list.js';
 import { params } from './cli-params.js';
@@ -21,6 +23,8 @@ const TOP_TABLE: CliTable = [
   ['kslist', kslist],
   ['active', active],
   ['standby', standby],
+  ['debug', debug],
+  ['call', callCommand],
 ];
 
 export async function runCliCommand(line: string, c: CliContext): Promise<string> {

@@ -8,6 +8,7 @@ import type { CallManager } from '../../call/call-manager.js';
 import type { CallSettings, MediaContext } from '../../call/media-context.js';
 import type { LogSubsystem } from '../../config/option-table.js';
 import type { DaemonOptions } from '../../config/options.js';
+import type { Logger } from '../../log.js';
 import type { Tunables } from './cli-params.js';
 import type { LoadLimitSettings } from '../load-limits.js';
 
@@ -37,4 +38,6 @@ export interface CliContext {
   applyLogLevels(): void;
   /** The ng `statistics` reply's `statistics` dict (the same numbers). */
   statistics(): Map<string, BEncodable>;
+  /** The daemon log, for what a command does besides its reply (`call X terminate` warns, as 10.5). */
+  log: Logger;
 }

@@ -40,6 +40,7 @@ export class CliService {
       // One logger for the daemon: it follows the `core` level (the subsystems are not split yet).
       applyLogLevels: () => { log.level = pinoLevel(o.logLevels.core); },
       statistics: () => statistics().get('statistics') as Map<string, BEncodable>,
+      log,
     };
     this.context = { ...context, initial: currentTunables(context as CliContext) };
   }

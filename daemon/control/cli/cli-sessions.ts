@@ -92,25 +92,29 @@ function streamLine(ctx: MediaContext, s: PacketStream): string {
   const ep = s.endpoint;
   const last = Math.floor(Math.max(k.lastPacketMs, s.lastSignalMs) / 1000);
   return `-------- Port ${padLeft(s.sock ? s.sock.local.address : '0.0.0.0', 15)}:${String(s.sock?.port ?? 0).padEnd(5)} <> `
-    + `${padLeft(ep ? ep.address : '0.0.0.0', 15)}:${String(ep?.port ?? 0).padEnd(5)}${s.component === 2 ? ' (RTCP)' : ''}, `
+    + `${padLeft(ep ? ep.address : '', 15)}:${String(ep?.port ?? 0).padEnd(5)}${s.component === 2 ? ' (RTCP)' : ''}, `
     + `SSRC ${(k.ssrc >= 0 ? k.ssrc : 0).toString(16)}, ${k.packets} p, ${k.bytes} b, ${k.errors} e, ${last} ts\n`;
 }
 
-/** `list sessions <callid>`: the call, its participants, their media and streams. */
+/** One participant as `list sessions <callid>` and `call <callid> tag <tag> info` print it. */
+export function tagDetail(ctx: MediaContext, call: Call, m: Monologue, now = Date.now()): string {
+  let s = `--- Tag '${m.tag}', type: ${tagType(call, m)}, label '${m.label ?? ''}', branch '${m.viaBranch ?? ''}', `
+    + `callduration ${secUsec(now - m.created)}\n`;
+  for (const x of m.subscriptions) s += `---     subscribed to '${x.tag}'\n`;
+  for (const x of m.subscribers) s += `---     subscription of '${x.tag}'\n`;
+  for (const md of m.medias) {
+    s += `------ Media #${md.index} (${md.type} over ${md.protocol || '(unknown)'}) using ${codecText(ctx, md)}\n`;
+    for (const st of md.streams()) s += streamLine(ctx, st);
+  }
+  return s;
+}
+
+/** `list sessions <callid>` and `call <callid> info`: the call, its participants, their media and streams. */
 export function callDetail(ctx: MediaContext, call: Call): string {
   const now = Date.now();
   let s = `\ncallid: ${call.callId}\ndeletionmark: ${deletionMark(call)}\ncreated: ${Math.floor(call.createdMs / 1000)}\n`
     + `proxy: ${call.createdFrom}\ntos: ${call.tos ?? 0}\nlast_signal: ${Math.floor(call.lastSignalMs / 1000)}\n`
     + 'redis_keyspace: 0\nforeign: no\n\n';
-  for (const m of call.monologues) {
-    s += `--- Tag '${m.tag}', type: ${tagType(call, m)}, label '${m.label ?? ''}', branch '${m.viaBranch ?? ''}', `
-      + `callduration ${secUsec(now - m.created)}\n`;
-    for (const x of m.subscriptions) s += `---     subscribed to '${x.tag}'\n`;
-    for (const x of m.subscribers) s += `---     subscription of '${x.tag}'\n`;
-    for (const md of m.medias) {
-      s += `------ Media #${md.index} (${md.type} over ${md.protocol || '(unknown)'}) using ${codecText(ctx, md)}\n`;
-      for (const st of md.streams()) s += streamLine(ctx, st);
-    }
-  }
+  for (const m of call.monologues) s += tagDetail(ctx, call, m, now);
   return `${s}\n`;
 }

@@ -14,12 +14,25 @@ export function shift(rest: string): string | null {
   return rest.length === 0 ? null : rest.slice(1);
 }
 
-/** Dispatches `input` on `table`: `help` lists the table, an unmatched word is rtpengine's error line. */
+/**
+ * The first word of `rest` (up to the first blank) and what follows that blank, as rtpengine's
+ * str_token_sep: without a blank the whole text is the word. `word` is '' for an empty text or one
+ * that starts with the blank.
+ */
+export function token(rest: string): { word: string; rest: string } {
+  const i = rest.indexOf(' ');
+  return i < 0 ? { word: rest, rest: '' } : { word: rest.slice(0, i), rest: rest.slice(i + 1) };
+}
+
+/**
+ * Dispatches `input` on `table`: exactly `help` lists the table (`helpx` is unknown, as in 10.5), an
+ * unmatched word is rtpengine's error line.
+ */
 export function dispatch(table: CliTable, input: string, c: import('./cli-context.js').CliContext): string | Promise<string> {
+  if (input === 'help') return `Available sub-commands at this level:\n${table.map(([w]) => `\t${w}\n`).join('')}`;
   for (const [word, handler] of table) {
     if (input.startsWith(word)) return handler(input.slice(word.length), c);
   }
-  if (input.startsWith('help')) return `Available sub-commands at this level:\n${table.map(([w]) => `\t${w}\n`).join('')}`;
   return `Unknown or incomplete command::${input}\n`;
 }
 
