@@ -8,7 +8,12 @@ import type { BEncodable } from '../../protocol/ng/bencode.js';
 import type { CliContext } from '../../daemon/control/cli/cli-context.js';
 import { countersText, totalsText } from '../../daemon/control/cli/cli-totals.js';
 import { jsonStats } from '../../daemon/control/cli/json-stats.js';
-import { dispatch, level, MORE_PARAMS, strtod, strtol, type CliTable } from '../../daemon/control/cli/words.js';
+import { dispatch, level, MORE_PARAMS, strtod, strtol, token, type CliTable } from '../../daemon/control/cli/words.js';
+import { Call } from '../../daemon/call/call.js';
+import type { StreamReleaser } from '../../daemon/call/stream.js';
+import { callCommand } from '../../daemon/control/cli/cli-call.js';
+import { debug, debugFlag } from '../../daemon/control/cli/cli-debug.js';
+import { canonicalPath, cliCommandOfPath } from '../../daemon/control/cli/cli-http.js';
 
 const c = {} as CliContext;
 
@@ -36,6 +41,72 @@ describe('CLI words', () => {
     expect(await dispatch(top, 'list foo bar', c)).toBe('Unknown or incomplete command::foo bar\n');
     expect(await dispatch(top, 'LIST x', c)).toBe('Unknown or incomplete command::LIST x\n');
     expect(await dispatch(top, 'list help', c)).toBe('Available sub-commands at this level:\n\tloglevels\n\tloglevel\n');
+    expect(await dispatch(top, 'list helpx', c)).toBe('Unknown or incomplete command::helpx\n');
+  });
+
+  it('splits a Call-ID or tag off at the first blank only, as str_token_sep', () => {
+    expect(token('cli-ab info')).toEqual({ word: 'cli-ab', rest: 'info' });
+    expect(token('cli-ab')).toEqual({ word: 'cli-ab', rest: '' });
+    expect(token(' x')).toEqual({ word: '', rest: 'x' });
+    expect(token('x/y on')).toEqual({ word: 'x/y', rest: 'on' });
+  });
+
+  it('reads the on/off word of debug as 10.5: nothing is on, only the four words count', () => {
+    expect(debugFlag('')).toBe(true);
+    expect(debugFlag('enable')).toBe(true);
+    expect(debugFlag('off')).toBe(false);
+    expect(debugFlag('disable')).toBe(false);
+    expect(debugFlag('1')).toBeNull();
+    expect(debugFlag('on x')).toBeNull();
+  });
+});
+
+describe('CLI over HTTP', () => {
+  it('canonicalizes the path as libwebsockets and keeps the slashes in the command', () => {
+    expect(canonicalPath('/cli//call/x')).toBe('/cli/call/x');
+    expect(canonicalPath('/cli/call/x//')).toBe('/cli/call/x/');
+    expect(canonicalPath('/cli/call/x/./y')).toBe('/cli/call/x/y');
+    expect(canonicalPath('/cli/call/x/../y')).toBe('/cli/call/y');
+    expect(canonicalPath('/cli/call/.')).toBe('/cli/call/');
+    expect(canonicalPath('/cli/call/x/..')).toBe('/cli/call');
+    expect(cliCommandOfPath('/cli/list/sessions/all')).toBe('list/sessions/all');
+    expect(cliCommandOfPath('/cli/call/x%2Fy%20info')).toBe('call/x/y info');
+    expect(cliCommandOfPath('/cli/')).toBe('');
+    expect(cliCommandOfPath('/cli/..')).toBeNull();
+  });
+});
+
+describe('call and debug on a Call', () => {
+  const call = new Call('cid', 0, 0, 0, {} as StreamReleaser);
+  const ctx = {
+    calls: { calls: new Map([['cid', call]]) },
+  } as unknown as CliContext;
+
+  it('debug <callid> [on|off] switches call.debug, checking the flag before the call', () => {
+    expect(debug(' cid', ctx)).toBe("Enabled debugging for call 'cid'\n");
+    expect(call.debug).toBe(true);
+    expect(debug(' cid off', ctx)).toBe("Disabled debugging for call 'cid'\n");
+    expect(call.debug).toBe(false);
+    expect(debug(' nope x', ctx)).toBe("Invalid on/off flag ('x') specified\n");
+    expect(debug(' nope', ctx)).toBe("Call ID 'nope' not found\n");
+    expect(debug('', ctx)).toBe('No call ID specified\n');
+    expect(call.debug).toBe(false);
+  });
+
+  it('call <callid> debug, and the errors of the call and tag levels', async () => {
+    expect(await callCommand(' cid debug', ctx)).toBe("Enabled debugging for call 'cid'\n");
+    expect(call.debug).toBe(true);
+    expect(await callCommand(' cid debug disable', ctx)).toBe("Disabled debugging for call 'cid'\n");
+    expect(call.debug).toBe(false);
+    expect(await callCommand('', ctx)).toBe(MORE_PARAMS);
+    expect(await callCommand(' ', ctx)).toBe('No call ID specified\n');
+    expect(await callCommand(' x info', ctx)).toBe("No such call 'x'\n");
+    expect(await callCommand(' cid', ctx)).toBe('Unknown or incomplete command::\n');
+    expect(await callCommand(' cid help', ctx)).toBe('Available sub-commands at this level:\n\tinfo\n\tterminate\n\tdebug\n\ttag\n');
+    expect(await callCommand(' cid tag', ctx)).toBe(MORE_PARAMS);
+    expect(await callCommand(' cid tag ', ctx)).toBe('No tag specified\n');
+    expect(await callCommand(' cid tag t info', ctx)).toBe("No such tag 't'\n");
+    expect(await callCommand(' cid taginfo', ctx)).toBe("No such tag 'nfo'\n");
   });
 });
 
