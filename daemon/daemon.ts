@@ -179,7 +179,7 @@ export class Daemon {
       );
       await this.http.listen();
     }
-    this.cli = new CliService(o, ctx, calls, statistics, this.log);
+    this.cli = new CliService(o, ctx, calls, statistics, this.logs);
     await this.cli.listen(o, this.http);
     // The lifecycle timer runs at each wall-clock second boundary, as rtpengine's does.
     this.alignTimer = setTimeout(() => {

@@ -164,6 +164,18 @@ export class SubsystemLogs {
     return l;
   }
 
+  /**
+   * Levels set at run time (rtpengine-ctl `set loglevel [sub] N`): each subsystem named takes its new
+   * level, and its logger follows at once.
+   */
+  apply(levels: Readonly<Record<string, number>>): void {
+    for (const [sub, level] of Object.entries(levels)) {
+      this.levels.set(sub, level);
+      const l = this.loggers.get(sub);
+      if (l !== undefined) l.level = level < 0 ? 'silent' : pinoLevel(level);
+    }
+  }
+
   /** Every level by `delta` (clamped to 0..7); returns the root's new level. */
   shift(delta: number): number {
     this.rootLevel = Math.min(7, Math.max(0, this.rootLevel + delta));

@@ -19,7 +19,8 @@ import { CallRegistry } from './registry.js';
 
 type Dict = Map<string, BEncodable>;
 
-export type EndReason = 'regular' | 'forced' | 'timeout' | 'silent timeout' | 'final timeout' | 'offer timeout';
+/** Why a call ended; `unknown` (the CLI's `call X terminate`, as 10.5) counts in none of the per-reason totals. */
+export type EndReason = 'regular' | 'forced' | 'timeout' | 'silent timeout' | 'final timeout' | 'offer timeout' | 'unknown';
 
 export interface SessionCounters {
   /** Sessions that ended (rtpengine counts them when they end). */
@@ -363,6 +364,7 @@ export class CallManager {
       case 'silent timeout': this.counters.silentTimeout++; break;
       case 'final timeout': this.counters.finalTimeout++; break;
       case 'offer timeout': this.counters.offerTimeout++; break;
+      case 'unknown': break;
     }
     const duration = (Date.now() - call.createdMs) / 1000;
     this.counters.managed++;

@@ -9,22 +9,17 @@
  * the words are "Unknown or incomplete command".
  */
 import type { Call } from '../../call/call.js';
-import type { EndReason } from '../../call/call-manager.js';
 import type { CliContext } from './cli-context.js';
 import { debugFlag, debugReply, invalidFlag } from './cli-debug.js';
 import { callDetail, tagDetail } from './cli-sessions.js';
 import { dispatch, MORE_PARAMS, shift, token, type CliTable } from './words.js';
 
-/**
- * 10.5's `call X terminate` destroys the call without a termination reason (UNKNOWN): it counts in
- * neither the regular nor the forced totals, unlike `terminate X`. EndReason has no such member yet
- * (call-manager.ts), and destroy() counts no reason it does not name.
- */
-const UNKNOWN_END = 'unknown' as EndReason;
 
 async function terminateCall(call: Call, c: CliContext): Promise<string> {
+  // 10.5's `call X terminate` ends the call without a reason (UNKNOWN): it counts in neither the regular
+  // nor the forced totals, unlike `terminate X`.
   c.log.warn({ callId: call.callId }, `Call ${call.callId} terminated by operator`);
-  await c.calls.calls.withLock(call.callId, () => { if (!call.destroyed) c.calls.destroy(call, UNKNOWN_END); });
+  await c.calls.calls.withLock(call.callId, () => { if (!call.destroyed) c.calls.destroy(call, 'unknown'); });
   return `\nCall '${call.callId}' terminated.\n\n`;
 }
 

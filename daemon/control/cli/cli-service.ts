@@ -7,7 +7,7 @@ import type { CallManager } from '../../call/call-manager.js';
 import type { MediaContext } from '../../call/media-context.js';
 import type { DaemonOptions } from '../../config/options.js';
 import type { HttpServer } from '../../http/http-server.js';
-import { pinoLevel, type Logger } from '../../log.js';
+import type { SubsystemLogs } from '../../log.js';
 import type { CliContext } from './cli-context.js';
 import { runCliCommand } from './cli-commands.js';
 import { registerCliHttp } from './cli-http.js';
@@ -26,8 +26,9 @@ export class CliService {
 
   constructor(
     o: DaemonOptions, ctx: MediaContext, calls: CallManager, statistics: () => Map<string, BEncodable>,
-    private readonly log: Logger,
+    logs: SubsystemLogs,
   ) {
+    const log = logs.get('core');
     const context: Omit<CliContext, 'initial'> = {
       calls, ctx, settings: ctx.settings, limits: o, logLevels: o.logLevels, options: o,
       params: {
@@ -37,8 +38,7 @@ export class CliService {
         redisCmdTimeout: intOption(o, 'redis-cmd-timeout', 0),
         redisConnectTimeout: intOption(o, 'redis-connect-timeout', 1000),
       },
-      // One logger for the daemon: it follows the `core` level (the subsystems are not split yet).
-      applyLogLevels: () => { log.level = pinoLevel(o.logLevels.core); },
+      applyLogLevels: () => logs.apply(o.logLevels),
       statistics: () => statistics().get('statistics') as Map<string, BEncodable>,
       log,
     };
@@ -50,9 +50,9 @@ export class CliService {
   }
 
   async listen(o: DaemonOptions, http: HttpServer | null): Promise<void> {
-    if (http) registerCliHttp(http, (l) => this.run(l), this.log);
+    if (http) registerCliHttp(http, (l) => this.run(l), this.context.log);
     if (o.listenCli && o.listenCli.length > 0) {
-      this.tcp = new CliTcpServer(o.listenCli, (l) => this.run(l), this.log);
+      this.tcp = new CliTcpServer(o.listenCli, (l) => this.run(l), this.context.log);
       await this.tcp.listen();
     }
   }
