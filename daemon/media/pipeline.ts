@@ -44,6 +44,7 @@ import { rtcpSenderSsrc, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } fr
 import { parseRtcpInto, RtcpScratch } from '../../protocol/rtcp/parse.js';
 import type { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { PacketContext } from './packet-context.js';
+import { SlotChainCounter } from './transcode-counters.js';
 import { KeyWaitQueue } from './key-wait.js';
 import { REC_REPORT_BLOCK, REC_SENDER_REPORT, REC_VOIP_METRICS, type ReportRing } from './report-ring.js';
 import {
@@ -90,6 +91,7 @@ export function initPipeline(
   onLearned = learned;
   transcoders = new Array<DirectionTranscoder | null>(state.slots).fill(null);
   transcodedOuts = new Array<TranscodedOut | null>(state.slots).fill(null);
+  chainCounters = new Array<SlotChainCounter | null>(state.slots).fill(null);
 }
 
 /**
@@ -475,6 +477,8 @@ class TranscodedOut implements RtpOut {
 /** Per slot: its transcoder (SlotConfig.transcode) and where that sends, or null: relayed unchanged. */
 let transcoders: (DirectionTranscoder | null)[] = [];
 let transcodedOuts: (TranscodedOut | null)[] = [];
+/** Per transcoding slot: its per-chain counters (rtpengine_transcode_*_total, transcode-counters.ts). */
+let chainCounters: (SlotChainCounter | null)[] = [];
 /** Slots that have a transcoder (their timers run in tick()). */
 const activeTranscoders: number[] = [];
 
@@ -491,16 +495,19 @@ export function setTranscode(slot: number, cfg: DirectionConfig | null): void {
     had.close();
     transcoders[slot] = null;
     transcodedOuts[slot] = null;
+    chainCounters[slot] = null;
     activeTranscoders.splice(activeTranscoders.indexOf(slot), 1);
     return;
   }
   if (had !== null) {
     had.update(cfg);
+    chainCounters[slot] = new SlotChainCounter(f64, S.table.xcIndex(slot, 0), cfg);
     return;
   }
   const out = new TranscodedOut();
   transcoders[slot] = new DirectionTranscoder(cfg, out);
   transcodedOuts[slot] = out;
+  chainCounters[slot] = new SlotChainCounter(f64, S.table.xcIndex(slot, 0), cfg);
   activeTranscoders.push(slot);
 }
 
@@ -523,11 +530,14 @@ function tickTranscoders(): void {
  * Stage 5a: the slot's transcoder takes the RTP (decrypted, accounted, inspected) and sends what it
  * makes through TranscodedOut → emit(). The input packet counts as forwarded when the transcoder took
  * it (a frame it holds for repacketization included); a packet it cannot use (unknown payload type,
- * undecodable) is a counted drop, as rtpengine counts them.
+ * undecodable) is a counted drop, as rtpengine counts them. Its chain counts it on the way in
+ * (packets, payload bytes) and, once the transcoder took it, its samples (transcode-counters.ts).
  */
 function transcode(c: PacketContext): void {
   const slot = c.slot;
   transcodedOuts[slot]!.out = c.out;
+  const counter = chainCounters[slot]!;
+  const chain = counter.input(c.buf, c.off, c.len);
   let n = -1;
   try {
     n = transcoders[slot]!.push(c.buf, c.off, c.len, nowMs);
@@ -539,6 +549,7 @@ function transcode(c: PacketContext): void {
     drop(slot);
     return;
   }
+  if (chain >= 0) counter.decoded(chain);
   f64[slot * SLOT_FIELDS + F_FORWARDED]! += 1;
 }
 

@@ -5,6 +5,10 @@
  * Layout: Float64 fields per slot (doubles hold 2^53 exactly: enough for packet/byte counters and
  * millisecond timestamps). Aligned 8-byte stores are not torn on the platforms Node supports, and each
  * slot has a single writer, so readers use plain loads.
+ *
+ * Then the worker-wide counters (W_*), then the transcode region: per slot XC_CHAINS blocks of
+ * XC_FIELDS (transcode-counters.ts), which only grow: reset() leaves them alone, the main thread keeps
+ * baselines instead (so a count folded into a chain's total is never counted twice or lost).
  */
 
 export const F_PACKETS = 0;
@@ -48,18 +52,29 @@ export const W_SRTP_PROTECTED = 11;
 export const W_DTLS_RECORDS = 12;
 export const WORKER_FIELDS = 16;
 
+/** Transcoding chains counted per slot: its DirectionConfig's first decoders (transcode-counters.ts). */
+export const XC_CHAINS = 4;
+/** RTP packets into the chain's decoder, their payload bytes, PCM samples at the encoder's rate. */
+export const XC_PACKETS = 0;
+export const XC_BYTES = 1;
+export const XC_SAMPLES = 2;
+export const XC_FIELDS = 3;
+
 export function streamTableBytes(slots: number): number {
-  return (slots * SLOT_FIELDS + WORKER_FIELDS) * Float64Array.BYTES_PER_ELEMENT;
+  return (slots * SLOT_FIELDS + WORKER_FIELDS + slots * XC_CHAINS * XC_FIELDS) * Float64Array.BYTES_PER_ELEMENT;
 }
 
 /** A view on one worker's table. */
 export class StreamTable {
   readonly f64: Float64Array;
   readonly workerBase: number;
+  /** Start of the transcode region. */
+  readonly xcBase: number;
 
   constructor(readonly sab: SharedArrayBuffer, readonly slots: number) {
     this.f64 = new Float64Array(sab);
     this.workerBase = slots * SLOT_FIELDS;
+    this.xcBase = this.workerBase + WORKER_FIELDS;
   }
 
   static create(slots: number): StreamTable {
@@ -68,6 +83,11 @@ export class StreamTable {
 
   get(slot: number, field: number): number {
     return this.f64[slot * SLOT_FIELDS + field]!;
+  }
+
+  /** Index in f64 of the slot's chain block (its XC_* fields follow). */
+  xcIndex(slot: number, chain: number): number {
+    return this.xcBase + (slot * XC_CHAINS + chain) * XC_FIELDS;
   }
 
   workerCounter(field: number): number {

@@ -32,6 +32,7 @@ import { errnoName, wantedBatchNative, type BatchNative } from './io.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { ReportRing } from './report-ring.js';
 import { StreamTable, W_ACTIVE_SLOTS, W_CLOSED_UPTO } from './stream-table.js';
+import { ChainTotals, type ChainCounts, type WorkerChains } from './transcode-counters.js';
 import { CommandReader, CommandWriter, createRing, type CommandSink } from './command-ring.js';
 import { createDtlsChannel, DtlsChannelReader, REC_STUN } from './dtls-channel.js';
 
@@ -94,6 +95,8 @@ class MediaWorker {
   private readonly sentSrtp: (SlotSrtp | null)[];
   /** Per slot: the transcoding config last sent to the worker (JSON), so it is re-sent only when it changed. */
   private readonly sentTranscode: (string | null)[];
+  /** Each slot's transcoding chains, for the per-chain counters (transcode-counters.ts); set by the pool. */
+  chains: WorkerChains | null = null;
   /** Ring commands that did not fit (the worker is behind): written first at the next flush. */
   private readonly overflow: (() => boolean)[] = [];
   private wakePending = false;
@@ -256,6 +259,7 @@ class MediaWorker {
       if (json === (this.sentTranscode[c.slot] ?? null)) continue;
       this.sentTranscode[c.slot] = json;
       const cfg = c.transcode ?? null;
+      this.chains?.set(c.slot, cfg);
       this.command(() => this.ring.transcode(c.slot, cfg));
     }
     for (const c of configs) this.command(() => this.ring.configure(c));
@@ -364,7 +368,11 @@ class MediaWorker {
       return;
     }
     // The worker drops a closed slot's SRTP contexts itself; a new use of the slot starts plain.
-    for (const s of slots) { this.sentSrtp[s] = null; this.sentTranscode[s] = null; }
+    for (const s of slots) {
+      this.sentSrtp[s] = null;
+      if (this.sentTranscode[s] !== null) this.chains?.set(s, null);
+      this.sentTranscode[s] = null;
+    }
     const id = this.nextCloseId++;
     this.closing.push({ id, done });
     this.command(() => this.ring.close(id, slots));
@@ -430,6 +438,8 @@ export class WorkerPool {
   private flushing: Promise<void> | null = null;
   private readonly queued = (): void => this.scheduleFlush();
   private readonly died = (w: MediaWorker, reason: string): void => this.onDeath(w, reason);
+  /** Per-chain transcoding counters of all workers (dead ones included). */
+  private readonly chainTotals = new ChainTotals();
 
   /** `instanceId`: the daemon's (MediaSettings.instanceId), the CNAME of the workers' generated RTCP. */
   constructor(
@@ -441,6 +451,7 @@ export class WorkerPool {
 
   private spawn(): MediaWorker {
     const w = new MediaWorker(this.workers.length, this.slotsPerWorker, this.events, this.queued, this.died, this.testHooks, this.instanceId);
+    w.chains = this.chainTotals.track(w.table);
     this.workers.push(w);
     return w;
   }
@@ -641,6 +652,14 @@ export class WorkerPool {
   flushed(): Promise<void> | null {
     for (const w of this.workers) if (w.holdsCommands()) return this.flushing;
     return null;
+  }
+
+  /**
+   * Transcoding counters per chain label (`PCMU/8000 -> PCMA/8000`) since start: every chain any slot
+   * was configured with, closed calls included (rtpengine_transcode_*_total).
+   */
+  transcodeTotals(): Map<string, ChainCounts> {
+    return this.chainTotals.snapshot();
   }
 
   /** Sum of a worker-wide counter over all workers (dead ones keep their last values). */

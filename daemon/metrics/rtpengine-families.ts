@@ -13,10 +13,12 @@
  */
 import type { CallManager } from '../call/call-manager.js';
 import type { MediaContext } from '../call/media-context.js';
-import type { CodecSpec } from '../../transcode/types.js';
 import { NG_COMMANDS, type ControlStats } from '../control/control-stats.js';
 import { mediaInUse, transcodedMedia } from '../control/statistics.js';
 import { W_BYTES, W_ERRORS, W_PACKETS } from '../media/stream-table.js';
+import { chainLabel } from '../media/transcode-counters.js';
+
+export { codecLabel } from '../media/transcode-counters.js';
 
 export interface RtpengineFamilySources {
   ctx: MediaContext;
@@ -52,11 +54,6 @@ function escapeLabel(v: string): string {
 /** rtpengine's `%.6f`. */
 const f6 = (x: number): string => x.toFixed(6);
 
-/** rtpengine's codec name in a chain label: `encoding/clock`, `/channels` when not mono (e.g. `opus/48000/2`). */
-export function codecLabel(c: CodecSpec): string {
-  return `${c.name}/${c.clock}${c.channels > 1 ? `/${c.channels}` : ''}`;
-}
-
 /**
  * Transcoding now in effect, from signalling: how many media transcode (rtpengine_transcoded_media,
  * the `statistics` transcodedmedia figure: both medias of a section count when either direction is
@@ -73,7 +70,7 @@ export function activeTranscoding(calls: CallManager): { media: number; chains: 
         if (!t) continue;
         for (const d of t.decoders) {
           if (t.passthrough.includes(d.pt)) continue;
-          const chain = `${codecLabel(d.codec)} -> ${codecLabel(t.encoder.codec)}`;
+          const chain = chainLabel(d.codec, t.encoder.codec);
           chains.set(chain, (chains.get(chain) ?? 0) + 1);
         }
       }
@@ -162,14 +159,25 @@ export class RtpengineFamilies {
       total.add(l.pool.size, labels);
     }
 
-    // Transcoding chains (rtpengine_transcoders and its per-chain totals) appear once a chain has existed.
+    // Transcoding chains (rtpengine_transcoders and its per-chain totals) appear once a chain has existed;
+    // the totals (input packets, their payload bytes, decoded samples) come from the media workers
+    // (media/transcode-counters.ts says what rtpengine counts) and include closed calls.
     for (const chain of xcode.chains.keys()) this.chainsSeen.add(chain);
+    const totals = ctx.pool.transcodeTotals();
+    for (const chain of totals.keys()) this.chainsSeen.add(chain);
     if (this.chainsSeen.size > 0) {
       const tr = fam('transcoders', 'gauge', null);
-      for (const chain of this.chainsSeen) tr.add(xcode.chains.get(chain) ?? 0, [['chain', chain]]);
-      // rtpengine_transcode_packets_total / _bytes_total / _samples_total{chain} are not exported: they
-      // need per-chain counters from the media workers, which do not keep them (issue 15 notes the
-      // next step); absent rather than a false 0.
+      const packets = fam('transcode_packets_total', 'counter', null);
+      const bytes = fam('transcode_bytes_total', 'counter', null);
+      const samples = fam('transcode_samples_total', 'counter', null);
+      for (const chain of this.chainsSeen) {
+        const l: Labels = [['chain', chain]];
+        const t = totals.get(chain);
+        tr.add(xcode.chains.get(chain) ?? 0, l);
+        packets.add(t?.packets ?? 0, l);
+        bytes.add(t?.bytes ?? 0, l);
+        samples.add(t?.samples ?? 0, l);
+      }
     }
     return fams.map((f) => f.text()).join('');
   }

@@ -37,7 +37,11 @@ export function stubSources(opts: { transcode?: DirectionConfig | null } = {}): 
   };
   const workerCounter = (f: number): number => (f === W_PACKETS ? 40 : f === W_BYTES ? 6880 : 0);
   const ctx = {
-    pool: { size: 2, workerCounter, table: () => ({ workerCounter }), dtlsCounter: () => 0 },
+    pool: {
+      size: 2, workerCounter, table: () => ({ workerCounter }), dtlsCounter: () => 0,
+      // What the workers counted for the transcoding chain (none without one).
+      transcodeTotals: () => new Map(transcode === null ? [] : [['PCMU/8000 -> PCMA/8000', { packets: 50, bytes: 8000, samples: 8000 }]]),
+    },
     mosTotals: { summary: () => ({ total: 8.6, total2: 37.0, samples: 2, average: 4.3, stddev: 0 }) },
     interfaces: { all: [{ name: 'default', address: '127.0.0.1', pool: { usedCount: 4, size: 100 } }] },
   };

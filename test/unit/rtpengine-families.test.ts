@@ -20,7 +20,7 @@ describe('rtpengine families', () => {
     expect(text).toContain('# TYPE rtpengine_errors_total counter\nrtpengine_errors_total{proxy="192.0.2.7"} 2\n');
     expect(text).toContain('# TYPE rtpengine_ports_used gauge\nrtpengine_ports_used{name="default",address="127.0.0.1"} 4\n');
     expect(text).toContain('rtpengine_ports_free{name="default",address="127.0.0.1"} 96\n');
-    expect(text).not.toMatch(/# HELP rtpengine_(ports|requests|request_seconds|errors|transcoders)/);
+    expect(text).not.toMatch(/# HELP rtpengine_(ports|requests|request_seconds|errors|transcoders|transcode_)/);
     const f = parseFamilies(text);
     // Only rtpengine's commands (24, in its order), not the unknown one.
     expect(f.get('rtpengine_requests_total')!.samples.map((s) => s.labels.get('request'))).toHaveLength(24);
@@ -34,13 +34,18 @@ describe('rtpengine families', () => {
     expect(codecLabel({ name: 'opus', clock: 48000, channels: 2, bitrate: 0, fmtp: '', ptime: 20 })).toBe('opus/48000/2');
     const fams = new RtpengineFamilies(s);
     expect(fams.text()).toContain('# TYPE rtpengine_transcoders gauge\nrtpengine_transcoders{chain="PCMU/8000 -> PCMA/8000"} 1\n');
+    // The workers' per-chain totals, no HELP, as rtpengine 10.5 prints them.
+    expect(fams.text()).toContain('# TYPE rtpengine_transcode_packets_total counter\nrtpengine_transcode_packets_total{chain="PCMU/8000 -> PCMA/8000"} 50\n');
+    expect(fams.text()).toContain('# TYPE rtpengine_transcode_bytes_total counter\nrtpengine_transcode_bytes_total{chain="PCMU/8000 -> PCMA/8000"} 8000\n');
+    expect(fams.text()).toContain('# TYPE rtpengine_transcode_samples_total counter\nrtpengine_transcode_samples_total{chain="PCMU/8000 -> PCMA/8000"} 8000\n');
     const media = [...s.calls.calls.values()][0]!.monologues[0]!.medias[0]!;
     media.transcode = null;
     for (const m of [...s.calls.calls.values()][0]!.monologues) m.medias[0]!.transcoding = false;
     const after = fams.text();
     expect(after).toContain('rtpengine_transcoded_media 0\n');
     expect(after).toContain('rtpengine_transcoders{chain="PCMU/8000 -> PCMA/8000"} 0\n');
-    expect(new RtpengineFamilies(stubSources({ transcode: null })).text()).not.toContain('rtpengine_transcoders');
+    expect(after).toContain('rtpengine_transcode_packets_total{chain="PCMU/8000 -> PCMA/8000"} 50\n');
+    expect(new RtpengineFamilies(stubSources({ transcode: null })).text()).not.toMatch(/rtpengine_transcode(rs|_)/);
   });
 
   it('puts rtpengine\'s families before ours, each family once', async () => {
