@@ -165,10 +165,11 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
   });
 
   // rtpengine's transcoder families (measured: `chain="PCMU/8000 -> PCMA/8000"` and back, transcoded_media 2,
-  // the gauges back at 0 but listed after the call). Skipped, with that reason, only if our daemon does not
-  // transcode (the offer to B lacks PCMA).
-  it('has rtpengine\'s transcoder families for a transcoded call', async (tc) => {
+  // the gauges back at 0 but listed after the call, the transcode_*_total counters kept). Skipped, with that
+  // reason, only if our daemon does not transcode (the offer to B lacks PCMA).
+  it('has rtpengine\'s transcoder families for a transcoded call, with the same per-chain totals', async (tc) => {
     const per: { during: Scrape; after: Scrape }[] = [];
+    const [AB, BA] = [50, 30];
     for (const s of sides) {
       const [a, aRtcp] = await RtpPeer.pair();
       const [b, bRtcp] = await RtpPeer.pair();
@@ -179,11 +180,12 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
         if (s.name === 'rtpengine-ts' && !/^m=audio \d+ RTP\/AVP 0 8\r?$/m.test(str(call.offer.get('sdp')))) {
           tc.skip('rtpengine-ts did not transcode (offer to B lacks PCMA)');
         }
-        for (let i = 0; i < 10; i++) {
+        for (let i = 0; i < AB; i++) {
           a.send(rtpPacket(0, i, i * 160, 0x3333), call.toA);
-          b.send(rtpPacket(8, i, i * 160, 0x4444), call.toB);
+          if (i < BA) b.send(rtpPacket(8, i, i * 160, 0x4444), call.toB);
+          if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20)); // no socket-buffer bursts
         }
-        await Promise.all([a.waitFor(10), b.waitFor(10)]);
+        await Promise.all([a.waitFor(BA), b.waitFor(AB)]);
       } finally {
         for (const p of [a, aRtcp, b, bRtcp]) p.close();
       }
@@ -195,16 +197,32 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
       await new Promise((r) => setTimeout(r, 1100)); // the same timer, after the delete
       per.push({ during, after: await scrape(s) });
     }
-    // Not exported by rtpengine-ts yet (needs per-chain counters from the workers): docs/metrics.md.
-    const pending = ['rtpengine_transcode_packets_total', 'rtpengine_transcode_bytes_total', 'rtpengine_transcode_samples_total'];
-    const strip = (x: Scrape): Scrape => new Map([...x].filter(([n]) => !pending.includes(n)));
     const [ref, ours] = per as [typeof per[0], typeof per[0]];
+    const totals = ['rtpengine_transcode_packets_total', 'rtpengine_transcode_bytes_total', 'rtpengine_transcode_samples_total'];
+    const chainValues = (x: Scrape, fam: string): [string, number][] =>
+      (x.get(fam)?.samples ?? []).map((smp): [string, number] => [smp.labels.get('chain') ?? '', smp.value]).sort();
     for (const k of ['during', 'after'] as const) {
-      expect(shape(strip(ours[k])), k).toEqual(shape(strip(ref[k])));
+      expect(shape(ours[k]), k).toEqual(shape(ref[k]));
       for (const fam of ['rtpengine_transcoded_media', 'rtpengine_transcoders']) {
-        const vals = (x: Scrape): [string, number][] => (x.get(fam)?.samples ?? []).map((smp) => [smp.labels.get('chain') ?? '', smp.value]);
-        expect(vals(ours[k]).sort(), `${k} ${fam}`).toEqual(vals(ref[k]).sort());
+        expect(chainValues(ours[k], fam), `${k} ${fam}`).toEqual(chainValues(ref[k], fam));
       }
+      // Same chains; the counts of the same magnitude (±10 %: rtpengine's samples lose its resampler's delay).
+      for (const fam of totals) {
+        const r = chainValues(ref[k], fam);
+        const o = chainValues(ours[k], fam);
+        expect(o.map(([c]) => c), `${k} ${fam}`).toEqual(r.map(([c]) => c));
+        for (let i = 0; i < r.length; i++) {
+          expect(Math.abs(o[i]![1] - r[i]![1]), `${k} ${fam} ${r[i]![0]}: ours ${o[i]![1]}, rtpengine ${r[i]![1]}`)
+            .toBeLessThanOrEqual(r[i]![1] * 0.1);
+        }
+      }
+    }
+    // What rtpengine counts (measured): input packets, their payload bytes, samples decoded; kept after the call.
+    for (const x of [ref.after, ours.after]) {
+      expect(sampleValue(x.get('rtpengine_transcode_packets_total'), { chain: 'PCMU/8000 -> PCMA/8000' })).toBe(AB);
+      expect(sampleValue(x.get('rtpengine_transcode_packets_total'), { chain: 'PCMA/8000 -> PCMU/8000' })).toBe(BA);
+      expect(sampleValue(x.get('rtpengine_transcode_bytes_total'), { chain: 'PCMU/8000 -> PCMA/8000' })).toBe(AB * 160);
+      expect(sampleValue(x.get('rtpengine_transcode_samples_total'), { chain: 'PCMA/8000 -> PCMU/8000' })).toBe(BA * 160);
     }
     expect(sampleValue(ref.during.get('rtpengine_transcoded_media'))).toBe(2);
     expect(sampleValue(ref.during.get('rtpengine_transcoders'), { chain: 'PCMU/8000 -> PCMA/8000' })).toBe(1);
