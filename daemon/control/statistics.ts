@@ -12,7 +12,7 @@ type Dict = Map<string, BEncodable>;
 
 const f6 = (x: number): string => x.toFixed(6);
 
-/** Packet/byte/error rates over the last second, sampled by the daemon's 1 s timer. */
+/** Packet/byte/error rates (and per transcoding chain) over the last second, sampled by the daemon's 1 s timer. */
 export class TrafficRates {
   packets = 0;
   bytes = 0;
@@ -25,6 +25,7 @@ export class TrafficRates {
     this.bytes = now.bytes - this.last.bytes;
     this.errors = now.errors - this.last.errors;
     this.last = now;
+    ctx.pool.sampleTranscodeRates(); // the per-chain rates of CLI `list transcoders`
   }
 }
 

@@ -13,6 +13,11 @@
  *   decoder): PCMU → PCMA 100 × 160 → 16000, PCMU → opus 95904 (100 × 960 less the resampler's delay).
  * - the counters and their chain stay after the call ends (counters do not go back; the
  *   rtpengine_transcoders gauge returns to 0); `statistics` has none of them (only transcodedmedia).
+ * - /metrics: counter families without HELP, label `chain` only; CLI `list transcoders` prints
+ *   `CHAIN: N transcoders` per chain ever seen (`No stats entries` before any) and, for a chain with
+ *   packets in the previous second, that second's `packets/s`, `bytes/s`, `samples/s` (ChainTotals.rates()).
+ *   rtpengine's source (statistics.c, codec.c, cli.c) agrees: packets_input/bytes_input counted as an
+ *   RTP packet enters the transcoding handler, pcm_samples as each decoded frame comes out.
  *
  * Worker side (SlotChainCounter, one per transcoding slot, made when the slot's transcoding is set):
  * per packet only Float64Array increments into the worker's StreamTable transcode region (stream-table.ts
@@ -135,6 +140,8 @@ export interface ChainCounts {
 export class ChainTotals {
   readonly folded = new Map<string, Float64Array>();
   private readonly workers: WorkerChains[] = [];
+  private prev = new Map<string, ChainCounts>();
+  private lastRates = new Map<string, ChainCounts>();
 
   /** The tracker of one worker's table (kept after the worker died: its counts still count). */
   track(table: StreamTable): WorkerChains {
@@ -147,6 +154,28 @@ export class ChainTotals {
     let t = this.folded.get(chain);
     if (t === undefined) this.folded.set(chain, (t = new Float64Array(XC_FIELDS)));
     t[field]! += v;
+  }
+
+  /**
+   * Once a second (the daemon's rate timer, control/statistics.ts TrafficRates): each chain's counts
+   * since the previous call, for CLI `list transcoders` (rtpengine prints a chain's last-second counts
+   * only when it had packets in that second).
+   */
+  sampleRates(): void {
+    const now = this.snapshot();
+    const rates = new Map<string, ChainCounts>();
+    for (const [chain, n] of now) {
+      const p = this.prev.get(chain);
+      const packets = n.packets - (p?.packets ?? 0);
+      if (packets > 0) rates.set(chain, { packets, bytes: n.bytes - (p?.bytes ?? 0), samples: n.samples - (p?.samples ?? 0) });
+    }
+    this.prev = now;
+    this.lastRates = rates;
+  }
+
+  /** The last second's counts per chain (sampleRates()). */
+  rates(): ReadonlyMap<string, ChainCounts> {
+    return this.lastRates;
   }
 
   /** Totals per chain: folded plus the live slots' counts since their baselines. Every chain ever configured appears. */

@@ -662,6 +662,16 @@ export class WorkerPool {
     return this.chainTotals.snapshot();
   }
 
+  /** Once a second: samples the per-chain rates transcodeRates() returns. */
+  sampleTranscodeRates(): void {
+    this.chainTotals.sampleRates();
+  }
+
+  /** What each chain counted over the last sampled second (only chains that had packets). */
+  transcodeRates(): ReadonlyMap<string, ChainCounts> {
+    return this.chainTotals.rates();
+  }
+
   /** Sum of a worker-wide counter over all workers (dead ones keep their last values). */
   workerCounter(field: number): number {
     let sum = 0;

@@ -168,11 +168,13 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
   // the gauges back at 0 but listed after the call, the transcode_*_total counters kept). Skipped, with that
   // reason, only if our daemon does not transcode (the offer to B lacks PCMA).
   it('has rtpengine\'s transcoder families for a transcoded call, with the same per-chain totals', async (tc) => {
-    const per: { during: Scrape; after: Scrape }[] = [];
+    const per: { during: Scrape; after: Scrape; cliDuring: string; cliAfter: string }[] = [];
     const [AB, BA] = [50, 30];
+    const cli = async (s: Side): Promise<string> => (await fetch(`http://127.0.0.1:${s.http}/cli/list/transcoders`)).text();
     for (const s of sides) {
       const [a, aRtcp] = await RtpPeer.pair();
       const [b, bRtcp] = await RtpPeer.pair();
+      let cliDuring = '';
       try {
         const call = await twoPartyCall(s.d, 'mc-x', a.port, b.port, {
           offer: { sdp: phoneSdp('a', a.port, { pts: [0] }), codec: { transcode: ['PCMA'] } }, bPts: [8],
@@ -180,12 +182,14 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
         if (s.name === 'rtpengine-ts' && !/^m=audio \d+ RTP\/AVP 0 8\r?$/m.test(str(call.offer.get('sdp')))) {
           tc.skip('rtpengine-ts did not transcode (offer to B lacks PCMA)');
         }
+        // Spread over > 2 s, so that a whole second with packets lies behind the CLI's rate lines.
         for (let i = 0; i < AB; i++) {
           a.send(rtpPacket(0, i, i * 160, 0x3333), call.toA);
           if (i < BA) b.send(rtpPacket(8, i, i * 160, 0x4444), call.toB);
-          if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20)); // no socket-buffer bursts
+          await new Promise((r) => setTimeout(r, 45));
         }
         await Promise.all([a.waitFor(BA), b.waitFor(AB)]);
+        cliDuring = await cli(s);
       } finally {
         for (const p of [a, aRtcp, b, bRtcp]) p.close();
       }
@@ -195,9 +199,17 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
       const during = await scrape(s);
       await s.d.ng.request({ command: 'delete', 'call-id': 'mc-x', 'delete-delay': 0 });
       await new Promise((r) => setTimeout(r, 1100)); // the same timer, after the delete
-      per.push({ during, after: await scrape(s) });
+      per.push({ during, after: await scrape(s), cliDuring, cliAfter: await cli(s) });
     }
     const [ref, ours] = per as [typeof per[0], typeof per[0]];
+    // CLI `list transcoders`: each chain with its transcoders; the last second's rates under a chain that had packets.
+    const cliShape = (t: string): string[] => t.split('\n').map((l) => l.replace(/^ +\d+ /, '     N ')).filter((l) => l !== '').sort();
+    for (const r of [ref, ours]) {
+      expect(r.cliDuring).toMatch(/^PCMU\/8000 -> PCMA\/8000: 1 transcoders\n {5}\d+ packets\/s\n {5}\d+ bytes\/s\n {5}\d+ samples\/s$/m);
+      expect(r.cliAfter).toMatch(/^PCMA\/8000 -> PCMU\/8000: 0 transcoders$/m);
+    }
+    expect(cliShape(ours.cliDuring)).toEqual(cliShape(ref.cliDuring));
+    expect(cliShape(ours.cliAfter)).toEqual(cliShape(ref.cliAfter));
     const totals = ['rtpengine_transcode_packets_total', 'rtpengine_transcode_bytes_total', 'rtpengine_transcode_samples_total'];
     const chainValues = (x: Scrape, fam: string): [string, number][] =>
       (x.get(fam)?.samples ?? []).map((smp): [string, number] => [smp.labels.get('chain') ?? '', smp.value]).sort();
