@@ -6,6 +6,7 @@ import type { BEncodable } from '../../protocol/ng/bencode.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { MediaContext } from '../call/media-context.js';
 import { W_BYTES, W_ERRORS, W_PACKETS } from '../media/stream-table.js';
+import { chainLabel, type ChainCounts } from '../media/transcode-counters.js';
 import { NG_COMMANDS, type ControlStats } from './control-stats.js';
 
 type Dict = Map<string, BEncodable>;
@@ -60,6 +61,68 @@ export function transcodedMedia(calls: CallManager): number {
     for (const m of call.monologues) for (const md of m.medias) if (md.transcoding && md.hasSockets) n++;
   }
   return n;
+}
+
+/**
+ * Decoder→encoder chains running now, by chain label, from signalling (rtpengine's num_transcoders):
+ * one per decoder of each transcoded direction's DirectionConfig; a decoder whose payload type passes
+ * through unchanged is no chain.
+ */
+export function runningChains(calls: CallManager): Map<string, number> {
+  const chains = new Map<string, number>();
+  for (const call of calls.calls.values()) {
+    for (const m of call.monologues) {
+      for (const md of m.medias) {
+        const t = md.transcode;
+        if (!t) continue;
+        for (const d of t.decoders) {
+          if (t.passthrough.includes(d.pt)) continue;
+          const chain = chainLabel(d.codec, t.encoder.codec);
+          chains.set(chain, (chains.get(chain) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  return chains;
+}
+
+export interface TranscoderStat {
+  chain: string;
+  /** Transcoders of this chain running now. */
+  num: number;
+  /** The last second's counts, only when the chain had packets in it (as rtpengine). */
+  rate: ChainCounts | undefined;
+  /** Since start: input packets, their payload bytes, decoded samples (media/transcode-counters.ts). */
+  total: ChainCounts;
+}
+
+/**
+ * Every chain that has existed, as rtpengine keeps them (`statistics` transcoders, CLI `list
+ * transcoders`): chains configured in a media worker (with their counters) and chains in signalling.
+ */
+export function transcoderStats(ctx: MediaContext, calls: CallManager): TranscoderStat[] {
+  const running = runningChains(calls);
+  const totals = ctx.pool.transcodeTotals();
+  const rates = ctx.pool.transcodeRates();
+  const chains = new Set([...totals.keys(), ...running.keys()]);
+  return [...chains].map((chain) => ({
+    chain, num: running.get(chain) ?? 0, rate: rates.get(chain),
+    total: totals.get(chain) ?? { packets: 0, bytes: 0, samples: 0 },
+  }));
+}
+
+/** rtpengine 10.5's `transcoders` list entry (measured): chain, num, the rates when it had packets, totals. */
+function transcoderDict(t: TranscoderStat): Dict {
+  const d: Dict = new Map<string, BEncodable>([['chain', t.chain], ['num', t.num]]);
+  if (t.rate) {
+    d.set('packetrate', t.rate.packets);
+    d.set('byterate', t.rate.bytes);
+    d.set('samplerate', t.rate.samples);
+  }
+  d.set('packets', t.total.packets);
+  d.set('bytes', t.total.bytes);
+  d.set('samples', t.total.samples);
+  return d;
 }
 
 export function statisticsReply(s: StatisticsSources): Dict {
@@ -129,7 +192,8 @@ export function statisticsReply(s: StatisticsSources): Dict {
     'statistics',
     new Map<string, BEncodable>([
       ['currentstatistics', current], ['totalstatistics', total], ['intervalstatistics', interval],
-      ['mos', mos], ['controlstatistics', controlDict], ['interfaces', interfaces], ['transcoders', []],
+      ['mos', mos], ['controlstatistics', controlDict], ['interfaces', interfaces],
+      ['transcoders', transcoderStats(ctx, calls).map(transcoderDict)],
     ]),
   ]]);
 }

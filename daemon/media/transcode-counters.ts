@@ -12,7 +12,10 @@
  * - samples: PCM samples the decoder produced, at the encoder's rate (rtpengine resamples inside the
  *   decoder): PCMU → PCMA 100 × 160 → 16000, PCMU → opus 95904 (100 × 960 less the resampler's delay).
  * - the counters and their chain stay after the call ends (counters do not go back; the
- *   rtpengine_transcoders gauge returns to 0); `statistics` has none of them (only transcodedmedia).
+ *   rtpengine_transcoders gauge returns to 0).
+ * - ng `statistics` lists them too: `transcoders` = one dict per chain, `chain`, `num` (running now),
+ *   `packetrate`/`byterate`/`samplerate` only when the chain had packets in the previous second, then
+ *   `packets`, `bytes`, `samples` (control/statistics.ts transcoderStats).
  * - /metrics: counter families without HELP, label `chain` only; CLI `list transcoders` prints
  *   `CHAIN: N transcoders` per chain ever seen (`No stats entries` before any) and, for a chain with
  *   packets in the previous second, that second's `packets/s`, `bytes/s`, `samples/s` (ChainTotals.rates()).

@@ -14,9 +14,8 @@
 import type { CallManager } from '../call/call-manager.js';
 import type { MediaContext } from '../call/media-context.js';
 import { NG_COMMANDS, type ControlStats } from '../control/control-stats.js';
-import { mediaInUse, transcodedMedia } from '../control/statistics.js';
+import { mediaInUse, runningChains, transcodedMedia } from '../control/statistics.js';
 import { W_BYTES, W_ERRORS, W_PACKETS } from '../media/stream-table.js';
-import { chainLabel } from '../media/transcode-counters.js';
 
 export { codecLabel } from '../media/transcode-counters.js';
 
@@ -62,21 +61,7 @@ const f6 = (x: number): string => x.toFixed(6);
  * passes through unchanged is no chain).
  */
 export function activeTranscoding(calls: CallManager): { media: number; chains: Map<string, number> } {
-  const chains = new Map<string, number>();
-  for (const call of calls.calls.values()) {
-    for (const m of call.monologues) {
-      for (const md of m.medias) {
-        const t = md.transcode;
-        if (!t) continue;
-        for (const d of t.decoders) {
-          if (t.passthrough.includes(d.pt)) continue;
-          const chain = chainLabel(d.codec, t.encoder.codec);
-          chains.set(chain, (chains.get(chain) ?? 0) + 1);
-        }
-      }
-    }
-  }
-  return { media: transcodedMedia(calls), chains };
+  return { media: transcodedMedia(calls), chains: runningChains(calls) };
 }
 
 export class RtpengineFamilies {

@@ -168,8 +168,15 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
   // the gauges back at 0 but listed after the call, the transcode_*_total counters kept). Skipped, with that
   // reason, only if our daemon does not transcode (the offer to B lacks PCMA).
   it('has rtpengine\'s transcoder families for a transcoded call, with the same per-chain totals', async (tc) => {
-    const per: { during: Scrape; after: Scrape; cliDuring: string; cliAfter: string }[] = [];
+    const per: { during: Scrape; after: Scrape; cliDuring: string; cliAfter: string; ng: Record<string, number>[] }[] = [];
     const [AB, BA] = [50, 30];
+    // ng `statistics` transcoders: one dict per chain (chain, num, the last second's rates when it had packets, totals).
+    const ngTranscoders = async (s: Side): Promise<Record<string, number>[]> => {
+      const st = (await s.d.ng.request({ command: 'statistics' })).get('statistics') as Map<string, unknown>;
+      return (st.get('transcoders') as Map<string, unknown>[]).map((d) => Object.fromEntries([...d].map(([k, v]) =>
+        [k === 'chain' ? `chain ${str(v as Buffer)}` : k, k === 'chain' ? 0 : Number(v)]))).sort((x, y) =>
+        Object.keys(x)[0]!.localeCompare(Object.keys(y)[0]!));
+    };
     const cli = async (s: Side): Promise<string> => (await fetch(`http://127.0.0.1:${s.http}/cli/list/transcoders`)).text();
     for (const s of sides) {
       const [a, aRtcp] = await RtpPeer.pair();
@@ -199,7 +206,7 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
       const during = await scrape(s);
       await s.d.ng.request({ command: 'delete', 'call-id': 'mc-x', 'delete-delay': 0 });
       await new Promise((r) => setTimeout(r, 1100)); // the same timer, after the delete
-      per.push({ during, after: await scrape(s), cliDuring, cliAfter: await cli(s) });
+      per.push({ during, after: await scrape(s), cliDuring, cliAfter: await cli(s), ng: await ngTranscoders(s) });
     }
     const [ref, ours] = per as [typeof per[0], typeof per[0]];
     // CLI `list transcoders`: each chain with its transcoders; the last second's rates under a chain that had packets.
@@ -210,6 +217,15 @@ describe.skipIf(!haveRtpengine)('/metrics compared with rtpengine 10.5', () => {
     }
     expect(cliShape(ours.cliDuring)).toEqual(cliShape(ref.cliDuring));
     expect(cliShape(ours.cliAfter)).toEqual(cliShape(ref.cliAfter));
+    // ng statistics after the call: the same chains and keys in the same order (rates aside: which second
+    // had packets is a matter of timing), num 0, and the same totals.
+    const noRates = (d: Record<string, number>): Record<string, number> =>
+      Object.fromEntries(Object.entries(d).filter(([k]) => !k.endsWith('rate')));
+    expect(ref.ng.map(noRates).map((d) => Object.keys(d))).toEqual([
+      ['chain PCMA/8000 -> PCMU/8000', 'num', 'packets', 'bytes', 'samples'], ['chain PCMU/8000 -> PCMA/8000', 'num', 'packets', 'bytes', 'samples'],
+    ]);
+    expect(ours.ng.map(noRates)).toEqual(ref.ng.map(noRates));
+    expect(ref.ng[1]!.packets).toBe(AB);
     const totals = ['rtpengine_transcode_packets_total', 'rtpengine_transcode_bytes_total', 'rtpengine_transcode_samples_total'];
     const chainValues = (x: Scrape, fam: string): [string, number][] =>
       (x.get(fam)?.samples ?? []).map((smp): [string, number] => [smp.labels.get('chain') ?? '', smp.value]).sort();

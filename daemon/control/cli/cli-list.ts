@@ -8,7 +8,7 @@ import type { CliContext } from './cli-context.js';
 import { listSessions, numSessions } from './cli-sessions.js';
 import { countersText, totalsText } from './cli-totals.js';
 import { jsonStats } from './json-stats.js';
-import { activeTranscoding } from '../../metrics/rtpengine-families.js';
+import { transcoderStats } from '../statistics.js';
 import { padLeft, shift, type CliTable } from './words.js';
 
 /** rtpengine's description of each log subsystem (`list loglevels`). */
@@ -71,15 +71,12 @@ function logLevel(rest: string, c: CliContext): string {
  * `PCMU/8000 -> PCMA/8000: 1 transcoders` then `     41 packets/s`, `bytes/s`, `samples/s`.
  */
 function transcoders(_rest: string, c: CliContext): string {
-  const active = activeTranscoding(c.calls).chains;
-  const chains = new Set([...c.ctx.pool.transcodeTotals().keys(), ...active.keys()]);
-  if (chains.size === 0) return 'No stats entries\n';
-  const rates = c.ctx.pool.transcodeRates();
+  const stats = transcoderStats(c.ctx, c.calls);
+  if (stats.length === 0) return 'No stats entries\n';
   let out = '';
-  for (const chain of chains) {
-    out += `${chain}: ${active.get(chain) ?? 0} transcoders\n`;
-    const r = rates.get(chain);
-    if (r) out += `     ${r.packets} packets/s\n     ${r.bytes} bytes/s\n     ${r.samples} samples/s\n`;
+  for (const { chain, num, rate } of stats) {
+    out += `${chain}: ${num} transcoders\n`;
+    if (rate) out += `     ${rate.packets} packets/s\n     ${rate.bytes} bytes/s\n     ${rate.samples} samples/s\n`;
   }
   return out;
 }
