@@ -120,12 +120,12 @@ export class NgCommands {
   }
 }
 
-/** `1.2.3.4:5060` / `[::1]:5060` / `::1` → the address part. */
 /** Counts undecodable data from `peer` as an ng error (errors_total, statistics errorcount). */
 export function recordUndecodable(commands: NgCommands, peer: string): void {
   commands.control.recordError(peerAddress(peer));
 }
 
+/** `1.2.3.4:5060` / `[::1]:5060` / `::1` → the address part. */
 function peerAddress(peer: string): string {
   const v6 = /^\[(.*)\]:\d+$/.exec(peer);
   if (v6) return v6[1]!;
