@@ -9,21 +9,30 @@
  *
  * (`--no-log-timestamps` drops the bracketed time on stderr; syslog has its own). `--log-format=parsable`
  * writes the call as `[ID="callid"]`, as rtpengine does; `--log-format=json` (ours) keeps pino's JSON
- * lines for log pipelines. rtpengine's syslog-style `--log-level` (0..7) maps onto pino levels.
+ * lines for log pipelines. rtpengine's syslog-style `--log-level` (0..7) maps onto pino levels, with a
+ * custom `notice` level for syslog's NOTICE.
  */
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type LogFn, type Logger as PinoLogger } from 'pino';
 import { loadServiceNative } from './service/native.js';
 import { facilityCode } from './service/facility.js';
 import { SyslogWriter } from './service/syslog.js';
 
 export type Logger = PinoLogger;
 
+/**
+ * syslog's NOTICE (5) as a pino level between info (30) and warn (40): rtpengine logs some lines
+ * (`Creating new call`) at NOTICE, and `-L 5` shows those but not INFO.
+ */
+export const NOTICE = 35;
+const CUSTOM_LEVELS = { notice: NOTICE };
+
 /** syslog priority → pino level name (0 emerg .. 7 debug). */
 export function pinoLevel(syslogLevel: number): string {
   if (syslogLevel <= 2) return 'fatal';
   if (syslogLevel === 3) return 'error';
   if (syslogLevel === 4) return 'warn';
-  if (syslogLevel <= 6) return 'info';
+  if (syslogLevel === 5) return 'notice';
+  if (syslogLevel === 6) return 'info';
   return 'debug';
 }
 
@@ -32,8 +41,18 @@ function syslogOf(level: number): [number, string] {
   if (level >= 60) return [2, 'CRIT'];
   if (level >= 50) return [3, 'ERR'];
   if (level >= 40) return [4, 'WARNING'];
+  if (level >= NOTICE) return [5, 'NOTICE'];
   if (level >= 30) return [6, 'INFO'];
   return [7, 'DEBUG'];
+}
+
+/**
+ * Logs at NOTICE where the logger knows that level (every logger createLogger makes and their
+ * children); a plain pino logger (unit tests) gets INFO instead.
+ */
+export function logNotice(log: Logger, bindings: object, msg: string): void {
+  if (log.levels.values.notice === NOTICE) (log as unknown as { notice: LogFn }).notice(bindings, msg);
+  else log.info(bindings, msg);
 }
 
 export type LogFormat = 'default' | 'parsable' | 'json';
@@ -55,18 +74,23 @@ export interface LogSettings {
 }
 
 /** Fields pino adds itself, not written into the text line. */
-const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'sub', 'v']);
+const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'streamPort', 'sub', 'v']);
 
 /**
  * One pino JSON record as rtpengine's text line (without the time prefix): `LEVEL: [callid]: msg k=v`.
- * Exported for tests.
+ * A record about one media socket (`streamPort`: its local port, as rtpengine's lines logged while
+ * handling a packet) is prefixed `[callid port 43020]` (parsable: `[ID="callid" port="43020"]`), the
+ * port right-aligned in 5 columns as rtpengine prints it. Exported for tests.
  */
 export function formatRecord(rec: Record<string, unknown>, format: LogFormat, mark: [string, string] = ['', '']): string {
   const [, name] = syslogOf(Number(rec.level ?? 30));
   let line = `${name}: `;
   const callId = rec.callId;
   if (typeof callId === 'string' && callId !== '') {
-    line += format === 'parsable' ? `[ID="${mark[0]}${callId}${mark[1]}"]: ` : `[${mark[0]}${callId}${mark[1]}]: `;
+    const id = `${mark[0]}${callId}${mark[1]}`;
+    const port = typeof rec.streamPort === 'number' ? String(rec.streamPort).padStart(5) : null;
+    if (format === 'parsable') line += port === null ? `[ID="${id}"]: ` : `[ID="${id}" port="${port}"]: `;
+    else line += port === null ? `[${id}]: ` : `[${id} port ${port}]: `;
   }
   // rtpengine's subsystem tag (`[control]`, `[core]`, ...), where the log call names one.
   if (typeof rec.sub === 'string') line += `[${rec.sub}] `;
@@ -112,7 +136,9 @@ class TextDestination {
       this.sys.write(this.facility | syslogOf(Number(rec.level ?? 30))[0], text);
       return;
     }
-    const t = Number(rec.time ?? Date.now());
+    // pino's record time has milliseconds; rtpengine prints microseconds. The line is written while
+    // it is logged (this destination is synchronous), so the clock now is the record's time.
+    const t = performance.timeOrigin + performance.now();
     process.stderr.write(`${this.s.noTimestamps ? '' : timePrefix(t)}${text}\n`);
   }
 }
@@ -132,9 +158,10 @@ export function createLogger(settings: LogSettings | number): Logger {
   }
   let log: Logger;
   if (s.format === 'json' && sys === null) {
-    log = pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
+    // Typed as a plain Logger: `notice` is reached through logNotice() only.
+    log = pino({ level, customLevels: CUSTOM_LEVELS, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false })) as unknown as Logger;
   } else {
-    log = pino({ level, base: undefined }, new TextDestination(s, sys, facilityCode(s.facility ?? 'daemon') ?? 24));
+    log = pino({ level, customLevels: CUSTOM_LEVELS, base: undefined }, new TextDestination(s, sys, facilityCode(s.facility ?? 'daemon') ?? 24)) as unknown as Logger;
   }
   if (notice !== '') log.warn(notice);
   return log;
