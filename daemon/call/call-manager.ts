@@ -10,6 +10,8 @@ import type { SdpSession } from '../../protocol/sdp/types.js';
 import { hasLoopProtectId } from '../../protocol/sdp/index.js';
 import type { Logger } from '../log.js';
 import { Call } from './call.js';
+import { CallLog } from './call-log.js';
+import { finalStatsLines } from './final-stats.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
 import { forwardingConfigs, negotiate } from './negotiate.js';
@@ -57,7 +59,12 @@ export class CallManager {
   /** Called for every call that ends, while its sockets (and counters) still exist. */
   onCallEnd: ((call: Call) => void) | null = null;
 
-  constructor(private readonly ctx: MediaContext, private readonly log: Logger) {}
+  /** The [core] lines about calls, honouring each call's `debug`. */
+  private readonly clog: CallLog;
+
+  constructor(private readonly ctx: MediaContext, log: Logger) {
+    this.clog = new CallLog(log);
+  }
 
   /** Null, or settles once the media workers have been sent what the commands so far queued. */
   mediaFlushed(): Promise<void> | null {
@@ -68,8 +75,17 @@ export class CallManager {
   learned(worker: number, slot: number, address: string, port: number, confirmed: boolean): void {
     const s = this.ctx.stream(worker, slot);
     if (!s) return;
+    const call = this.ctx.callOf(worker, slot);
+    const before = s.endpoint;
+    const changed = before === null || before.address !== address || before.port !== port;
+    const wasConfirmed = s.confirmed;
     s.learned = { address, port };
     s.confirmed = confirmed;
+    if (!call || !s.sock) return;
+    const ep = `${address}:${port}`;
+    // rtpengine 10.5 (measured): DEBUG while learning, INFO once committed, as lines of that socket.
+    if (changed && !confirmed && before !== null) this.clog.debug(call, `Peer address changed from ${before.address}:${before.port} to ${ep}`, s.sock.port);
+    if (confirmed && !wasConfirmed) this.clog.info(call, `Confirmed peer address as ${ep}`, s.sock.port);
   }
 
   /**
@@ -81,7 +97,7 @@ export class CallManager {
     let n = 0;
     for (const call of [...this.calls.values()]) {
       if (call.worker !== worker) continue;
-      this.log.warn({ callId: call.callId }, 'Call deleted: media worker died');
+      this.clog.of(call).warn({ callId: call.callId }, 'Call deleted: media worker died');
       this.destroy(call, 'forced');
       n++;
     }
@@ -109,8 +125,10 @@ export class CallManager {
         }
         call = new Call(callId, now, Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1_000_000), this.ctx.pool.pickWorker(), this.ctx);
         this.calls.add(call);
-        this.log.info({ callId }, 'Creating new call');
       }
+      // As rtpengine, the flag turns per-call debugging on; only the CLI turns it off again.
+      if (o.flags.has('debug')) call.debug = true;
+      if (created) this.clog.notice(call, 'Creating new call');
       call.deleteAtMs = null;
       call.lastSignalMs = now;
       const sender = call.byTag(o.fromTag!) ?? call.addMonologue(o.fromTag!, now);
@@ -183,6 +201,7 @@ export class CallManager {
       const now = Date.now();
       const offerer = call.byTag(o.fromTag!);
       if (!offerer) throw new NgError('Invalid dialogue association');
+      if (o.flags.has('debug')) call.debug = true;
       let answerer = call.byTag(o.toTag!);
       if (!answerer) {
         const untagged = offerer.subscriptions.filter((x) => x.tag === '');
@@ -289,8 +308,12 @@ export class CallManager {
       // when the deleted one is a fork branch picked by via-branch.
       const named = call.byTag(o.toTag || o.fromTag) ?? target;
       const reply = callStats(this.ctx, call, selectParticipants(call, named));
-      if (delay <= 0) this.removeParticipant(call, target);
-      else {
+      const branch = `'${target.tag}' (via-branch '${o.viaBranch ?? ''}')`;
+      if (delay <= 0) {
+        this.clog.info(call, `Deleting call branch ${branch}`);
+        this.removeParticipant(call, target, branch);
+      } else {
+        this.clog.info(call, `Scheduling deletion of call branch ${branch} in ${delay} seconds`);
         const at = wholeSecondsFromNow(delay);
         target.deleteAtMs = target.deleteAtMs === null ? at : Math.min(target.deleteAtMs, at);
       }
@@ -302,9 +325,9 @@ export class CallManager {
    * Removes one participant: an untagged fork branch is closed (loses its sockets) but stays listed
    * until the call ends; otherwise the participant leaves the call, peers left with nobody else leave
    * too, and with fewer than two tagged participants and no open branch the whole call is destroyed
-   * (spec §4.9 step 5).
+   * (spec §4.9 step 5). `branch` (`'tag' (via-branch 'b')`) when a delete command removes it now.
    */
-  private removeParticipant(call: Call, target: Monologue): void {
+  private removeParticipant(call: Call, target: Monologue, branch?: string): void {
     if (target.tag === '' && call.monologues.some((m) => m !== target && m.tag !== '' && m.subscriptions.some((s) => s !== target))) {
       target.deleted = true;
       target.deleteAtMs = null;
@@ -319,7 +342,13 @@ export class CallManager {
     }
     const remainingTagged = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag !== '');
     const openBranches = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag === '');
-    if (remainingTagged.length < 2 && openBranches.length === 0) {
+    const whole = remainingTagged.length < 2 && openBranches.length === 0;
+    for (const m of whole ? call.monologues : gone) this.clog.debug(call, `Destroying monologue '${m.tag}' (${m.viaBranch ?? ''})`);
+    if (whole) {
+      if (branch !== undefined) {
+        this.clog.info(call, `Call branch ${branch} deleted, no more branches remaining`);
+        this.clog.info(call, 'Deleting entire call');
+      }
       this.destroy(call, 'regular');
       return;
     }
@@ -346,9 +375,11 @@ export class CallManager {
 
   private scheduleCallDelete(call: Call, delaySec: number): void {
     if (delaySec <= 0) {
+      this.clog.info(call, 'Deleting entire call');
       this.destroy(call, 'regular');
       return;
     }
+    this.clog.info(call, `Scheduling deletion of entire call in ${delaySec} seconds`);
     const at = wholeSecondsFromNow(delaySec);
     if (call.deleteAtMs === null || at < call.deleteAtMs) call.deleteAtMs = at;
   }
@@ -372,7 +403,10 @@ export class CallManager {
     this.counters.durationSquares += duration * duration;
     this.countStreamDirections(call);
     this.onCallEnd?.(call);
-    this.log.info({ callId: call.callId, reason, durationS: duration }, 'Call deleted');
+    // rtpengine writes no line of its own for the end (the reason was logged before), only the stats.
+    if (!this.closed && this.clog.infoEnabled(call)) {
+      for (const line of finalStatsLines(this.ctx, call, Date.now())) this.clog.info(call, line);
+    }
     // Last: the end counts and onCallEnd read the live counters of the call's sockets.
     call.close();
   }
@@ -400,6 +434,7 @@ export class CallManager {
     const s = this.ctx.settings;
     for (const call of [...this.calls.values()]) {
       if (s.finalTimeout > 0 && sec(now) - sec(call.createdMs) >= s.finalTimeout) {
+        this.clog.info(call, 'Closing call due to final timeout');
         await this.calls.withLock(call.callId, () => this.destroy(call, 'final timeout'));
         continue;
       }
@@ -416,7 +451,7 @@ export class CallManager {
       }
       const verdict = this.mediaVerdict(call, now);
       if (verdict) {
-        this.log.info({ callId: call.callId }, 'Closing call due to timeout');
+        this.clog.info(call, 'Closing call due to timeout');
         await this.calls.withLock(call.callId, () => this.destroy(call, verdict));
       }
     }

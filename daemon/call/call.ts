@@ -20,7 +20,11 @@ export class Call {
   tos: number | undefined;
   /** The control peer (`IP:port`) whose offer created the call (the CLI's `proxy:`). */
   createdFrom = '';
-  /** Per-call debug logging, switched by the CLI's `debug <callid> on|off` / `call <callid> debug`. */
+  /**
+   * Per-call debug logging (ng flag `debug`/`debugging`; the CLI's `debug <callid> on|off` / `call
+   * <callid> debug`): every log line of this call is written, DEBUG included, whatever the log level
+   * (daemon/call/call-log.ts).
+   */
   debug = false;
   private untaggedCount = 0;
   /** Closed: every socket released, gone from the registry. A command waiting for a bind checks it. */
