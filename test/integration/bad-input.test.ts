@@ -159,7 +159,7 @@ describe('control logging (rtpengine 10.5 lines, measured)', () => {
       const log = d.log();
       expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[log-1\]: \[control\] Received command 'offer' from 127\.0\.0\.1:\d+$/m);
       expect(log).toMatch(/^\[\d+\.\d{6}\] DEBUG: \[log-1\]: \[control\] Dump for 'offer' from 127\.0\.0\.1:\d+: \{ "command": "offer", "call-id": "log-1"/m);
-      expect(log).toMatch(/INFO: \[log-1\]: \[core\] Creating new call$/m);
+      expect(log).toMatch(/NOTICE: \[log-1\]: \[core\] Creating new call$/m);
       expect(log).toMatch(/INFO: \[log-1\]: \[control\] Replying to 'offer' from 127\.0\.0\.1:\d+ \(elapsed time \d\.\d{6} sec\)$/m);
       expect(log).toMatch(/WARNING: \[control\] Protocol error in packet from 127\.0\.0\.1:\d+: Unrecognized command \[d7:command5:boguse\]$/m);
       expect(log).toMatch(/WARNING: \[control\] Protocol error in packet from 127\.0\.0\.1:\d+: Invalid NG data format \[not bencode\]$/m);
@@ -175,7 +175,7 @@ describe('control logging (rtpengine 10.5 lines, measured)', () => {
       await new Promise((r) => setTimeout(r, 200));
       const log = d.log();
       expect(log).not.toContain("Received command 'offer'");
-      expect(log).toMatch(/INFO: \[log-2\]: \[core\] Creating new call$/m);
+      expect(log).toMatch(/NOTICE: \[log-2\]: \[core\] Creating new call$/m);
     } finally {
       await d.close();
     }

@@ -1,0 +1,190 @@
+/**
+ * A call's [core] log lines (daemon/call/call-log.ts, final-stats.ts) against rtpengine 10.5's:
+ * the same call (offer, answer, RTP both ways with one side behind NAT, delete) through our daemon
+ * and, when /usr/bin/rtpengine is installed, through rtpengine side by side; their NOTICE/INFO lines
+ * must be the same modulo timestamps, addresses, ports and ages, and each DEBUG line of ours one that
+ * rtpengine also writes. At -L 5 only NOTICE and above is written, except for a call with the ng
+ * `debug` flag, whose lines are all written.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonHandle } from '../helpers/daemon-process.js';
+import { startDaemon } from '../helpers/daemon-process.js';
+import { str } from '../helpers/ng-client.js';
+import { startReference } from '../helpers/reference-daemon.js';
+import { rtp } from '../helpers/rtp-build.js';
+import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
+import { Sock } from '../helpers/udp-sock.js';
+
+const RTPENGINE = '/usr/bin/rtpengine';
+const haveRtpengine = existsSync(RTPENGINE);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Line {
+  level: string;
+  /** The prefix after the call id: '' or ' port N'. */
+  port: string;
+  msg: string;
+}
+
+/** The call's [core] lines, normalised: addresses and ports, ages and idle seconds replaced. */
+function coreLines(log: string, callId: string): Line[] {
+  const re = new RegExp(`^\\[\\d+\\.\\d{6}\\] (\\w+): \\[${callId}( port +\\d+)?\\]: \\[core\\] (.*)$`, 'gm');
+  return [...log.matchAll(re)].map((m) => ({
+    level: m[1]!,
+    port: m[2] ? ' port N' : '',
+    msg: m[3]!
+      .replace(/127\.0\.0\.1:\d{5}/g, 'IP:PORT')
+      .replace(/created \d+:\d\d ago/, 'created M:SS ago')
+      // The RTP loop is timed: how many packets made it before the delete varies by one or two.
+      .replace(/\b[1-9]\d* p, [1-9]\d* b,/, 'N p, N b,')
+      .replace(/\d+ ts$/, 'N ts'),
+  }));
+}
+
+const show = (l: Line) => `${l.level}:${l.port} ${l.msg}`;
+
+/**
+ * Offer from A, answer from B, 10 RTP packets each way, then B's media from another port (NAT) for
+ * 4.5 s so that both sources get confirmed (rtpengine waits 3 s after the last signal), then delete.
+ */
+async function nattedCall(d: DaemonHandle, callId: string): Promise<void> {
+  const a = await new Sock().open();
+  const b = await new Sock().open();
+  const bNat = await new Sock().open();
+  try {
+    const o = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'ftag', sdp: phoneSdp('a', a.port, { pts: [0, 8] }) });
+    const an = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'ftag', 'to-tag': 'ttag', sdp: phoneSdp('b', b.port, { pts: [0, 8] }) });
+    const toB = mPort(str(o.get('sdp')));
+    const toA = mPort(str(an.get('sdp')));
+    const payload = new Uint8Array(160);
+    let seq = 0;
+    for (; seq < 10; seq++) {
+      a.send(rtp(0, seq, seq * 160, 0x1111, payload), toA);
+      b.send(rtp(0, seq, seq * 160, 0x2222, payload), toB);
+      await sleep(20);
+    }
+    await sleep(200);
+    for (const end = Date.now() + 4500; Date.now() < end; seq++) {
+      a.send(rtp(0, seq, seq * 160, 0x1111, payload), toA);
+      bNat.send(rtp(0, seq, seq * 160, 0x2222, payload), toB);
+      await sleep(50);
+    }
+    await sleep(100);
+    await d.ng.request({ command: 'delete', 'call-id': callId, 'from-tag': 'ftag' });
+    await sleep(300);
+  } finally {
+    a.close();
+    b.close();
+    bNat.close();
+  }
+}
+
+describe('call lines at -L 7', () => {
+  let ours: DaemonHandle;
+  let ref: DaemonHandle | null = null;
+  beforeAll(async () => {
+    ours = await startDaemon(['-d', '0']);
+    if (haveRtpengine) ref = await startReference(RTPENGINE, ['-d', '0']);
+    // Both at once: the call takes ~5 s.
+    await Promise.all([nattedCall(ours, 'natted-1'), ref ? nattedCall(ref, 'natted-1') : null]);
+  }, 30000);
+  afterAll(async () => {
+    await ours?.close();
+    await ref?.close();
+  });
+
+  it('writes rtpengine\'s call events with their levels and prefixes', () => {
+    const lines = coreLines(ours.log(), 'natted-1').map(show);
+    expect(lines[0]).toBe('NOTICE: Creating new call');
+    expect(lines).toContain('DEBUG: port N Peer address changed from IP:PORT to IP:PORT');
+    expect(lines.filter((l) => l === 'INFO: port N Confirmed peer address as IP:PORT')).toHaveLength(2);
+    const end = lines.slice(lines.indexOf("INFO: Deleting call branch 'ftag' (via-branch '')"));
+    expect(end).toEqual([
+      "INFO: Deleting call branch 'ftag' (via-branch '')",
+      "DEBUG: Destroying monologue 'ftag' ()",
+      "DEBUG: Destroying monologue 'ttag' ()",
+      "INFO: Call branch 'ftag' (via-branch '') deleted, no more branches remaining",
+      'INFO: Deleting entire call',
+      'INFO: Final packet stats:',
+      "INFO: --- Tag 'ftag', created M:SS ago for branch ''",
+      "INFO: ---     subscribed to 'ttag'",
+      "INFO: ---     subscription for 'ttag'",
+      'INFO: ------ Media #1 (audio over RTP/AVP) using PCMU/8000',
+      'INFO: --------- Port       IP:PORT <>       IP:PORT, SSRC 1111, N p, N b, 0 e, N ts',
+      'INFO: --------- Port       IP:PORT <>       IP:PORT (RTCP), SSRC 0, 0 p, 0 b, 0 e, N ts',
+      "INFO: --- Tag 'ttag', created M:SS ago for branch ''",
+      "INFO: ---     subscribed to 'ftag'",
+      "INFO: ---     subscription for 'ftag'",
+      'INFO: ------ Media #1 (audio over RTP/AVP) using PCMU/8000',
+      'INFO: --------- Port       IP:PORT <>       IP:PORT, SSRC 2222, N p, N b, 0 e, N ts',
+      'INFO: --------- Port       IP:PORT <>       IP:PORT (RTCP), SSRC 0, 0 p, 0 b, 0 e, N ts',
+    ]);
+    // The learned (NAT) source is the one reported for B's stream.
+    const bNat = /--------- Port +127\.0\.0\.1:\d+ <> +(127\.0\.0\.1:\d+), SSRC 2222/.exec(ours.log());
+    expect(ours.log()).toContain(`Confirmed peer address as ${bNat![1]}`);
+    // Our own end-of-call line is gone: rtpengine writes none.
+    expect(ours.log()).not.toMatch(/\[natted-1\]: \[core\] Call deleted/);
+  });
+
+  it.skipIf(!haveRtpengine)('matches rtpengine 10.5 line for line (NOTICE/INFO), and its DEBUG lines include ours', () => {
+    const mine = coreLines(ours.log(), 'natted-1');
+    const theirs = coreLines(ref!.log(), 'natted-1');
+    const above = (ls: Line[], port: boolean) => ls.filter((l) => l.level !== 'DEBUG' && (l.port !== '') === port).map(show);
+    // Call-level lines in order; the per-socket lines (both confirmations, same second) as a set.
+    expect(above(mine, false)).toEqual(above(theirs, false));
+    expect(above(mine, true).sort()).toEqual(above(theirs, true).sort());
+    const theirDebug = new Set(theirs.filter((l) => l.level === 'DEBUG').map(show));
+    const myDebug = mine.filter((l) => l.level === 'DEBUG').map(show);
+    expect(myDebug.length).toBeGreaterThan(0);
+    for (const l of myDebug) expect(theirDebug).toContain(l);
+  });
+});
+
+/** Two calls at -L 5, one with the `debug` flag; each offered, answered, with RTP both ways, deleted. */
+async function debugAndPlain(d: DaemonHandle): Promise<void> {
+  for (const [callId, flags] of [['dbg-1', ['debug']], ['plain-1', []]] as const) {
+    const a = await new Sock().open();
+    const b = await new Sock().open();
+    const o = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'ftag', sdp: phoneSdp('a', a.port, { pts: [0] }), flags: [...flags] });
+    const an = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'ftag', 'to-tag': 'ttag', sdp: phoneSdp('b', b.port, { pts: [0] }) });
+    for (let seq = 0; seq < 5; seq++) {
+      a.send(rtp(0, seq, seq * 160, 0xa, new Uint8Array(160)), mPort(str(an.get('sdp'))));
+      b.send(rtp(0, seq, seq * 160, 0xb, new Uint8Array(160)), mPort(str(o.get('sdp'))));
+      await sleep(20);
+    }
+    await sleep(100);
+    await d.ng.request({ command: 'delete', 'call-id': callId, 'from-tag': 'ftag' });
+    a.close();
+    b.close();
+  }
+  await sleep(300);
+}
+
+describe.each([
+  ['rtpengine-ts', false],
+  ['rtpengine 10.5', true],
+] as const)('-L 5 and the debug flag (%s)', (_name, reference) => {
+  let d: DaemonHandle;
+  beforeAll(async () => {
+    if (reference && !haveRtpengine) return;
+    d = reference ? await startReference(RTPENGINE, ['-d', '0', '-L', '5']) : await startDaemon(['-d', '0', '-L', '5']);
+    await debugAndPlain(d);
+  }, 20000);
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it.skipIf(reference && !haveRtpengine)('shows NOTICE, not INFO, except every line of the call with debug', () => {
+    const log = d.log();
+    expect(log).toMatch(/^\[\d+\.\d{6}\] NOTICE: \[plain-1\]: \[core\] Creating new call$/m);
+    expect(log).toMatch(/^\[\d+\.\d{6}\] NOTICE: \[dbg-1\]: \[core\] Creating new call$/m);
+    // Nothing below NOTICE for the plain call, nor any command line without a call.
+    expect(log).not.toMatch(/^\[\d+\.\d{6}\] (INFO|DEBUG): \[plain-1\]/m);
+    expect(log).not.toContain("Received command 'ping'");
+    // The debug call: its INFO and DEBUG lines, at their own level names.
+    expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[core\] Final packet stats:$/m);
+    expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[core\] Deleting entire call$/m);
+    expect(log).toMatch(/^\[\d+\.\d{6}\] DEBUG: \[dbg-1\]: \[core\] Destroying monologue 'ttag' \(\)$/m);
+  });
+});
