@@ -1,6 +1,7 @@
 // rtpengine's log line from a pino record (daemon/log.ts).
-import { describe, expect, it } from 'vitest';
-import { formatRecord } from '../../daemon/log.js';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger, formatRecord, logNotice, NOTICE, pinoLevel, SubsystemLogs } from '../../daemon/log.js';
 
 describe('formatRecord', () => {
   it('writes rtpengine\'s level word, the call id in brackets, the message, then the other fields', () => {
@@ -16,5 +17,45 @@ describe('formatRecord', () => {
   it('parsable format names the call as ID="..."; log marks go around the call id', () => {
     expect(formatRecord({ level: 30, callId: 'c1', msg: 'm' }, 'parsable')).toBe('INFO: [ID="c1"]: m');
     expect(formatRecord({ level: 30, callId: 'c1', msg: 'm' }, 'default', ['<<', '>>'])).toBe('INFO: [<<c1>>]: m');
+  });
+});
+
+describe('NOTICE and per-socket lines', () => {
+  it('maps syslog 5 to its own level between INFO and WARNING, printed NOTICE', () => {
+    expect([3, 4, 5, 6, 7].map(pinoLevel)).toEqual(['error', 'warn', 'notice', 'info', 'debug']);
+    expect(formatRecord({ level: NOTICE, callId: 'c1', sub: 'core', msg: 'Creating new call' }, 'default'))
+      .toBe('NOTICE: [c1]: [core] Creating new call');
+  });
+
+  it('prefixes a line about one media socket [callid port N], the port in 5 columns, as rtpengine', () => {
+    expect(formatRecord({ level: 30, callId: 'c1', streamPort: 43020, sub: 'core', msg: 'Confirmed peer address as 127.0.0.1:5000' }, 'default'))
+      .toBe('INFO: [c1 port 43020]: [core] Confirmed peer address as 127.0.0.1:5000');
+    expect(formatRecord({ level: 20, callId: 'c1', streamPort: 5000, msg: 'm' }, 'default')).toBe('DEBUG: [c1 port  5000]: m');
+    expect(formatRecord({ level: 30, callId: 'c1', streamPort: 43020, msg: 'm' }, 'parsable')).toBe('INFO: [ID="c1" port="43020"]: m');
+    expect(formatRecord({ level: 30, callId: 'c1', streamPort: 43020, msg: 'm' }, 'default', ['<', '>'])).toBe('INFO: [<c1> port 43020]: m');
+  });
+
+  it('-L 5 writes NOTICE lines and not INFO ones; a subsystem logger at 5 likewise', () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+    try {
+      const log = createLogger({ level: 5, stderr: true, noTimestamps: true });
+      log.info('an info line');
+      logNotice(log, { callId: 'c1' }, 'Creating new call');
+      log.warn('a warning');
+      const core = new SubsystemLogs(log, 5, {}).get('core');
+      core.info({ callId: 'c2' }, 'core info');
+      logNotice(core, { callId: 'c2' }, 'core notice');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out).toEqual(['NOTICE: [c1]: Creating new call\n', 'WARNING: a warning\n', 'NOTICE: [c2]: [core] core notice\n']);
+  });
+
+  it('logNotice falls back to INFO on a logger without the notice level (plain pino)', () => {
+    const recs: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void recs.push(JSON.parse(s)) });
+    logNotice(log, {}, 'x');
+    expect(recs.map((r) => [r.level, r.msg])).toEqual([[30, 'x']]);
   });
 });
