@@ -2,7 +2,8 @@
  * The call layer's log lines ([core] subsystem), in rtpengine 10.5's words and at its levels
  * (measured with test/dev/call-log-probe.mjs and call-log-probe2.mjs against /usr/bin/rtpengine):
  *
- * - NOTICE `Creating new call`;
+ * - NOTICE `Creating new call`; DEBUG `set FILLED flag for stream, local A remote B` when an offer or
+ *   answer first gives a stream its participant's address;
  * - stream events, prefixed `[callid port LOCALPORT]` as rtpengine's packet-handling lines: DEBUG
  *   `Peer address changed from A to B` while the source is being learned, INFO `Confirmed peer
  *   address as A` once it is committed (both from the media workers' 'learned' notices, handled on

@@ -14,6 +14,7 @@ import { CallLog } from './call-log.js';
 import { finalStatsLines } from './final-stats.js';
 import type { MediaContext } from './media-context.js';
 import type { Monologue } from './monologue.js';
+import type { PacketStream } from './stream.js';
 import { forwardingConfigs, negotiate } from './negotiate.js';
 import { parseIceFragment, type FragmentMedia } from '../../protocol/sdp/ice.js';
 import { callStats, selectParticipants } from './query-reply.js';
@@ -137,7 +138,9 @@ export class CallManager {
       if (o.label !== undefined) sender.label = o.label;
       const recipient = this.offerRecipient(call, sender, o, now);
       try {
+        const filled = this.filledStreams(call, sender);
         const out = await negotiate(this.ctx, { call, sender, recipient, sdp, opts: o, isOffer: true, now, instanceId: this.ctx.settings.instanceId });
+        this.logFilled(call, sender, filled);
         this.applyQueuedFragments(call);
         return new Map<string, BEncodable>([['sdp', out]]);
       } catch (e) {
@@ -145,6 +148,29 @@ export class CallManager {
         throw e;
       }
     });
+  }
+
+  /** The participant's streams that already have its address (null when the call's DEBUG lines are off). */
+  private filledStreams(call: Call, m: Monologue): Set<PacketStream> | null {
+    if (!this.clog.of(call).isLevelEnabled('debug')) return null;
+    const set = new Set<PacketStream>();
+    for (const md of m.medias) for (const st of md.streams()) if (st.advertised) set.add(st);
+    return set;
+  }
+
+  /**
+   * rtpengine's DEBUG `set FILLED flag for stream, local A:P remote B:Q`: a stream facing the
+   * participant learns its address from the participant's SDP for the first time.
+   */
+  private logFilled(call: Call, m: Monologue, before: Set<PacketStream> | null): void {
+    if (before === null) return;
+    for (const md of m.medias) {
+      for (const st of md.streams()) {
+        const ep = st.advertised;
+        if (!ep || !st.sock || before.has(st)) continue;
+        this.clog.debug(call, `set FILLED flag for stream, local ${st.sock.local.address}:${st.sock.port} remote ${ep.address}:${ep.port}`);
+      }
+    }
   }
 
   /**
@@ -214,7 +240,9 @@ export class CallManager {
       call.deleteAtMs = null;
       call.lastSignalMs = now;
       if (o.label !== undefined) answerer.label = o.label;
+      const filled = this.filledStreams(call, answerer);
       const out = await negotiate(this.ctx, { call, sender: answerer, recipient: offerer, sdp, opts: o, isOffer: false, now, instanceId: this.ctx.settings.instanceId });
+      this.logFilled(call, answerer, filled);
       this.applyQueuedFragments(call);
       return new Map<string, BEncodable>([['sdp', out]]);
     });
