@@ -80,14 +80,34 @@ async function nattedCall(d: DaemonHandle, callId: string): Promise<void> {
   }
 }
 
+/** Offer, answer, 5 RTP packets each way, then silence until the daemon's timeout (-o 3) ends the call. */
+async function timedOutCall(d: DaemonHandle, callId: string): Promise<void> {
+  const a = await new Sock().open();
+  const b = await new Sock().open();
+  try {
+    const o = await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'ftag', sdp: phoneSdp('a', a.port, { pts: [8] }) });
+    const an = await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'ftag', 'to-tag': 'ttag', sdp: phoneSdp('b', b.port, { pts: [8] }) });
+    for (let seq = 0; seq < 5; seq++) {
+      a.send(rtp(8, seq, seq * 160, 0xaaaa, new Uint8Array(160)), mPort(str(an.get('sdp'))));
+      b.send(rtp(8, seq, seq * 160, 0xbbbb, new Uint8Array(160)), mPort(str(o.get('sdp'))));
+      await sleep(20);
+    }
+    for (const end = Date.now() + 8000; Date.now() < end && !d.log().includes(`[${callId}]: [core] ---     subscription for 'ftag'`);) await sleep(200);
+    await sleep(100);
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
 describe('call lines at -L 7', () => {
   let ours: DaemonHandle;
   let ref: DaemonHandle | null = null;
   beforeAll(async () => {
-    ours = await startDaemon(['-d', '0']);
-    if (haveRtpengine) ref = await startReference(RTPENGINE, ['-d', '0']);
-    // Both at once: the call takes ~5 s.
-    await Promise.all([nattedCall(ours, 'natted-1'), ref ? nattedCall(ref, 'natted-1') : null]);
+    ours = await startDaemon(['-d', '0', '-o', '3']);
+    if (haveRtpengine) ref = await startReference(RTPENGINE, ['-d', '0', '-o', '3']);
+    // All at once: the calls take ~5 s.
+    await Promise.all([ours, ref].flatMap((d) => (d ? [nattedCall(d, 'natted-1'), timedOutCall(d, 'timeout-1')] : [])));
   }, 30000);
   afterAll(async () => {
     await ours?.close();
@@ -125,6 +145,26 @@ describe('call lines at -L 7', () => {
     expect(ours.log()).toContain(`Confirmed peer address as ${bNat![1]}`);
     // Our own end-of-call line is gone: rtpengine writes none.
     expect(ours.log()).not.toMatch(/\[natted-1\]: \[core\] Call deleted/);
+  });
+
+  it('ends a silent call with the timeout line and the stats block', () => {
+    const lines = coreLines(ours.log(), 'timeout-1').map(show);
+    const end = lines.slice(lines.indexOf('INFO: Closing call due to timeout'));
+    expect(end.slice(0, 6)).toEqual([
+      'INFO: Closing call due to timeout',
+      'INFO: Final packet stats:',
+      "INFO: --- Tag 'ftag', created M:SS ago for branch ''",
+      "INFO: ---     subscribed to 'ttag'",
+      "INFO: ---     subscription for 'ttag'",
+      'INFO: ------ Media #1 (audio over RTP/AVP) using PCMA/8000',
+    ]);
+    expect(end[6]).toBe('INFO: --------- Port       IP:PORT <>       IP:PORT, SSRC aaaa, N p, N b, 0 e, N ts');
+    expect(end).toHaveLength(14);
+  });
+
+  it.skipIf(!haveRtpengine)('the timed-out call: the same lines as rtpengine 10.5', () => {
+    const above = (ls: Line[]) => ls.filter((l) => l.level !== 'DEBUG').map(show);
+    expect(above(coreLines(ours.log(), 'timeout-1'))).toEqual(above(coreLines(ref!.log(), 'timeout-1')));
   });
 
   it.skipIf(!haveRtpengine)('matches rtpengine 10.5 line for line (NOTICE/INFO), and its DEBUG lines include ours', () => {
