@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonHandle } from '../helpers/daemon-process.js';
 import { startDaemon } from '../helpers/daemon-process.js';
 import { str } from '../helpers/ng-client.js';
+import { freeTcpPort } from '../helpers/ng-transports.js';
 import { startReference } from '../helpers/reference-daemon.js';
 import { rtp } from '../helpers/rtp-build.js';
 import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
@@ -226,5 +227,25 @@ describe.each([
     expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[core\] Final packet stats:$/m);
     expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[core\] Deleting entire call$/m);
     expect(log).toMatch(/^\[\d+\.\d{6}\] DEBUG: \[dbg-1\]: \[core\] Destroying monologue 'ttag' \(\)$/m);
+  });
+});
+
+describe('the CLI\'s debug command (rtpengine-ts)', () => {
+  it('`debug CALLID on` at -L 5 lets that call\'s lines through from then on', async () => {
+    const http = await freeTcpPort();
+    const d = await startDaemon(['-d', '0', '-L', '5', `--listen-http=127.0.0.1:${http}`]);
+    try {
+      for (const callId of ['cli-dbg', 'cli-plain']) {
+        await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'ftag', sdp: phoneSdp('a', 5000, { pts: [0] }) });
+      }
+      const res = await fetch(`http://127.0.0.1:${http}/cli/debug/cli-dbg%20on`);
+      expect(await res.text()).toBe("Enabled debugging for call 'cli-dbg'\n");
+      for (const callId of ['cli-dbg', 'cli-plain']) await d.ng.request({ command: 'delete', 'call-id': callId, 'from-tag': 'ftag' });
+      await sleep(200);
+      expect(d.log()).toMatch(/^\[\d+\.\d{6}\] INFO: \[cli-dbg\]: \[core\] Final packet stats:$/m);
+      expect(d.log()).not.toMatch(/INFO: \[cli-plain\]/);
+    } finally {
+      await d.close();
+    }
   });
 });
