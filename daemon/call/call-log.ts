@@ -9,7 +9,8 @@
  *   address as A` once it is committed (both from the media workers' 'learned' notices, handled on
  *   the main thread, never on the packet path);
  * - delete: INFO `Deleting call branch 'TAG' (via-branch 'B')`, DEBUG `Destroying monologue 'TAG' (B)`
- *   per participant, INFO `Call branch 'TAG' (via-branch 'B') deleted, no more branches remaining`,
+ *   per participant, INFO `Call branch 'TAG' (via-branch 'B') deleted` (`, no more branches remaining`
+ *   when the call goes with it),
  *   INFO `Deleting entire call`; with a delete-delay INFO `Scheduling deletion of call branch 'TAG'
  *   (via-branch 'B') in N seconds` / `Scheduling deletion of entire call in N seconds`;
  * - timeouts: INFO `Closing call due to timeout` / `Closing call due to final timeout`;

@@ -336,10 +336,11 @@ export class CallManager {
       // when the deleted one is a fork branch picked by via-branch.
       const named = call.byTag(o.toTag || o.fromTag) ?? target;
       const reply = callStats(this.ctx, call, selectParticipants(call, named));
+      // rtpengine names the branch with the request's via-branch here, with the participant's below.
       const branch = `'${target.tag}' (via-branch '${o.viaBranch ?? ''}')`;
       if (delay <= 0) {
         this.clog.info(call, `Deleting call branch ${branch}`);
-        this.removeParticipant(call, target, branch);
+        this.removeParticipant(call, target, true);
       } else {
         this.clog.info(call, `Scheduling deletion of call branch ${branch} in ${delay} seconds`);
         const at = wholeSecondsFromNow(delay);
@@ -353,10 +354,13 @@ export class CallManager {
    * Removes one participant: an untagged fork branch is closed (loses its sockets) but stays listed
    * until the call ends; otherwise the participant leaves the call, peers left with nobody else leave
    * too, and with fewer than two tagged participants and no open branch the whole call is destroyed
-   * (spec §4.9 step 5). `branch` (`'tag' (via-branch 'b')`) when a delete command removes it now.
+   * (spec §4.9 step 5). `byCommand`: a delete command removes it now (rtpengine's lines for it).
    */
-  private removeParticipant(call: Call, target: Monologue, branch?: string): void {
+  private removeParticipant(call: Call, target: Monologue, byCommand = false): void {
+    const branch = `'${target.tag}' (via-branch '${target.viaBranch ?? ''}')`;
     if (target.tag === '' && call.monologues.some((m) => m !== target && m.tag !== '' && m.subscriptions.some((s) => s !== target))) {
+      this.logDestroying(call, [target]);
+      if (byCommand) this.clog.info(call, `Call branch ${branch} deleted`);
       target.deleted = true;
       target.deleteAtMs = null;
       target.close();
@@ -371,17 +375,23 @@ export class CallManager {
     const remainingTagged = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag !== '');
     const openBranches = call.monologues.filter((m) => !gone.has(m) && !m.deleted && m.tag === '');
     const whole = remainingTagged.length < 2 && openBranches.length === 0;
-    for (const m of whole ? call.monologues : gone) this.clog.debug(call, `Destroying monologue '${m.tag}' (${m.viaBranch ?? ''})`);
+    // The named one first, then the peers that go with it (a branch deleted before is not destroyed again).
+    this.logDestroying(call, whole ? [...gone, ...call.monologues.filter((m) => !gone.has(m) && !m.deleted)] : [...gone]);
     if (whole) {
-      if (branch !== undefined) {
+      if (byCommand) {
         this.clog.info(call, `Call branch ${branch} deleted, no more branches remaining`);
         this.clog.info(call, 'Deleting entire call');
       }
       this.destroy(call, 'regular');
       return;
     }
+    if (byCommand) this.clog.info(call, `Call branch ${branch} deleted`);
     for (const m of gone) call.remove(m);
     this.ctx.pool.configure(call.worker, forwardingConfigs(this.ctx, call));
+  }
+
+  private logDestroying(call: Call, ms: readonly Monologue[]): void {
+    for (const m of ms) this.clog.debug(call, `Destroying monologue '${m.tag}' (${m.viaBranch ?? ''})`);
   }
 
   query(o: CallOptions): Dict {

@@ -45,8 +45,9 @@ export function finalStatsLines(ctx: MediaContext, call: Call, nowMs: number): s
 
 function portLine(ctx: MediaContext, st: PacketStream, rtcp: boolean, now: number): string {
   const c = ctx.counters(st);
-  const local = st.sock ? st.sock.local.address : '0.0.0.0';
-  const localPort = st.sock ? st.sock.port : 0;
+  // A deleted fork branch's closed socket is still named, as rtpengine keeps it until the call ends.
+  const local = st.sock?.local.address ?? st.lastLocal?.address ?? '0.0.0.0';
+  const localPort = st.sock?.port ?? st.lastLocal?.port ?? 0;
   const ep = st.endpoint;
   const ssrc = c.ssrc < 0 ? 0 : c.ssrc >>> 0;
   const last = Math.max(c.lastPacketMs, st.lastSignalMs);

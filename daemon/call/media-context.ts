@@ -100,6 +100,7 @@ export class MediaContext implements StreamReleaser {
       const sock = st.sock;
       if (!sock) continue;
       st.final = this.counters(st);
+      st.lastLocal = { address: sock.local.address, port: sock.port };
       this.unindex(st);
       st.sock = null;
       socks.push(sock);

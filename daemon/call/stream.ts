@@ -49,6 +49,8 @@ export class PacketStream {
   /** The learned address is committed (rtpengine's "confirmed" stream flag). */
   confirmed = false;
   sock: StreamSocket | null = null;
+  /** The local address and port of the last socket, once closed (the end-of-call stats print it, as rtpengine). */
+  lastLocal: { address: string; port: number } | null = null;
   /** Counters frozen when the socket closed (the worker slot is reused). */
   final: FrozenCounters = { packets: 0, bytes: 0, errors: 0, lastPacketMs: 0, ssrc: -1, lastPt: -1 };
   /** Wall-clock ms of the last signalling event touching this stream (refreshes timeouts). */

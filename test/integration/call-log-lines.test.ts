@@ -101,6 +101,16 @@ async function timedOutCall(d: DaemonHandle, callId: string): Promise<void> {
   }
 }
 
+/** A forked offer (via-branches b1, b2), b1 answers, b2 is cancelled (delete by via-branch), then the call is deleted. */
+async function forkedCall(d: DaemonHandle, callId: string): Promise<void> {
+  const sdp = (port: number) => phoneSdp('x', port, { pts: [0] });
+  await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'ftag', 'via-branch': 'b1', sdp: sdp(5000) });
+  await d.ng.request({ command: 'offer', 'call-id': callId, 'from-tag': 'ftag', 'via-branch': 'b2', sdp: sdp(5000) });
+  await d.ng.request({ command: 'answer', 'call-id': callId, 'from-tag': 'ftag', 'to-tag': 'ttag', 'via-branch': 'b1', sdp: sdp(6000) });
+  await d.ng.request({ command: 'delete', 'call-id': callId, 'from-tag': 'ftag', 'via-branch': 'b2' });
+  await d.ng.request({ command: 'delete', 'call-id': callId, 'from-tag': 'ftag', 'to-tag': 'ttag' });
+}
+
 describe('call lines at -L 7', () => {
   let ours: DaemonHandle;
   let ref: DaemonHandle | null = null;
@@ -108,7 +118,7 @@ describe('call lines at -L 7', () => {
     ours = await startDaemon(['-d', '0', '-o', '3']);
     if (haveRtpengine) ref = await startReference(RTPENGINE, ['-d', '0', '-o', '3']);
     // All at once: the calls take ~5 s.
-    await Promise.all([ours, ref].flatMap((d) => (d ? [nattedCall(d, 'natted-1'), timedOutCall(d, 'timeout-1')] : [])));
+    await Promise.all([ours, ref].flatMap((d) => (d ? [nattedCall(d, 'natted-1'), timedOutCall(d, 'timeout-1'), forkedCall(d, 'fork-1')] : [])));
   }, 30000);
   afterAll(async () => {
     await ours?.close();
@@ -161,6 +171,30 @@ describe('call lines at -L 7', () => {
     ]);
     expect(end[6]).toBe('INFO: --------- Port       IP:PORT <>       IP:PORT, SSRC aaaa, N p, N b, 0 e, N ts');
     expect(end).toHaveLength(14);
+  });
+
+  it('names the branches of a forked call as they are deleted, and lists the cancelled one at the end', () => {
+    const lines = coreLines(ours.log(), 'fork-1').map(show);
+    const del = lines.slice(lines.indexOf("INFO: Deleting call branch '' (via-branch 'b2')"));
+    expect(del.slice(0, 8)).toEqual([
+      "INFO: Deleting call branch '' (via-branch 'b2')",
+      "DEBUG: Destroying monologue '' (b2)",
+      "INFO: Call branch '' (via-branch 'b2') deleted",
+      "INFO: Deleting call branch 'ttag' (via-branch '')",
+      "DEBUG: Destroying monologue 'ttag' (b1)",
+      "DEBUG: Destroying monologue 'ftag' ()",
+      "INFO: Call branch 'ttag' (via-branch 'b1') deleted, no more branches remaining",
+      'INFO: Deleting entire call',
+    ]);
+    expect(del.slice(-2)).toEqual([
+      'INFO: --------- Port       IP:PORT <>                :0    , SSRC 0, 0 p, 0 b, 0 e, N ts',
+      'INFO: --------- Port       IP:PORT <>                :0     (RTCP), SSRC 0, 0 p, 0 b, 0 e, N ts',
+    ]);
+  });
+
+  it.skipIf(!haveRtpengine)('the forked call: the same lines as rtpengine 10.5 (and the same Destroying lines)', () => {
+    const pick = (ls: Line[]) => ls.filter((l) => l.level !== 'DEBUG' || l.msg.startsWith('Destroying')).map(show);
+    expect(pick(coreLines(ours.log(), 'fork-1'))).toEqual(pick(coreLines(ref!.log(), 'fork-1')));
   });
 
   it.skipIf(!haveRtpengine)('the timed-out call: the same lines as rtpengine 10.5', () => {
