@@ -441,7 +441,8 @@ export class CallManager {
     this.counters.durationSquares += duration * duration;
     this.countStreamDirections(call);
     this.onCallEnd?.(call);
-    // rtpengine writes no line of its own for the end (the reason was logged before), only the stats.
+    // rtpengine writes no line of its own for the end (the reason was logged before), only the stats;
+    // none for the calls still up when the daemon shuts down.
     if (!this.closed && this.clog.infoEnabled(call)) {
       for (const line of finalStatsLines(this.ctx, call, Date.now())) this.clog.info(call, line);
     }
