@@ -74,13 +74,15 @@ export interface LogSettings {
 }
 
 /** Fields pino adds itself, not written into the text line. */
-const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'streamPort', 'sub', 'v']);
+const OWN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'callId', 'streamPort', 'mediaTag', 'mediaIndex', 'sub', 'v']);
 
 /**
  * One pino JSON record as rtpengine's text line (without the time prefix): `LEVEL: [callid]: msg k=v`.
  * A record about one media socket (`streamPort`: its local port, as rtpengine's lines logged while
  * handling a packet) is prefixed `[callid port 43020]` (parsable: `[ID="callid" port="43020"]`), the
- * port right-aligned in 5 columns as rtpengine prints it. Exported for tests.
+ * port right-aligned in 5 columns as rtpengine prints it. A record about one media section of one
+ * participant (`mediaTag`, `mediaIndex`: rtpengine's ICE agent lines) is prefixed `[callid/tag/1]`
+ * (parsable: `[ID="callid" tag="tag" index="1"]`). Exported for tests.
  */
 export function formatRecord(rec: Record<string, unknown>, format: LogFormat, mark: [string, string] = ['', '']): string {
   const [, name] = syslogOf(Number(rec.level ?? 30));
@@ -89,7 +91,10 @@ export function formatRecord(rec: Record<string, unknown>, format: LogFormat, ma
   if (typeof callId === 'string' && callId !== '') {
     const id = `${mark[0]}${callId}${mark[1]}`;
     const port = typeof rec.streamPort === 'number' ? String(rec.streamPort).padStart(5) : null;
-    if (format === 'parsable') line += port === null ? `[ID="${id}"]: ` : `[ID="${id}" port="${port}"]: `;
+    const media = typeof rec.mediaTag === 'string' && typeof rec.mediaIndex === 'number';
+    if (media && format === 'parsable') line += `[ID="${id}" tag="${String(rec.mediaTag)}" index="${Number(rec.mediaIndex)}"]: `;
+    else if (media) line += `[${id}/${mark[0]}${String(rec.mediaTag)}${mark[1]}/${Number(rec.mediaIndex)}]: `;
+    else if (format === 'parsable') line += port === null ? `[ID="${id}"]: ` : `[ID="${id}" port="${port}"]: `;
     else line += port === null ? `[${id}]: ` : `[${id} port ${port}]: `;
   }
   // rtpengine's subsystem tag (`[control]`, `[core]`, ...), where the log call names one.

@@ -35,6 +35,11 @@ describe('NOTICE and per-socket lines', () => {
     expect(formatRecord({ level: 30, callId: 'c1', streamPort: 43020, msg: 'm' }, 'default', ['<', '>'])).toBe('INFO: [<c1> port 43020]: m');
   });
 
+  it('prefixes a line about one participant\'s media [callid/tag/index] (rtpengine\'s ICE agent lines)', () => {
+    expect(formatRecord({ level: 20, callId: 'c1', mediaTag: 'ftag', mediaIndex: 1, sub: 'ice', msg: 'm' }, 'default')).toBe('DEBUG: [c1/ftag/1]: [ice] m');
+    expect(formatRecord({ level: 20, callId: 'c1', mediaTag: 'ftag', mediaIndex: 2, msg: 'm' }, 'parsable')).toBe('DEBUG: [ID="c1" tag="ftag" index="2"]: m');
+  });
+
   it('-L 5 writes NOTICE lines and not INFO ones; a subsystem logger at 5 likewise', () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
