@@ -30,7 +30,12 @@ export class NgCommands {
   constructor(
     private readonly calls: CallManager, private readonly statistics: () => Dict, private readonly log: Logger,
     private readonly hooks: TestHooks | null = null,
-  ) {}
+  ) {
+    this.everything = log.child({}, { level: 'debug' });
+  }
+
+  /** The control logger at DEBUG, for the reply lines of a call with `debug` set. */
+  private readonly everything: Logger;
 
   /**
    * `peer` is the control client's address (`IP` or `IP:port`), for per-proxy statistics and the log;
@@ -58,6 +63,10 @@ export class NgCommands {
     const elapsed = (performance.now() - started) / 1000;
     this.control.record(peerAddress(peer), command, elapsed, error);
     if (!error) {
+      // A call with `debug` set gets its reply lines whatever the level (as rtpengine: the request lines
+      // were written before the call was looked up, so they follow the level).
+      const log = callId !== undefined && this.calls.calls.get(callId)?.debug === true ? this.everything : this.log;
+      const info = log.isLevelEnabled('info');
       if (info) log.info({ callId }, `Replying to '${command}' from ${peer} (elapsed time ${elapsed.toFixed(6)} sec)`);
       if (log.isLevelEnabled('debug')) log.debug({ callId }, `Response dump for '${command}' to ${peer}: ${dumpDict(reply)}`);
     }

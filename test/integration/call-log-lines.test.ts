@@ -261,6 +261,10 @@ describe.each([
     expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[core\] Final packet stats:$/m);
     expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[core\] Deleting entire call$/m);
     expect(log).toMatch(/^\[\d+\.\d{6}\] DEBUG: \[dbg-1\]: \[core\] Destroying monologue 'ttag' \(\)$/m);
+    // The control lines written after the call was looked up (the reply and its dump), not the request's.
+    expect(log).toMatch(/^\[\d+\.\d{6}\] INFO: \[dbg-1\]: \[control\] Replying to 'answer' from 127\.0\.0\.1:\d+ \(elapsed time \d\.\d{6} sec\)$/m);
+    expect(log).toMatch(/^\[\d+\.\d{6}\] DEBUG: \[dbg-1\]: \[control\] Response dump for 'answer' to 127\.0\.0\.1:\d+: /m);
+    expect(log).not.toMatch(/Received command 'answer'/);
   });
 });
 
