@@ -46,9 +46,9 @@ export class Daemon {
   private processor: NgProcessor | null = null;
   /** rtpengine-ctl's commands on --listen-cli and HTTP /cli/. */
   private cli: CliService | null = null;
-  /** The `--listen-http` server (null without that option); other features add routes to it. */
+  /** The `--listen-http`/`--listen-https` server (null without either); other features add routes to it. */
   http: HttpServer | null = null;
-  /** GET /dashboard and its WebSocket (with --listen-http). */
+  /** GET /dashboard and its WebSocket (with --listen-http/--listen-https). */
   private dashboard: DashboardService | null = null;
   private timer: NodeJS.Timeout | null = null;
   private alignTimer: NodeJS.Timeout | null = null;
@@ -158,15 +158,19 @@ export class Daemon {
       this.servers.push(s);
       await s.listen();
     }
-    if (o.listenHttp && o.listenHttp.length > 0) {
+    if ((o.listenHttp && o.listenHttp.length > 0) || (o.listenHttps && o.listenHttps.length > 0)) {
       // Loaded only here: node:http, ws and prom-client cost ~10 MB RSS idle (~5 MB at 1000 calls) otherwise.
-      const [{ HttpServer }, { registerNgHttp }, { Metrics, observeEstimates }] = await Promise.all([
+      const [{ HttpServer, readTlsPair }, { registerNgHttp }, { Metrics, observeEstimates }] = await Promise.all([
         import('./http/http-server.js'), import('./control/ng-http.js'), import('./metrics/prometheus.js'),
       ]);
       const [{ DashboardService }, { DashboardSnapshots }] = await Promise.all([
         import('./http/dashboard/dashboard-service.js'), import('./http/dashboard/snapshot.js'),
       ]);
-      this.http = new HttpServer(o.listenHttp, this.logs.get('http'));
+      // --listen-https: the same routes over TLS; rtpengine reads the key from the cert file without --https-key.
+      const tls = o.listenHttps && o.httpsCert
+        ? await readTlsPair(o.httpsCert, o.httpsKey ?? o.httpsCert)
+        : undefined;
+      this.http = new HttpServer(o.listenHttp ?? [], this.logs.get('http'), { httpsListeners: o.listenHttps ?? [], ...(tls ? { tls } : {}) });
       registerNgHttp(this.http, processor, this.logs.get('http'));
       const metrics = new Metrics({ ctx, calls: this.calls, control: commands.control, rates, startedMs: this.startedMs, dtls: this.dtls });
       mosTotals.observer = (mos) => metrics.mosHistogram.observe(mos);

@@ -51,6 +51,11 @@ export interface DaemonOptions {
   /** --listen-tcp: rtpengine's TCP line-protocol sockets. */
   listenTcp?: ListenAddress[];
   listenHttp?: ListenAddress[];
+  /** --listen-https: the same routes as --listen-http over TLS (daemon/http/http-server.ts). */
+  listenHttps?: ListenAddress[];
+  /** --https-cert (PEM; required with --listen-https) and --https-key (PEM; rtpengine reads the key from the cert file without it). */
+  httpsCert?: string;
+  httpsKey?: string;
   /** `--listen-cli`: rtpengine-ctl's TCP port (daemon/control/cli/). */
   listenCli?: ListenAddress[];
   portMin: number;
@@ -215,7 +220,14 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
   const listenUdp = await listenOne('listen-udp');
   const listenTcp = await listenOne('listen-tcp');
   const listenCli = await listenOne('listen-cli');
-  if (listenNg.length === 0 && !listenTcpNg && !listenHttp && !listenUdp && !listenTcp && !get('listen-https')) {
+  const listenHttps = await listenOne('listen-https');
+  const httpsCert = strValue(get('https-cert'));
+  // rtpengine 10.5 (checked): without --https-cert it logs this and exits ("Fatal error: Failed to init
+  // websocket listener"); without --https-key it reads the key from the certificate file.
+  if (listenHttps && !httpsCert) {
+    throw new ConfigError('Failed to start websocket listener: HTTPS/WSS listener requested, but no certificate given');
+  }
+  if (listenNg.length === 0 && !listenTcpNg && !listenHttp && !listenUdp && !listenTcp && !listenHttps) {
     listenNg = [{ ...DEFAULT_NG_LISTEN }];
     warnings.push(
       'no ng listener configured (rtpengine would refuse to start: "Missing option --listen-tcp, --listen-udp, '
@@ -312,6 +324,11 @@ export async function loadOptions(argv: string[], env: LoadEnv = {}): Promise<Lo
   if (listenUdp) options.listenUdp = listenUdp;
   if (listenTcp) options.listenTcp = listenTcp;
   if (listenHttp) options.listenHttp = listenHttp;
+  if (listenHttps) {
+    options.listenHttps = listenHttps;
+    options.httpsCert = httpsCert!;
+    options.httpsKey = strValue(get('https-key')) || httpsCert!;
+  }
   if (listenCli) options.listenCli = listenCli;
   if (tos !== undefined) options.tos = tos;
   if (merged.configFile !== undefined) options.configFile = merged.configFile;

@@ -1,6 +1,7 @@
 /**
- * The `--listen-http` server: plain HTTP/1.1 routes plus WebSocket subprotocols on the same port, as
- * rtpengine's built-in HTTP/WS listener. It knows nothing about ng; features register themselves:
+ * The `--listen-http` / `--listen-https` server: HTTP/1.1 routes plus WebSocket subprotocols on the same
+ * port, as rtpengine's built-in HTTP/WS listener; `--listen-https` serves the same routes and
+ * subprotocols over TLS (HTTPS and WSS) with the `--https-cert`/`--https-key` PEM pair. It knows nothing about ng; features register themselves:
  *
  *   http.route('GET', '/metrics', (req) => ({ status: 200, contentType: 'text/plain', body: '…' }));
  *   http.websocket('ng.rtpengine.com', (ws, req) => { … });
@@ -14,6 +15,8 @@
  * Bodies are read completely before the handler runs, up to `maxBodyBytes` (413 and close beyond).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ListenAddress } from '../config/options.js';
@@ -46,9 +49,25 @@ export type WebSocketHandler = (ws: WebSocket, req: http.IncomingMessage, from: 
 export interface HttpServerOptions {
   /** Largest request body and WebSocket message accepted. */
   maxBodyBytes?: number;
+  /** TLS listeners (`--listen-https`), served with `tls`. */
+  httpsListeners?: ListenAddress[];
+  /** PEM certificate (chain) and private key for the TLS listeners. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The --https-cert / --https-key PEM files; a missing or unreadable file stops the start, as in rtpengine. */
+export async function readTlsPair(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (what: string, file: string): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (e) {
+      throw new Error(`Failed to start websocket listener: cannot read HTTPS ${what} '${file}': ${(e as Error).message}`);
+    }
+  };
+  return { cert: await read('certificate', certFile), key: await read('key', keyFile) };
+}
 
 const NOT_FOUND: HttpReply = { status: 404, contentType: 'text/plain', body: 'not found\n' };
 
@@ -60,10 +79,15 @@ export class HttpServer {
   private readonly servers: http.Server[] = [];
   private readonly wss: WebSocketServer;
   private readonly maxBody: number;
+  private readonly httpsListeners: ListenAddress[];
+  private readonly tls: { cert: Buffer; key: Buffer } | undefined;
   private closed = false;
 
   constructor(private readonly listeners: ListenAddress[], private readonly log: Logger, opts: HttpServerOptions = {}) {
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.httpsListeners = opts.httpsListeners ?? [];
+    this.tls = opts.tls;
+    if (this.httpsListeners.length > 0 && !this.tls) throw new Error('HTTPS/WSS listener requested, but no certificate given');
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.maxBody,
@@ -93,28 +117,44 @@ export class HttpServer {
     return this;
   }
 
+  /** Opens every listener; rejects (e.g. EADDRINUSE, or an unusable certificate/key) on the first failure. */
   async listen(): Promise<void> {
-    for (const l of this.listeners) {
-      const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 60_000 }, (req, res) => this.onRequest(req, res));
-      server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-      server.on('clientError', (err, socket) => {
-        this.log.debug({ err }, 'Bad HTTP request');
-        if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
-          socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-        }
-        socket.destroy();
-      });
-      server.on('error', (err) => this.log.error({ err }, 'HTTP listener error'));
-      this.servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: l.address, port: l.port, ipv6Only: l.ipv6Only ?? false, exclusive: true }, () => {
-          server.off('error', reject);
-          this.log.info({ address: l.address, port: l.port }, 'Listening for HTTP and WebSocket');
-          resolve();
-        });
-      });
+    const options = { requestTimeout: 120_000, headersTimeout: 60_000 };
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res);
+    for (const l of this.listeners) await this.open(http.createServer(options, onRequest), l, 'HTTP and WebSocket');
+    for (const l of this.httpsListeners) {
+      let server: https.Server;
+      try {
+        server = https.createServer({ ...options, cert: this.tls!.cert, key: this.tls!.key }, onRequest);
+      } catch (e) {
+        // Not PEM, no key in the key file, or a key that does not match the certificate.
+        throw new Error(`Failed to start websocket listener: unusable HTTPS certificate or key (${(e as Error).message})`);
+      }
+      // A failed handshake (e.g. a browser refusing the self-signed certificate) is the client's problem.
+      server.on('tlsClientError', (err) => this.log.debug({ err }, 'TLS handshake failed'));
+      await this.open(server, l, 'HTTPS and WSS');
     }
+  }
+
+  private async open(server: http.Server, l: ListenAddress, what: string): Promise<void> {
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    server.on('clientError', (err, socket) => {
+      this.log.debug({ err }, 'Bad HTTP request');
+      if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      }
+      socket.destroy();
+    });
+    server.on('error', (err) => this.log.error({ err }, 'HTTP listener error'));
+    this.servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: l.address, port: l.port, ipv6Only: l.ipv6Only ?? false, exclusive: true }, () => {
+        server.off('error', reject);
+        this.log.info({ address: l.address, port: l.port }, `Listening for ${what}`);
+        resolve();
+      });
+    });
   }
 
   private pickProtocol(offered: Set<string>): string | undefined {
