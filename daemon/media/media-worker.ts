@@ -12,7 +12,8 @@ import { WAKE_WORD } from './record-ring.js';
 import { ReceiverStats } from '../../protocol/rtp/receiver-stats.js';
 import { BatchIo, DgramIo, wantedBatchNative, type Addr, type MediaIo } from './io.js';
 import {
-  addrString, currentMs, flushSends, forgetKeyWaits, initPipeline, onPacket, replayKeyWaits, sendRaw, setDtlsSink, setStunSink, setTranscode, tick,
+  addrString, currentMs, flushSends, forgetKeyWaits, initPipeline, needsClock, onPacket, replayKeyWaits, sendRaw, setDtlsSink, setStunSink,
+  setTranscode, tick,
 } from './pipeline.js';
 import { initCodecWasm } from '../../transcode/wasm-init.js';
 import type { DirectionConfig } from '../../transcode/types.js';
@@ -99,7 +100,7 @@ function onDgramPacket(slot: number, buf: Buffer, off: number, len: number, addr
 
 /**
  * node:dgram workers have no eventfd in an epoll set: they wait on the ring's wake word. The wait
- * does not keep the event loop alive; the clock interval below does.
+ * does not keep the event loop alive; the keep-alive timer below does.
  */
 let wakeSeen = 0;
 /** Atomics.waitAsync (ES2024; in Node since 16), typed here because the project's lib is ES2022. */
@@ -137,7 +138,47 @@ initPipeline(
   (slot, address, p, confirmed) => post({ type: 'learned', slot, address: io.addrString(address), port: p, confirmed }),
   io,
 );
-const clock = setInterval(() => tick(Date.now()), 10);
+
+/**
+ * The pipeline's clock: tick() sets the time the packet path stamps with, sends endpoint notices that
+ * waited out their spacing and runs the transcoders' 10 ms frames. Every timer wake costs an epoll
+ * return and a JS turn; a 10 ms interval in each worker was most of an idle daemon's CPU
+ * (bench/idle-cpu.mjs). So the interval runs every FAST_TICK_MS only while needsClock() (transcoders, or
+ * notices waiting) or, with node:dgram, while a slot is open (it has no per-batch hook); every
+ * SLOW_TICK_MS while slots are open (a notice queued by a stream's last packet still goes out); and not
+ * at all without open slots. With batch I/O the time is instead refreshed before every batch of packets
+ * (drainCommands), so packet time stamps are as fresh as before, or fresher.
+ */
+const FAST_TICK_MS = 10;
+const SLOW_TICK_MS = 100;
+let clock: NodeJS.Timeout | null = null;
+let clockMs = 0;
+// The batch I/O poll handle is unref'd, and the clock may be stopped: this timer, which never fires in
+// practice (~24.8 days), keeps the worker's event loop alive until shutdown().
+const keepAlive = setInterval(() => {}, 0x7fffffff);
+
+function clockTick(): void {
+  tick(Date.now());
+  retime();
+}
+
+function wantedClockMs(): number {
+  if (stopped) return 0;
+  if (needsClock()) return FAST_TICK_MS;
+  if (f64[S.table.workerBase + W_ACTIVE_SLOTS]! > 0) return io.kind === 'dgram' ? FAST_TICK_MS : SLOW_TICK_MS;
+  return 0;
+}
+
+/** Puts the clock at the period the worker's state asks for (cheap when it already is). */
+function retime(): void {
+  const want = wantedClockMs();
+  if (want === clockMs) return;
+  if (clock !== null) clearInterval(clock);
+  // From stopped: the pipeline's time is stale, refresh it before any packet can be stamped with it.
+  if (clockMs === 0 && want > 0) tick(Date.now());
+  clock = want > 0 ? setInterval(clockTick, want) : null;
+  clockMs = want;
+}
 
 // Test hook: every DTLS record on a DTLS slot goes straight back to its source (pipeline dispatch tests).
 if (init.testHooks && process.env.RTPENGINE_TS_TEST_DTLS_ECHO === '1') {
@@ -175,6 +216,7 @@ function opened(slot: number): void {
   dtlsOut.reset(slot);
   S.open[slot] = 1;
   f64[S.table.workerBase + W_ACTIVE_SLOTS]! += 1;
+  retime();
 }
 
 async function bindOne(req: BindRequest): Promise<BindResult> {
@@ -229,8 +271,12 @@ const ringSink: CommandSink = {
   adopt, bind, configure: configureFromRing, close: closeCommand, srtp: srtpCommand, shutdown, crash, send: sendCommand, transcode: transcodeCommand,
 };
 function drainCommands(): void {
+  // Batch I/O runs this before every batch: the packets get the current time (the fast clock, which
+  // ticks the transcoders, keeps its 10 ms rhythm).
+  if (clockMs !== FAST_TICK_MS) tick(Date.now());
   commands.drain(ringSink);
   replayKeyWaits();
+  retime();
 }
 
 /** node:dgram: sockets belong to this thread's event loop, so it binds them and replies 'bound'. */
@@ -252,7 +298,9 @@ function shutdown(): void {
   const all: number[] = [];
   for (let i = 0; i < S.slots; i++) if (S.open[i] === 1) all.push(i);
   closeSlots(all);
-  clearInterval(clock);
+  if (clock !== null) clearInterval(clock);
+  clock = null;
+  clearInterval(keepAlive);
   generator.close();
   io.shutdown();
   port.close();
@@ -329,6 +377,7 @@ function closeSlots(slots: ArrayLike<number>, from = 0, count = slots.length): v
     S.clear(slot);
     f64[S.table.workerBase + W_ACTIVE_SLOTS]! -= 1;
   }
+  retime();
 }
 
 // Commands written before this thread started (a replacement worker) run now; later ones when woken.

@@ -160,6 +160,11 @@ export function tick(now: number): void {
   if (activeTranscoders.length > 0) tickTranscoders();
 }
 
+/** True while tick() has work to do every 10 ms: endpoint notices waiting out their spacing, or transcoders (media-worker.ts runs its clock fast only then). */
+export function needsClock(): boolean {
+  return pendingNotices.length > 0 || activeTranscoders.length > 0;
+}
+
 export function currentMs(): number {
   return nowMs;
 }
