@@ -38,14 +38,14 @@ export class RtcpGenerator {
   private readonly one = new Int32Array(1);
   private readonly ntp = new Uint32Array(2);
   private readonly cname: Buffer;
-  private readonly timer: NodeJS.Timeout;
+  /** Runs only while some slot generates reports: an idle worker has no timer to wake for. */
+  private timer: NodeJS.Timeout | null = null;
+  private readonly onTimer = (): void => this.sendDue(Date.now());
 
   /** `cname`: the daemon's instance id (12 hex characters, as rtpengine's). */
   constructor(private readonly S: RelayState, private readonly stats: ReceiverStats, private readonly io: MediaIo, cname: string) {
     this.cname = Buffer.from(cname, 'latin1');
     this.due = new Float64Array(S.slots);
-    this.timer = setInterval(() => this.sendDue(Date.now()), TICK_MS);
-    this.timer.unref();
   }
 
   /** Starts reports for an RTP slot; a slot already generating keeps its schedule (re-invites). */
@@ -53,10 +53,16 @@ export class RtcpGenerator {
     if (this.slots.has(rtpSlot)) return;
     this.slots.add(rtpSlot);
     this.due[rtpSlot] = nowMs + nextInterval();
+    if (this.timer === null) {
+      this.timer = setInterval(this.onTimer, TICK_MS);
+      this.timer.unref();
+    }
   }
 
   remove(slot: number): void {
-    this.slots.delete(slot);
+    if (!this.slots.delete(slot) || this.slots.size > 0 || this.timer === null) return;
+    clearInterval(this.timer);
+    this.timer = null;
   }
 
   /** Sends the reports due at `nowMs`, one flush for all of them. */
@@ -90,7 +96,8 @@ export class RtcpGenerator {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
     this.slots.clear();
   }
 }
