@@ -35,6 +35,9 @@ function slotsPerWorker(o: DaemonOptions): number {
   return Math.min(1 << 20, (o.portMax - o.portMin + 1) * Math.max(1, o.interfaces.length));
 }
 
+/** Period of the RTCP report drain (daemon/call/quality.ts) while calls exist. */
+const QUALITY_DRAIN_MS = 250;
+
 /** A DTLS handshake not finished this long after its first datagram is given up (and logged). */
 const DTLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 
@@ -190,9 +193,28 @@ export class Daemon {
       this.timer = setInterval(() => void this.tick(), 1000);
       void this.tick();
     }, 1000 - (Date.now() % 1000) + 5);
-    // RTCP report data is drained often enough that the workers' rings never fill.
-    this.qualityTimer = setInterval(() => drainQuality(ctx), 250);
+    // RTCP report data is drained often enough that the workers' rings never fill; only while there
+    // are calls (reports come from their sockets): tick() starts and stops it.
+    this.syncQualityTimer();
     this.log.info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
+  }
+
+  /**
+   * The 250 ms RTCP report drain runs while calls exist; without any it stops (after a last drain), so
+   * an idle daemon's main thread wakes only for the 1 s tick. A call's first reports wait at most
+   * until the next tick, well within the rings' capacity.
+   */
+  private syncQualityTimer(): void {
+    const ctx = this.ctx;
+    if (this.closed || !ctx || !this.calls) return;
+    const busy = this.calls.calls.size > 0;
+    if (busy && this.qualityTimer === null) {
+      this.qualityTimer = setInterval(() => drainQuality(ctx), QUALITY_DRAIN_MS);
+    } else if (!busy && this.qualityTimer !== null) {
+      clearInterval(this.qualityTimer);
+      this.qualityTimer = null;
+      drainQuality(ctx);
+    }
   }
 
   private async tick(): Promise<void> {
@@ -201,6 +223,7 @@ export class Daemon {
     try {
       this.rates?.sample(this.ctx!);
       this.limits?.sample();
+      this.syncQualityTimer();
       await this.calls.tick(Date.now());
     } catch (err) {
       this.log.error({ err }, 'Lifecycle timer failed');
