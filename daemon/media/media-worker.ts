@@ -145,9 +145,11 @@ initPipeline(
  * return and a JS turn; a 10 ms interval in each worker was most of an idle daemon's CPU
  * (bench/idle-cpu.mjs). So the interval runs every FAST_TICK_MS only while needsClock() (transcoders, or
  * notices waiting) or, with node:dgram, while a slot is open (it has no per-batch hook); every
- * SLOW_TICK_MS while slots are open (a notice queued by a stream's last packet still goes out); and not
- * at all without open slots. With batch I/O the time is instead refreshed before every batch of packets
- * (drainCommands), so packet time stamps are as fresh as before, or fresher.
+ * SLOW_TICK_MS while slots are open (its tick also notices a notice queued by a packet and speeds up;
+ * notices are spaced 200 ms apart anyway); and not at all without open slots. Opening and closing
+ * slots and setting a transcoder re-time it at once. With batch I/O the time is instead refreshed
+ * before every batch of packets (drainCommands), so packet time stamps are as fresh as before, or
+ * fresher.
  */
 const FAST_TICK_MS = 10;
 const SLOW_TICK_MS = 100;
@@ -265,6 +267,7 @@ function transcodeCommand(slot: number, cfg: DirectionConfig | null): void {
     setTranscode(slot, null);
     post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: cannot transcode on slot ${slot}: ${(e as Error).message}` });
   }
+  retime();
 }
 
 const ringSink: CommandSink = {
@@ -276,7 +279,6 @@ function drainCommands(): void {
   if (clockMs !== FAST_TICK_MS) tick(Date.now());
   commands.drain(ringSink);
   replayKeyWaits();
-  retime();
 }
 
 /** node:dgram: sockets belong to this thread's event loop, so it binds them and replies 'bound'. */
