@@ -46,7 +46,7 @@ const WAKE_MS = 1;
  */
 const WORKER_SEMI_SPACE_MB = 1;
 
-/** How often finished closes are reaped when no allocation asks first. */
+/** How often finished closes are reaped, while some are pending, when no allocation asks first. */
 const REAP_MS = 50;
 
 /** RTCP records a worker can queue between two drains (200 ms): plenty for 10k calls at 1 RTCP/5 s. */
@@ -459,7 +459,6 @@ export class WorkerPool {
   async start(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.ready));
     this.started = true;
-    if (!this.closed) this.reaper = setInterval(() => this.reap(), REAP_MS).unref();
   }
 
   /**
@@ -573,6 +572,22 @@ export class WorkerPool {
       for (const s of slots) w.freeSlot(s);
       done();
     });
+    this.startReaper();
+  }
+
+  /**
+   * The reaper runs only while closes wait for their workers: an idle daemon's main thread then has
+   * no 50 ms wake-up (bench/idle-cpu.mjs). It stops itself on the first pass that finds none left.
+   */
+  private startReaper(): void {
+    if (this.reaper !== null || this.closed || !this.started || !this.closesPending()) return;
+    this.reaper = setInterval(() => {
+      this.reap();
+      if (!this.closesPending()) {
+        clearInterval(this.reaper!);
+        this.reaper = null;
+      }
+    }, REAP_MS).unref();
   }
 
   /**
