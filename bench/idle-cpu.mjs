@@ -20,7 +20,7 @@
  * Options: --targets (ts,rtpengine; also ts-base with --base-cmd, ts-dgram), --loads (0,10,50), --reps (3),
  * --duration S (10), --warmup S (3), --threads N (2: both daemons' --num-threads, the default of either on
  * a 2-CPU machine), --daemon-cpu C (0, "none"), --lg-cpu C (1, "none"), --ts-cmd, --base-cmd,
- * --daemon-arg ARG (repeatable), --ng-port (22610), --lg-port (22700), --port-min/--port-max (42000-47999),
+ * --daemon-arg ARG (repeatable), --ng-port (22610), --lg-port (22700), --port-min/--port-max (46000-51999; clear of the golden tests' fixed 40000-44700),
  * --out DIR (bench/out/idle-STAMP).
  * Needs `npx tsc -p .` first (it uses dist/bench/lib); `npm run bench:idle` does that.
  */
@@ -61,8 +61,8 @@ if (!rest.some((a) => a.startsWith('--nofile'))) o.nofile = 4096;
 // Ports of their own, so that a `npm run bench` (22410, 22500, 23000-64999) running beside it does not collide.
 if (!rest.some((a) => a.startsWith('--ng-port'))) o.ngPort = 22610;
 if (!rest.some((a) => a.startsWith('--lg-port'))) o.lgPort = 22700;
-if (!rest.some((a) => a.startsWith('--port-min'))) o.portMin = 42000;
-if (!rest.some((a) => a.startsWith('--port-max'))) o.portMax = 47999;
+if (!rest.some((a) => a.startsWith('--port-min'))) o.portMin = 46000;
+if (!rest.some((a) => a.startsWith('--port-max'))) o.portMax = 51999;
 const runDir = o.out || join(ROOT, 'bench', 'out', `idle-${stamp}`);
 mkdirSync(runDir, { recursive: true });
 

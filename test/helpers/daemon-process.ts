@@ -61,7 +61,9 @@ export async function startDaemon(
   const ngHost = opts.ngHost ?? '127.0.0.1';
   const ngPort = await freeUdpPort(ngHost);
   const span = opts.ports ?? 100;
-  let portMin = 44000 + ((nextBase += span) % 14000);
+  // Above the fixed endpoints the golden replays bind (40000/40001, 42000/42001, 44600, 44700: the
+  // captures' SDP), so a daemon of another test file running at the same time never holds them.
+  let portMin = 45000 + ((nextBase += span) % 13000);
   // A tiny pool must really be free, or a test about running out of ports fails for the wrong reason.
   if (span < 50) portMin = await freeRange(span);
   if (opts.portMin !== undefined) portMin = opts.portMin;
