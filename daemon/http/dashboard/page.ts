@@ -13,19 +13,19 @@ header { background: #1d3557; color: #fff; padding: 8px 16px; display: flex; gap
 header h1 { font-size: 16px; margin: 0; }
 #conn.down { color: #ffb4a2; }
 main { padding: 12px 16px; }
-section { background: #fff; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; box-shadow: 0 1px 2px #0002; }
+section { background: #fff; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; box-shadow: 0 1px 2px #0002; overflow-x: auto; }
 h2 { font-size: 14px; margin: 4px 0 8px; }
 table { border-collapse: collapse; width: 100%; }
 #workers { width: auto; }
 td { white-space: nowrap; }
-th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eee; vertical-align: top; }
 th { font-weight: 600; color: #555; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state-active { color: #1a7f37; } .state-answered { color: #9a6700; } .state-offered { color: #888; }
 .xcode { background: #fde68a; border-radius: 3px; padding: 0 4px; font-size: 11px; }
 .est { color: #888; font-size: 11px; }
 table.streams { font-size: 12px; margin: 2px 0 6px; }
-table.streams td, table.streams th { border: none; padding: 1px 6px; }
+table.streams td, table.streams th { border: none; padding: 1px 4px; }
 svg.spark { vertical-align: middle; background: #fafafa; border: 1px solid #eee; }
 .mono { font-family: ui-monospace, monospace; }
 </style></head>
