@@ -20,7 +20,10 @@ import { mPort, phoneSdp } from '../helpers/sdp-fixtures.js';
 
 /** The page's DOM as far as the checks below read it (the test program is compiled without lib dom). */
 interface Doc { body: { dataset: Record<string, string> }; querySelectorAll(sel: string): ArrayLike<Elem> }
-interface Elem { textContent: string | null; children: ArrayLike<Elem>; querySelector(sel: string): Elem | null; querySelectorAll(sel: string): ArrayLike<Elem> }
+interface Elem {
+  textContent: string | null; children: ArrayLike<Elem>; nextElementSibling: Elem | null;
+  querySelector(sel: string): Elem | null; querySelectorAll(sel: string): ArrayLike<Elem>;
+}
 declare const document: Doc;
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -91,8 +94,8 @@ describe.skipIf(!haveChromium && !ci)('GET /dashboard in chromium', () => {
       state: tr.children[2]?.textContent,
       mos: Number(tr.querySelector('.mos-value')?.textContent),
       jitter: tr.querySelector('.jitter-value')?.textContent,
-      codecs: Array.from(tr.querySelectorAll('td.codec, td.codecs')).map((e) => e.textContent).join(' '),
-      remotes: tr.querySelectorAll('tr.stream').length,
+      codecs: Array.from(tr.nextElementSibling!.querySelectorAll('td.codec, td.codecs')).map((e) => e.textContent).join(' '),
+      remotes: tr.nextElementSibling!.querySelectorAll('tr.stream').length,
       sparks: tr.querySelectorAll('svg.spark polyline').length,
     })));
     const workers = await page.evaluate(() => Array.from(document.querySelectorAll('#workers tr[data-worker]')).map((tr) => Number(tr.querySelector('.pps')?.textContent)));

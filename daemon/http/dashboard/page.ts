@@ -24,7 +24,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state-active { color: #1a7f37; } .state-answered { color: #9a6700; } .state-offered { color: #888; }
 .xcode { background: #fde68a; border-radius: 3px; padding: 0 4px; font-size: 11px; }
 .est { color: #888; font-size: 11px; }
-table.streams { font-size: 12px; margin: 2px 0 6px; }
+table.streams { font-size: 12px; margin: 0 0 6px 16px; width: auto; }
+tr.call td { border-bottom: none; }
 table.streams td, table.streams th { border: none; padding: 1px 4px; }
 svg.spark { vertical-align: middle; background: #fafafa; border: 1px solid #eee; }
 .mono { font-family: ui-monospace, monospace; }
@@ -37,7 +38,7 @@ svg.spark { vertical-align: middle; background: #fafafa; border: 1px solid #eee;
 <section><h2>Media workers</h2>
 <table id="workers"><thead><tr><th>worker</th><th>packets/s</th><th></th><th>packets</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Calls</h2>
-<table id="calls"><thead><tr><th>call-id</th><th>age</th><th>state</th><th>packets/s</th><th>MOS</th><th>jitter (ms)</th><th>loss (%)</th><th>streams</th></tr></thead>
+<table id="calls"><thead><tr><th>call-id</th><th>age</th><th>state</th><th>packets/s</th><th>MOS</th><th>jitter (ms)</th><th>loss (%)</th></tr></thead>
 <tbody></tbody></table></section>
 </main>
 <script>
@@ -107,11 +108,12 @@ function render(snap) {
     cb.append(el('tr', { class: 'call', 'data-call-id': c.callId },
       el('td', { class: 'call-id mono' }, c.callId), el('td', {}, age(c.ageS)), state, el('td', { class: 'num' }, c.pps), mos,
       el('td', { class: 'jitter' }, el('span', { class: 'num jitter-value' }, fig(c.jitterMs, 0)), ' ', spark(h.jitter, Math.max(20, ...h.jitter.filter((v) => v !== null)), '#9a6700')),
-      el('td', { class: 'loss' }, el('span', { class: 'num loss-value' }, fig(c.lossPercent, 0)), ' ', spark(h.loss, Math.max(5, ...h.loss.filter((v) => v !== null)), '#cf222e')),
-      el('td', {}, streamsTable(c))));
+      el('td', { class: 'loss' }, el('span', { class: 'num loss-value' }, fig(c.lossPercent, 0)), ' ', spark(h.loss, Math.max(5, ...h.loss.filter((v) => v !== null)), '#cf222e'))));
+    // The streams on a row of their own under the call: a wide table there never pushes the figures out of view.
+    cb.append(el('tr', { class: 'call-streams', 'data-call-id': c.callId }, el('td', { colspan: 7 }, streamsTable(c))));
   }
   for (const id of [...hist.keys()]) if (!live.has(id)) hist.delete(id);
-  if (snap.sessions > snap.calls.length) cb.append(el('tr', {}, el('td', { colspan: 8 }, '… and ' + (snap.sessions - snap.calls.length) + ' more calls')));
+  if (snap.sessions > snap.calls.length) cb.append(el('tr', {}, el('td', { colspan: 7 }, '… and ' + (snap.sessions - snap.calls.length) + ' more calls')));
   document.body.dataset.updates = String(++updates);
 }
 function connect() {
