@@ -114,7 +114,7 @@ export class Daemon {
       dtlsPassive: o.dtls.passive,
     }, mosTotals);
     // As rtpengine: one certificate per daemon, made at start-up (its fingerprint goes into SDP).
-    this.log.info('Generating new DTLS certificate');
+    this.logs.get('crypto').info('Generating new DTLS certificate');
     const cert = await createCertificate({ cipher: o.dtls.certCipher, rsaKeySize: o.dtls.rsaKeySize, signature: o.dtls.signature });
     if (o.dtls.ciphers !== undefined) this.log.warn('--dtls-ciphers is not applied: the DTLS stack has a fixed cipher list (ECDHE with AES-128-GCM)');
     // Test hook: a shorter handshake time limit, so the give-up path can be tested in seconds.
@@ -196,7 +196,7 @@ export class Daemon {
     // RTCP report data is drained often enough that the workers' rings never fill; only while there
     // are calls (reports come from their sockets): tick() starts and stops it.
     this.syncQualityTimer();
-    this.log.info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
+    this.logs.get('core').info({ workers: o.numThreads, interfaces: o.interfaces, ports: `${o.portMin}-${o.portMax}` }, 'Media workers running');
   }
 
   /**

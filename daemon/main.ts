@@ -61,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (options.pidfile) writeFileSync(options.pidfile, `${process.pid}\n`);
-  log.info({ version: VERSION }, 'Startup complete');
+  // rtpengine 10.5's start and stop lines: `[core] Startup complete, version X`, `[core] Version X shutting down`.
+  const core = daemon.logs.get('core');
+  core.info(`Startup complete, version ${VERSION}`);
   notifySystemd(`READY=1\nMAINPID=${process.pid}`);
   reportReady();
 
@@ -76,12 +78,12 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGHUP', () => {});
 
   await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => {
-      log.info({ signal: sig }, 'Shutting down');
+    const stop = (): void => {
+      core.info(`Version ${VERSION} shutting down`);
       resolve();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
   notifySystemd('STOPPING=1');
   await daemon.close();

@@ -117,7 +117,7 @@ describe.skipIf(!hasPython || !hasAddon)('service mode', () => {
       ng.close();
     }
     // RFC 3164 framing with facility local3 (19) | severity info (6) = 158, rtpengine's level word.
-    expect(await syslog.waitFor(/Startup complete/)).toMatch(new RegExp(`^<158>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d rtpengine-ts\\[${pid}\\]: INFO: Startup complete`));
+    expect(await syslog.waitFor(/Startup complete/)).toMatch(new RegExp(`^<158>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d rtpengine-ts\\[${pid}\\]: INFO: \\[core\\] Startup complete, version rtpengine-ts `));
     expect(await notify.waitFor(/READY=1/)).toBe(`READY=1\nMAINPID=${pid}`);
     process.kill(pid, 'SIGHUP');
     process.kill(pid, 'SIGUSR2');
