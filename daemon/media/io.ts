@@ -183,6 +183,12 @@ export interface BatchNative {
   close(slot: number): number;
   flush(n: number): number;
   stop(): number;
+  /**
+   * This thread's loop stops measuring its idle time (eventLoopUtilization() no longer means
+   * anything in it), which saves one epoll_pwait per wake: 1, or -errno where libuv is not one the
+   * addon knows. Optional: older builds of the addon lack it.
+   */
+  dropIdleMetrics?(): number;
 }
 
 /** Loads the addon: the package's build (dist/../daemon/media/native), else the source tree's when run from .ts. Null if neither loads. */

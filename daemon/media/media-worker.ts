@@ -81,7 +81,11 @@ function createIo(): MediaIo {
     const { native, error } = wantedBatchNative();
     if (native !== null) {
       try {
-        return new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException, drainCommands, init.wakeFd);
+        const io = new BatchIo(native, init.slots, onPacket, onSocketError, eachV6, Infinity, onBatchException, drainCommands, init.wakeFd);
+        // At low packet rates every packet is a wake of this loop: without libuv's idle-time metrics
+        // (which nothing reads in a media worker) each wake makes one epoll_pwait instead of two.
+        native.dropIdleMetrics?.();
+        return io;
       } catch (e) {
         post({ type: 'log', level: 'warn', msg: `media worker ${init.index}: batch I/O unavailable (${(e as Error).message}), using node:dgram` });
       }

@@ -175,6 +175,17 @@ static void deliver(Ctx *c, int n) {
   call_js(c, c->cb, n);
 }
 
+/* An edge-triggered socket left with data (the guard above stopped draining it): EPOLL_CTL_MOD
+ * checks its readiness again and queues a new event if it still has some (epoll(7)). */
+static void rearm(Ctx *c, int slot) {
+  if (slot < 0 || slot >= c->slots || c->fds[slot] < 0) return;
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u32 = (uint32_t)slot;
+  epoll_ctl(c->epfd, EPOLL_CTL_MOD, c->fds[slot], &ev);
+}
+
 /* Drains ready sockets into the batch; calls JS whenever the batch is full and at the end. */
 static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
@@ -195,14 +206,16 @@ static void on_readable(uv_poll_t *h, int status, int events) {
         continue;
       }
       int slot = (int)c->events[e].data.u32;
-      /* A socket may be drained in several pieces if the batch fills up. */
+      /* A socket may be drained in several pieces if the batch fills up. Sockets are edge-triggered
+       * (see adopt_fd): one left with data must be re-armed, below. */
+      int drained = 0;
       for (int guard = 0; guard < 64; guard++) {
-        if (slot < 0 || slot >= c->slots || c->fds[slot] < 0) break;
+        if (slot < 0 || slot >= c->slots || c->fds[slot] < 0) { drained = 1; break; }
         int fd = c->fds[slot];
         int want = BATCH - n;
         int got = recvmmsg(fd, c->rxmsgs + n, (unsigned)want, MSG_DONTWAIT, NULL);
         if (got < 0) {
-          if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+          if (errno == EAGAIN || errno == EWOULDBLOCK) { drained = 1; break; }
           if (errno == EINTR) continue;
           /* e.g. ECONNREFUSED from an ICMP error of an earlier send: consumed; JS counts it on the
            * slot (an entry with length -errno), as dgram's 'error' event does. */
@@ -248,8 +261,11 @@ static void on_readable(uv_poll_t *h, int status, int events) {
           if (c->closing) return;
           continue; /* same socket may have more */
         }
-        if (got < want) break; /* drained */
+        /* Fewer than asked with MSG_DONTWAIT: the queue was empty. A datagram (or an ICMP error)
+         * arriving after this makes a new edge, so no second recvmmsg to see EAGAIN is needed. */
+        if (got < want) { drained = 1; break; }
       }
+      if (!drained) rearm(c, slot);
     }
     if (ne < BATCH) break;
   }
@@ -408,7 +424,11 @@ static int adopt_fd(Ctx *c, int slot, int fam, int fd) {
   if (c->fds[slot] >= 0) return -EBUSY;
   struct epoll_event ev;
   memset(&ev, 0, sizeof(ev));
-  ev.events = EPOLLIN;
+  /* Edge-triggered: on_readable drains a socket until recvmmsg returns fewer than asked. With
+   * level-triggered sockets epoll put every reported socket back on its ready list, so each later
+   * poll of this epoll fd (libuv's, from the outer set, twice per wake) re-polled it: ~4 sock_poll
+   * per packet at low rates instead of ~1. */
+  ev.events = EPOLLIN | EPOLLET;
   ev.data.u32 = (uint32_t)slot;
   if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return -errno;
   c->fds[slot] = fd;
@@ -664,6 +684,29 @@ static napi_value js_flush(napi_env env, napi_callback_info info) {
   return num(env, failed);
 }
 
+/*
+ * dropIdleMetrics() -> 1 when done, -ENOTSUP when this libuv is not one it knows. For the media
+ * workers' loops only. Node turns on libuv's UV_METRICS_IDLE_TIME for every loop (for
+ * performance.eventLoopUtilization()); with it, libuv starts every blocking poll with an
+ * epoll_pwait(timeout 0) before the real one, so that it can tell idle time from event time. At low
+ * packet rates, where every packet is one wake, that is one syscall more per packet (~1.3 us in this
+ * VM, 1 of 5 per wake; strace in bench/RESULTS.md). No media worker reads its loop utilisation. libuv
+ * has no call to turn the option off: the flag is cleared in the loop's internal fields, which since
+ * libuv 1.39 begin with `unsigned int flags` where uv_loop_configure() sets bit UV_METRICS_IDLE_TIME;
+ * any other libuv, or other bits set than the ones known there, is left alone.
+ */
+static napi_value js_drop_idle_metrics(napi_env env, napi_callback_info info) {
+  (void)info;
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) return num(env, -EINVAL);
+  unsigned int v = uv_version();
+  if (v < 0x012700u || v >= 0x020000u || loop->internal_fields == NULL) return num(env, -ENOTSUP);
+  unsigned int *flags = (unsigned int *)loop->internal_fields;
+  if ((*flags & ~(unsigned int)UV_METRICS_IDLE_TIME) != 0) return num(env, -ENOTSUP);
+  *flags &= ~(unsigned int)UV_METRICS_IDLE_TIME;
+  return num(env, 1);
+}
+
 /* stop(): stops polling and closes every socket (worker shutdown). */
 static napi_value js_stop(napi_env env, napi_callback_info info) {
   (void)info;
@@ -692,6 +735,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL },
     { "setTos", NULL, js_set_tos, NULL, NULL, NULL, napi_default, NULL },
     { "stop", NULL, js_stop, NULL, NULL, NULL, napi_default, NULL },
+    { "dropIdleMetrics", NULL, js_drop_idle_metrics, NULL, NULL, NULL, napi_default, NULL },
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;
