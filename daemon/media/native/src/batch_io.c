@@ -424,10 +424,10 @@ static int adopt_fd(Ctx *c, int slot, int fam, int fd) {
   if (c->fds[slot] >= 0) return -EBUSY;
   struct epoll_event ev;
   memset(&ev, 0, sizeof(ev));
-  /* Edge-triggered: on_readable drains a socket until recvmmsg returns fewer than asked. With
-   * level-triggered sockets epoll put every reported socket back on its ready list, so each later
-   * poll of this epoll fd (libuv's, from the outer set, twice per wake) re-polled it: ~4 sock_poll
-   * per packet at low rates instead of ~1. */
+  /* Edge-triggered: on_readable drains a socket until recvmmsg returns fewer than asked. A
+   * level-triggered socket goes back on the set's ready list each time it is reported, so every later
+   * check of this epoll fd from libuv's set polled it once more (sock_poll under
+   * __ep_eventpoll_poll: ~6 % of a worker's samples at low rates, bench/RESULTS.md). */
   ev.events = EPOLLIN | EPOLLET;
   ev.data.u32 = (uint32_t)slot;
   if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return -errno;
