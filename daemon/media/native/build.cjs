@@ -14,9 +14,15 @@ const bundled = [
   process.env.npm_config_node_gyp,
   path.join(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
 ].find((f) => f && existsSync(f));
+// The headers of the node that runs this, when it has them installed beside it (Debian's nodejs:
+// /usr/include/node): without a nodedir (npm passes its `nodedir` setting as npm_config_nodedir),
+// node-gyp would download them from nodejs.org, which an offline machine cannot.
+const prefix = path.join(path.dirname(process.execPath), '..');
+const args = ['rebuild', '--directory', dir];
+if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include/node/common.gypi'))) args.push(`--nodedir=${prefix}`);
 const r = bundled
-  ? spawnSync(process.execPath, [bundled, 'rebuild', '--directory', dir], { stdio: 'inherit' })
-  : spawnSync('node-gyp', ['rebuild', '--directory', dir], { stdio: 'inherit' });
+  ? spawnSync(process.execPath, [bundled, ...args], { stdio: 'inherit' })
+  : spawnSync('node-gyp', args, { stdio: 'inherit' });
 if (r.status !== 0) {
   const why = r.error ? r.error.message : `node-gyp exited with ${r.status ?? r.signal}`;
   process.stderr.write(
