@@ -12,16 +12,15 @@
  *
  * Per participant in creation order (the untagged one as `''`), per media its streams: our local
  * address and port facing it, its address (learned, else from SDP; empty and 0 while unknown), the
- * SSRC it sends (hex), packets, bytes and errors received from it, and whole seconds since its last
- * packet (or since the signalling that set the stream up). Addresses are right-aligned in 15
- * columns and ports left-aligned in 5, as rtpengine prints them. rtpengine's per-SSRC MOS summary
+ * SSRC it sends (hex), packets, bytes and errors received from it (stream-text.ts, shared with the
+ * CLI's call details), and whole seconds since its last packet (or since the signalling that set the
+ * stream up). rtpengine's per-SSRC MOS summary
  * lines (only with RTCP reports) are not written.
  */
-import type { Codec } from '../../protocol/sdp/types.js';
 import type { Call } from './call.js';
-import type { CallMedia } from './media.js';
 import type { MediaContext } from './media-context.js';
 import type { PacketStream } from './stream.js';
+import { lastActivitySec, portColumns, usingCodec } from './stream-text.js';
 
 /** The block's lines, without prefix (each one is logged as its own line). */
 export function finalStatsLines(ctx: MediaContext, call: Call, nowMs: number): string[] {
@@ -34,34 +33,17 @@ export function finalStatsLines(ctx: MediaContext, call: Call, nowMs: number): s
     for (const o of m.subscriptions) lines.push(`---     subscribed to '${o.tag}'`);
     for (const o of m.subscribers) lines.push(`---     subscription for '${o.tag}'`);
     for (const md of m.medias) {
-      lines.push(`------ Media #${md.index} (${md.type} over ${md.protocol}) using ${codecName(ctx, md)}`);
-      lines.push(portLine(ctx, md.rtp, false, now));
+      lines.push(`------ Media #${md.index} (${md.type} over ${md.protocol}) using ${usingCodec(ctx, md)}`);
+      lines.push(portLine(ctx, md.rtp, now));
       // With rtcp-mux RTCP shares the RTP socket: no line of its own (rtpengine 10.5 likewise, measured).
-      if (!md.rtcpMux) lines.push(portLine(ctx, md.rtcp, true, now));
+      if (!md.rtcpMux) lines.push(portLine(ctx, md.rtcp, now));
     }
   }
   return lines;
 }
 
-function portLine(ctx: MediaContext, st: PacketStream, rtcp: boolean, now: number): string {
-  const c = ctx.counters(st);
-  // A deleted fork branch's closed socket is still named, as rtpengine keeps it until the call ends.
-  const local = st.sock?.local.address ?? st.lastLocal?.address ?? '0.0.0.0';
-  const localPort = st.sock?.port ?? st.lastLocal?.port ?? 0;
-  const ep = st.endpoint;
-  const ssrc = c.ssrc < 0 ? 0 : c.ssrc >>> 0;
-  const last = Math.max(c.lastPacketMs, st.lastSignalMs);
-  return `--------- Port ${local.padStart(15)}:${String(localPort).padEnd(5)} <> ${(ep?.address ?? '').padStart(15)}:${String(ep?.port ?? 0).padEnd(5)}`
-    + `${rtcp ? ' (RTCP)' : ''}, SSRC ${ssrc.toString(16)}, ${c.packets} p, ${c.bytes} b, ${c.errors} e, ${Math.max(0, now - sec(last))} ts`;
-}
-
-/** The codec of the last RTP packet this participant sent (rtpengine's encoding with parameters). */
-function codecName(ctx: MediaContext, md: CallMedia): string {
-  const pt = ctx.counters(md.rtp).lastPt;
-  if (pt < 0 || ctx.counters(md.rtp).packets === 0) return 'unknown codec';
-  const c: Codec | undefined = md.codecs.find((x) => x.pt === pt) ?? md.sentCodecs?.find((x) => x.pt === pt);
-  if (!c || c.name === '') return 'unknown codec';
-  return `${c.name}/${c.clock}${c.channels !== undefined && c.channels > 1 ? `/${c.channels}` : ''}`;
+function portLine(ctx: MediaContext, st: PacketStream, now: number): string {
+  return `--------- ${portColumns(ctx, st)}, ${Math.max(0, now - lastActivitySec(ctx, st))} ts`;
 }
 
 function sec(ms: number): number {

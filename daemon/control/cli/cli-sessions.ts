@@ -7,7 +7,7 @@ import type { CallMedia } from '../../call/media.js';
 import type { MediaContext } from '../../call/media-context.js';
 import type { Monologue } from '../../call/monologue.js';
 import type { PacketStream } from '../../call/stream.js';
-import { staticPayload } from '../../../protocol/sdp/static-payloads.js';
+import { lastActivitySec, portColumns, usingCodec } from '../../call/stream-text.js';
 import type { CliContext } from './cli-context.js';
 import { MORE_PARAMS, padLeft, shift } from './words.js';
 
@@ -80,20 +80,8 @@ function tagType(call: Call, m: Monologue): string {
   return call.monologues[0] === m ? 'FROM_TAG' : 'TO_TAG';
 }
 
-function codecText(ctx: MediaContext, md: CallMedia): string {
-  const pt = ctx.counters(md.rtp).lastPt;
-  const codec = pt >= 0 ? md.codecs.find((x) => x.pt === pt) ?? staticPayload(pt) : undefined;
-  if (!codec || !codec.name) return 'unknown codec';
-  return `${codec.name}/${codec.clock}${codec.channels !== undefined && codec.channels !== 1 ? `/${codec.channels}` : ''}`;
-}
-
 function streamLine(ctx: MediaContext, s: PacketStream): string {
-  const k = ctx.counters(s);
-  const ep = s.endpoint;
-  const last = Math.floor(Math.max(k.lastPacketMs, s.lastSignalMs) / 1000);
-  return `-------- Port ${padLeft(s.sock ? s.sock.local.address : '0.0.0.0', 15)}:${String(s.sock?.port ?? 0).padEnd(5)} <> `
-    + `${padLeft(ep ? ep.address : '', 15)}:${String(ep?.port ?? 0).padEnd(5)}${s.component === 2 ? ' (RTCP)' : ''}, `
-    + `SSRC ${(k.ssrc >= 0 ? k.ssrc : 0).toString(16)}, ${k.packets} p, ${k.bytes} b, ${k.errors} e, ${last} ts\n`;
+  return `-------- ${portColumns(ctx, s)}, ${lastActivitySec(ctx, s)} ts\n`;
 }
 
 /** One participant as `list sessions <callid>` and `call <callid> tag <tag> info` print it. */
@@ -103,7 +91,7 @@ export function tagDetail(ctx: MediaContext, call: Call, m: Monologue, now = Dat
   for (const x of m.subscriptions) s += `---     subscribed to '${x.tag}'\n`;
   for (const x of m.subscribers) s += `---     subscription of '${x.tag}'\n`;
   for (const md of m.medias) {
-    s += `------ Media #${md.index} (${md.type} over ${md.protocol || '(unknown)'}) using ${codecText(ctx, md)}\n`;
+    s += `------ Media #${md.index} (${md.type} over ${md.protocol || '(unknown)'}) using ${usingCodec(ctx, md)}\n`;
     for (const st of md.streams()) s += streamLine(ctx, st);
   }
   return s;
