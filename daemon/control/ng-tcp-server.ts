@@ -23,6 +23,7 @@ import * as net from 'node:net';
 import { scanNgFrame } from '../../protocol/ng/stream-framing.js';
 import type { Logger } from '../log.js';
 import type { NgProcessor } from './ng-processor.js';
+import { listenServer } from '../net/listen-server.js';
 
 /** rtpengine's limit for buffered bytes that do not (yet) form a message. */
 export const MAX_UNFRAMED_BYTES = 1024;
@@ -166,15 +167,9 @@ export class NgTcpServer {
     this.server.on('error', (err) => this.log.error({ err }, 'TCP ng listener error'));
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.address, port: this.port, ipv6Only: this.ipv6Only, exclusive: true }, () => {
-        this.server.off('error', reject);
-        this.log.info({ address: this.address, port: this.port }, 'Listening for ng commands (TCP)');
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenServer(this.server, this.address, this.port, this.ipv6Only);
+    this.log.info({ address: this.address, port: this.port }, 'Listening for ng commands (TCP)');
   }
 
   private onConnection(socket: net.Socket): void {

@@ -22,6 +22,7 @@ import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { CookieCache } from './cookie-cache.js';
 import type { RtpproxyCommands } from './rtpproxy-commands.js';
+import { listenServer } from '../net/listen-server.js';
 
 export class RtpproxyUdpServer {
   private socket: dgram.Socket | null = null;
@@ -102,18 +103,12 @@ export class TcpControlServer {
     private readonly log: Logger,
   ) {}
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const server = net.createServer((sock) => this.accept(sock));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.address, port: this.port, ipv6Only: this.ipv6Only, exclusive: true }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.log.error({ err }, 'TCP control socket error'));
-        this.log.info({ address: this.address, port: this.port }, 'Listening for TCP control commands');
-        resolve();
-      });
-    });
+    await listenServer(server, this.address, this.port, this.ipv6Only);
+    server.on('error', (err) => this.log.error({ err }, 'TCP control socket error'));
+    this.log.info({ address: this.address, port: this.port }, 'Listening for TCP control commands');
   }
 
   private accept(sock: net.Socket): void {

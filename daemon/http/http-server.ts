@@ -21,6 +21,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ListenAddress } from '../config/options.js';
 import type { Logger } from '../log.js';
+import { listenServer } from '../net/listen-server.js';
 
 export interface HttpRequest {
   method: string;
@@ -147,14 +148,8 @@ export class HttpServer {
     });
     server.on('error', (err) => this.log.error({ err }, 'HTTP listener error'));
     this.servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: l.address, port: l.port, ipv6Only: l.ipv6Only ?? false, exclusive: true }, () => {
-        server.off('error', reject);
-        this.log.info({ address: l.address, port: l.port }, `Listening for ${what}`);
-        resolve();
-      });
-    });
+    await listenServer(server, l.address, l.port, l.ipv6Only);
+    this.log.info({ address: l.address, port: l.port }, `Listening for ${what}`);
   }
 
   private pickProtocol(offered: Set<string>): string | undefined {

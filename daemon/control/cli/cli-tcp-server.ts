@@ -7,6 +7,7 @@
 import * as net from 'node:net';
 import type { ListenAddress } from '../../config/listen.js';
 import type { Logger } from '../../log.js';
+import { listenServer } from '../../net/listen-server.js';
 
 const MAX_INPUT = 1024;
 
@@ -26,14 +27,8 @@ export class CliTcpServer {
       const server = net.createServer((s) => this.onConnection(s));
       server.on('error', (err) => this.log.error({ err }, 'CLI listener error'));
       this.servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: l.address, port: l.port, ipv6Only: l.ipv6Only ?? false, exclusive: true }, () => {
-          server.off('error', reject);
-          this.log.info({ address: l.address, port: l.port }, 'Listening for CLI commands (TCP)');
-          resolve();
-        });
-      });
+      await listenServer(server, l.address, l.port, l.ipv6Only);
+      this.log.info({ address: l.address, port: l.port }, 'Listening for CLI commands (TCP)');
     }
   }
 
