@@ -11,6 +11,7 @@ import { getInt } from '../../protocol/ng/values.js';
 import type { CallManager } from '../call/call-manager.js';
 import type { Logger } from '../log.js';
 import { ControlStats } from './control-stats.js';
+import { CallLog } from '../call/call-log.js';
 
 type Dict = Map<string, BEncodable>;
 
@@ -31,11 +32,11 @@ export class NgCommands {
     private readonly calls: CallManager, private readonly statistics: () => Dict, private readonly log: Logger,
     private readonly hooks: TestHooks | null = null,
   ) {
-    this.everything = log.child({}, { level: 'debug' });
+    this.callLog = new CallLog(log);
   }
 
-  /** The control logger at DEBUG, for the reply lines of a call with `debug` set. */
-  private readonly everything: Logger;
+  /** The control logger as a call's lines see it (all of them for a call with `debug` set). */
+  private readonly callLog: CallLog;
 
   /**
    * `peer` is the control client's address (`IP` or `IP:port`), for per-proxy statistics and the log;
@@ -65,7 +66,7 @@ export class NgCommands {
     if (!error) {
       // A call with `debug` set gets its reply lines whatever the level (as rtpengine: the request lines
       // were written before the call was looked up, so they follow the level).
-      const log = callId !== undefined && this.calls.calls.get(callId)?.debug === true ? this.everything : this.log;
+      const log = this.callLog.of(callId === undefined ? null : this.calls.calls.get(callId));
       const info = log.isLevelEnabled('info');
       if (info) log.info({ callId }, `Replying to '${command}' from ${peer} (elapsed time ${elapsed.toFixed(6)} sec)`);
       if (log.isLevelEnabled('debug')) log.debug({ callId }, `Response dump for '${command}' to ${peer}: ${dumpDict(reply)}`);
